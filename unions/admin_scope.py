@@ -1,0 +1,265 @@
+"""The admin side of scope: one base class that closes every door.
+
+``ScopedAdmin`` (and ``ScopedInline`` for inlines) applies
+:meth:`unions.querysets.ScopedQuerySet.for_user` to the changelist, the change, delete
+and history pages, every foreign-key and many-to-many choice (so POST validation too),
+raw-id labels, list filters, actions, the delete confirmation and django-simple-history's
+past-version and revert pages. Records outside scope answer exactly as missing ones do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import admin
+from django.contrib.admin.utils import NestedObjects, quote, unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router
+from django.db.models.constants import LOOKUP_SEP
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from unions.querysets import ScopedQuerySet
+
+
+def is_scoped_model(model: type[models.Model]) -> bool:
+    return isinstance(model._default_manager.all(), ScopedQuerySet)
+
+
+def scoped_queryset(model: type[models.Model], user) -> models.QuerySet:
+    """``model``'s rows that ``user`` may see (all rows for unscoped models)."""
+    queryset = model._default_manager.all()
+    if isinstance(queryset, ScopedQuerySet):
+        queryset = queryset.for_user(user)
+    return queryset
+
+
+def in_scope(obj: models.Model, user) -> bool:
+    """Whether ``user`` may see ``obj``; cached on the instance for the request."""
+    cache = obj.__dict__.setdefault("_scope_cache", {})
+    key = getattr(user, "pk", None)
+    if key not in cache:
+        if obj.pk is None or not is_scoped_model(type(obj)):
+            cache[key] = True
+        else:
+            cache[key] = scoped_queryset(type(obj), user).filter(pk=obj.pk).exists()
+    return cache[key]
+
+
+class ScopedForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
+    """Django labels a raw id from the default manager (every row); use the scope."""
+
+    def __init__(self, rel, admin_site, queryset, **kwargs):
+        self.scoped = queryset
+        super().__init__(rel, admin_site, **kwargs)
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            self.scoped.get(**{key: value})
+        except (ValueError, TypeError, ValidationError, self.rel.model.DoesNotExist):
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """Django lists every related row; list only those in the user's scope."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        queryset = scoped_queryset(field.related_model, request.user)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class ScopedFormfieldMixin:
+    """Foreign-key and many-to-many choices (and so POST validation) from the scope."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.remote_field.model
+        if "queryset" not in kwargs:
+            queryset = scoped_queryset(related, request.user)
+            ordering = self._related_ordering(related, request)
+            if ordering:
+                queryset = queryset.order_by(*ordering)
+            kwargs["queryset"] = queryset
+        if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+            kwargs["widget"] = ScopedForeignKeyRawIdWidget(
+                db_field.remote_field, self.admin_site, kwargs["queryset"]
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        related = db_field.remote_field.model
+        if "queryset" not in kwargs:
+            queryset = scoped_queryset(related, request.user)
+            ordering = self._related_ordering(related, request)
+            if ordering:
+                queryset = queryset.order_by(*ordering)
+            kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def _related_ordering(self, related, request):
+        related_admin = self.admin_site._registry.get(related)
+        if related_admin is not None:
+            return related_admin.get_ordering(request)
+        return None
+
+
+class ScopedInlineMixin(ScopedFormfieldMixin):
+    """Inline rows belong to an in-scope parent; their own choices are scoped too."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if isinstance(queryset, ScopedQuerySet):
+            queryset = queryset.for_user(request.user)
+        return queryset
+
+
+class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
+    pass
+
+
+class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
+    pass
+
+
+class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
+    """Base class of every model admin in the project (system check reliefsite.E001).
+
+    ``sensitive_fields`` name personal fields (resident ID numbers) that may not be
+    used in query-string lookups, which would otherwise turn a masked column into an
+    oracle (``?id_number__startswith=3205``).
+    """
+
+    sensitive_fields: tuple[str, ...] = ()
+    list_per_page = 50
+
+    # --- what exists -------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (
+            obj is None or in_scope(obj, request.user)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or in_scope(obj, request.user)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or in_scope(obj, request.user)
+        )
+
+    # --- filters and lookups --------------------------------------------------------
+
+    def get_list_filter(self, request):
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and LOOKUP_SEP not in item:
+                field = self.model._meta.get_field(item)
+                if field.is_relation and field.related_model is not None:
+                    item = (item, ScopedRelatedFieldListFilter)
+            filters.append(item)
+        return filters
+
+    def lookup_allowed(self, lookup, value, request):
+        first = lookup.split(LOOKUP_SEP, 1)[0]
+        if first in self.sensitive_fields:
+            return False
+        if any(part in self.sensitive_fields for part in lookup.split(LOOKUP_SEP)[1:]):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    # --- pages that fetch one record --------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        # django-simple-history falls back to the newest historical row when the object
+        # is not in get_queryset(), which would show other districts' records.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The past-version page loads (and reverts) with an unscoped lookup.
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if request.method == "POST" and not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return super().revert_disabled(request, obj) or not self.has_change_permission(
+            request, obj
+        )
+
+    # --- delete confirmation -------------------------------------------------------
+
+    def get_deleted_objects(self, objs, request):
+        """Django lists every cascaded row by name; hide and protect out-of-scope ones."""
+        try:
+            first = objs[0]
+        except IndexError:
+            return [], {}, set(), []
+        collector = NestedObjects(using=router.db_for_write(first._meta.model), origin=objs)
+        collector.collect(objs)
+
+        visible: dict[type, set] = {}
+        pks_by_model: dict[type, set] = defaultdict(set)
+        for obj in [*_flatten_collected(collector), *collector.protected]:
+            pks_by_model[type(obj)].add(obj.pk)
+        for model, pks in pks_by_model.items():
+            if is_scoped_model(model):
+                visible[model] = set(
+                    scoped_queryset(model, request.user)
+                    .filter(pk__in=pks)
+                    .values_list("pk", flat=True)
+                )
+
+        perms_needed = set()
+        hidden = _("a record of another unit")
+
+        def format_callback(obj):
+            model = type(obj)
+            opts = obj._meta
+            if model in visible and obj.pk not in visible[model]:
+                perms_needed.add(hidden)
+                return capfirst(hidden)
+            label = "%s: %s" % (capfirst(opts.verbose_name), obj)
+            model_admin = self.admin_site._registry.get(model)
+            if model_admin is None:
+                return label
+            if not model_admin.has_delete_permission(request, obj):
+                perms_needed.add(opts.verbose_name)
+            try:
+                url = reverse(
+                    "%s:%s_%s_change" % (self.admin_site.name, opts.app_label, opts.model_name),
+                    None,
+                    (quote(obj.pk),),
+                )
+            except NoReverseMatch:
+                return label
+            return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+
+        to_delete = collector.nested(format_callback)
+        protected = [format_callback(obj) for obj in collector.protected]
+        model_count = {
+            model._meta.verbose_name_plural: len(instances)
+            for model, instances in collector.model_objs.items()
+        }
+        return to_delete, model_count, perms_needed, protected
+
+
+def _flatten_collected(collector):
+    for instances in collector.model_objs.values():
+        yield from instances

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils.translation import gettext_lazy as _
+
+
+class UnionsConfig(AppConfig):
+    name = "unions"
+    verbose_name = _("Union units and staff")
+
+    def ready(self) -> None:
+        from unions import signals
+        from unions.models import Membership
+        from unions.permissions import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, dispatch_uid="unions.sync_role_groups")
+        post_save.connect(signals.membership_changed, sender=Membership)
+        post_delete.connect(signals.membership_changed, sender=Membership)
