@@ -23,7 +23,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from unions.querysets import ScopedQuerySet
+from unions.querysets import ScopedQuerySet, visible_to
 
 
 def is_scoped_model(model: type[models.Model]) -> bool:
@@ -43,10 +43,7 @@ def in_scope(obj: models.Model, user) -> bool:
     cache = obj.__dict__.setdefault("_scope_cache", {})
     key = getattr(user, "pk", None)
     if key not in cache:
-        if obj.pk is None or not is_scoped_model(type(obj)):
-            cache[key] = True
-        else:
-            cache[key] = scoped_queryset(type(obj), user).filter(pk=obj.pk).exists()
+        cache[key] = visible_to(obj, user)
     return cache[key]
 
 

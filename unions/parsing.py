@@ -235,3 +235,10 @@ def decode_csv_bytes(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise ValueError(_("Cannot read the file: save it as CSV in UTF-8 or GBK (GB18030) encoding."))
+
+
+def format_yuan(value: Decimal | None) -> str:
+    """Yuan as people write it in reports: thousands separators and two places."""
+    if value is None:
+        return ""
+    return f"{quantize_yuan(Decimal(value)):,.2f}"

@@ -59,3 +59,11 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(
             **{f"{self.scope_field}__in": UnionUnit.objects.subtree_of(units).values("pk")}
         )
+
+
+def visible_to(obj: models.Model, user: AbstractBaseUser | None) -> bool:
+    """Whether ``user`` may see ``obj``: the same rule as ``for_user``, for one row."""
+    queryset = type(obj)._default_manager.all()
+    if obj.pk is None or not isinstance(queryset, ScopedQuerySet):
+        return True
+    return queryset.for_user(user).filter(pk=obj.pk).exists()

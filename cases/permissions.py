@@ -1,0 +1,54 @@
+"""What each role may do in the register (see unions.permissions)."""
+
+from unions.models import Role
+
+_CLERK = [
+    "cases.view_case",
+    "cases.add_case",
+    "cases.change_case",
+    "cases.view_full_id_number",
+    "cases.view_householdmember",
+    "cases.add_householdmember",
+    "cases.change_householdmember",
+    "cases.delete_householdmember",
+    "cases.view_annualreview",
+    "cases.add_annualreview",
+    "cases.change_annualreview",
+    "cases.view_referral",
+    "cases.view_campaign",
+    "cases.add_campaign",
+    "cases.change_campaign",
+    "cases.view_activity",
+    "cases.add_activity",
+    "cases.change_activity",
+    "cases.delete_activity",
+    "cases.view_cause",
+]
+
+ROLE_PERMISSIONS = {
+    Role.CLERK: _CLERK,
+    Role.APPROVER: [*_CLERK, "cases.verify_case", "cases.submit_referral"],
+    Role.AUDITOR: [
+        "cases.view_case",
+        "cases.view_householdmember",
+        "cases.view_annualreview",
+        "cases.view_referral",
+        "cases.view_campaign",
+        "cases.view_activity",
+        "cases.view_cause",
+    ],
+    Role.ADMINISTRATOR: [
+        "cases.view_case",
+        "cases.view_full_id_number",
+        "cases.view_householdmember",
+        "cases.view_annualreview",
+        "cases.view_referral",
+        "cases.change_referral",
+        "cases.decide_referral",
+        "cases.view_campaign",
+        "cases.add_campaign",
+        "cases.change_campaign",
+        "cases.view_activity",
+        "cases.view_cause",
+    ],
+}

@@ -1,0 +1,337 @@
+"""Relief funds, their permanent ledgers, and disbursements (发放)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cases.models import Activity, Campaign, Case
+from unions.fields import MoneyField
+from unions.models import UnionUnit
+from unions.querysets import ScopedQuerySet
+
+
+class FundKind(models.TextChoices):
+    CAMPAIGN = "campaign", _("Spring Festival campaign fund")
+    FOUNDATION = "foundation", _("relief foundation")
+    MUTUAL_AID = "mutual_aid", _("mutual-aid fund")
+    STUDENT_AID = "student_aid", _("student aid fund")
+    OTHER = "other", _("other")
+
+
+class FundQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class Fund(models.Model):
+    """A pot of relief money owned by one union unit.
+
+    ``balance`` is a stored running balance, changed only by ``funds.services`` in the
+    same transaction that posts a ledger entry, under a row lock; a database check
+    keeps it from ever going below zero.
+    """
+
+    unit = models.ForeignKey(
+        UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="funds"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=FundKind.choices)
+    balance = MoneyField(_("balance (yuan)"), default=Decimal("0.00"), editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["balance"])
+    objects = FundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fund")
+        verbose_name_plural = _("funds")
+        ordering = ["unit__tree_path", "name"]
+        permissions = [("allocate_fund", _("Can allocate money to lower units' funds"))]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="fund_name_unique_in_unit"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="fund_never_below_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.unit.name}）"
+
+
+class EntryKind(models.TextChoices):
+    ALLOCATION_IN = "allocation_in", _("allocation from the upper union")
+    OWN_BUDGET = "own_budget", _("own budget")
+    DONATION = "donation", _("donation")
+    SPONSOR = "sponsor", _("sponsor payment")
+    DISBURSEMENT = "disbursement", _("disbursement")
+    ALLOCATION_OUT = "allocation_out", _("allocation to a lower union")
+    REVERSAL = "reversal", _("reversal")
+
+
+INCOME_KINDS = (
+    EntryKind.ALLOCATION_IN,
+    EntryKind.OWN_BUDGET,
+    EntryKind.DONATION,
+    EntryKind.SPONSOR,
+)
+
+
+class LedgerEntryQuerySet(ScopedQuerySet):
+    scope_field = "fund__unit"
+
+    # Posted entries are permanent: bulk changes through the ORM are refused too.
+    def update(self, **kwargs):
+        raise TypeError("Ledger entries are never changed; post a reversal instead.")
+
+    def delete(self):
+        raise TypeError("Ledger entries are never deleted; post a reversal instead.")
+
+
+class LedgerEntry(models.Model):
+    """One posting to a fund: money in (positive) or out (negative). Never edited."""
+
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="entries"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    entry_date = models.DateField(_("date"), default=timezone.localdate)
+    amount = MoneyField(_("amount (yuan)"), help_text=_("Positive for money in, negative out."))
+    source = models.CharField(
+        _("source"), max_length=100, blank=True, help_text=_("Who gave it: unit, donor, sponsor.")
+    )
+    source_unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("giving unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    counterpart = models.OneToOneField(
+        "self",
+        verbose_name=_("other side of the allocation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+    posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    balance_after = MoneyField(_("balance after (yuan)"))
+
+    history = HistoricalRecords()
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-posted_at", "-id"]
+        permissions = [("reverse_ledgerentry", _("Can reverse ledger entries"))]
+        indexes = [models.Index(fields=["fund", "posted_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="ledger_amount_not_zero"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="ledger_balance_never_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_date} {self.get_kind_display()} {self.amount}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("Ledger entries are never changed; post a reversal instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ledger entries are never deleted; post a reversal instead.")
+
+
+class DisbursementKind(models.TextChoices):
+    CONDOLENCE = "condolence", _("condolence money")
+    SUBSIDY = "subsidy", _("hardship subsidy")
+    STUDENT_AID = "student_aid", _("student aid")
+    MEDICAL = "medical", _("medical aid")
+    GOODS = "goods", _("goods")
+
+
+class DisbursementQuerySet(ScopedQuerySet):
+    scope_field = "paying_unit"
+
+    def with_values(self) -> DisbursementQuerySet:
+        return self.annotate(
+            goods_total=models.functions.Coalesce(
+                models.F("quantity") * models.F("unit_value"),
+                Decimal("0"),
+                output_field=MoneyField(),
+            )
+        )
+
+
+class Disbursement(models.Model):
+    """Aid handed to one person: cash from a fund, or goods (optionally bought from one)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="disbursements"
+    )
+    disbursed_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=DisbursementKind.choices)
+    cash_amount = MoneyField(_("cash (yuan)"), null=True, blank=True)
+    item = models.CharField(_("item"), max_length=50, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    unit_value = MoneyField(_("unit value (yuan)"), null=True, blank=True)
+    fund = models.ForeignKey(
+        Fund,
+        verbose_name=_("fund"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    paying_unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("paying unit"),
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    paid_directly_by = models.CharField(
+        _("paid directly by"),
+        max_length=100,
+        blank=True,
+        help_text=_("A sponsor who paid the beneficiary directly, not through a fund."),
+    )
+    leader = models.CharField(_("leader"), max_length=50, blank=True)
+    handled_by = models.CharField(_("handled by"), max_length=50, blank=True)
+    receipt_signed = models.BooleanField(_("receipt signed"), default=False)
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry,
+        verbose_name=_("ledger entry"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="disbursement",
+    )
+    is_reversed = models.BooleanField(_("reversed"), default=False, editable=False)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+    )
+    posted_at = models.DateTimeField(_("posted at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+    objects = DisbursementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        ordering = ["-disbursed_on", "-id"]
+        indexes = [
+            models.Index(fields=["paying_unit", "disbursed_on"]),
+            models.Index(fields=["case", "disbursed_on"]),
+            models.Index(fields=["campaign", "paying_unit"]),
+            models.Index(fields=["disbursed_on"]),
+            models.Index(fields=["fund", "disbursed_on"]),
+            models.Index(fields=["kind"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cash_amount__isnull=True) | Q(cash_amount__gt=0),
+                name="disbursement_cash_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_value__isnull=True) | Q(unit_value__gte=0),
+                name="disbursement_unit_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=1),
+                name="disbursement_quantity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disbursed_on} {self.get_kind_display()} · {self.case.name}"
+
+    @property
+    def goods_value(self) -> Decimal:
+        if self.quantity and self.unit_value is not None:
+            return self.quantity * self.unit_value
+        return Decimal("0.00")
+
+    @property
+    def total_value(self) -> Decimal:
+        return (self.cash_amount or Decimal("0.00")) + self.goods_value
+
+    @property
+    def fund_charge(self) -> Decimal:
+        """What this disbursement takes out of its fund: cash, or goods bought from it."""
+        return self.total_value if self.fund_id else Decimal("0.00")
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == DisbursementKind.GOODS:
+            if not self.item:
+                errors["item"] = _("Name the goods, e.g. 棉被.")
+            if not self.quantity:
+                errors["quantity"] = _("Goods need a quantity of at least 1.")
+            if self.unit_value is None:
+                errors["unit_value"] = _("Goods need a unit value (0 for donated goods).")
+        else:
+            if not self.cash_amount:
+                errors["cash_amount"] = _("Enter the cash amount.")
+            if not self.fund_id and not self.paid_directly_by:
+                errors["fund"] = _(
+                    "Cash is paid from a fund: choose one (or name the sponsor who paid directly)."
+                )
+            if self.fund_id and self.paid_directly_by:
+                errors["paid_directly_by"] = _(
+                    "Money paid directly by a sponsor does not come out of a fund."
+                )
+        if self.activity_id and self.campaign_id and self.activity.campaign_id != self.campaign_id:
+            errors["activity"] = _("This activity belongs to another campaign.")
+        if self.fund_id and self.paying_unit_id:
+            # A town union may pay out of its district's fund, never a sibling's.
+            if not self.paying_unit.tree_path.startswith(self.fund.unit.tree_path):
+                errors["fund"] = _("The fund must belong to the paying unit or a unit above it.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,295 @@
+"""Pairing agreements (结对帮困协议): sponsors who support named people for years."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cases.models import Case, HouseholdMember
+from funds.models import Disbursement
+from unions.fields import MoneyField
+from unions.models import UnionUnit
+from unions.querysets import ScopedQuerySet, unit_scope_for
+
+
+class SponsorKind(models.TextChoices):
+    ORGANISATION = "organisation", _("organisation")
+    LEADER = "leader", _("leader")
+    PARTY_BRANCH = "party_branch", _("party branch")
+    INDIVIDUAL = "individual", _("individual")
+
+
+PUBLIC_SPONSOR_KINDS = (SponsorKind.ORGANISATION, SponsorKind.PARTY_BRANCH)
+
+
+class SponsorQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def for_user(self, user) -> SponsorQuerySet:
+        # Organisations and party branches (a bank branch, the customs office) are a
+        # public directory any unit may sign with. A leader or an individual donor is
+        # seen only by the unit that registered them and units that signed with them.
+        # Which agreements of a sponsor a user sees is scoped apart (Agreement.for_user).
+        units = unit_scope_for(user)
+        if units is None:
+            return self
+        in_scope = units.values("pk")
+        return self.filter(
+            Q(kind__in=PUBLIC_SPONSOR_KINDS)
+            | Q(unit__in=in_scope)
+            | Exists(Agreement.objects.filter(sponsor=OuterRef("pk"), unit__in=in_scope))
+        )
+
+
+class Sponsor(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=SponsorKind.choices)
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="sponsors",
+    )
+
+    history = HistoricalRecords()
+    objects = SponsorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sponsor")
+        verbose_name_plural = _("sponsors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgreementKind(models.TextChoices):
+    HARDSHIP = "hardship", _("hardship pairing")
+    STUDENT = "student", _("student pairing")
+    LEADER = "leader", _("leader pairing")
+
+
+class Period(models.TextChoices):
+    MONTHLY = "monthly", _("monthly")
+    QUARTERLY = "quarterly", _("quarterly")
+    YEARLY = "yearly", _("yearly")
+    ONCE = "once", _("one-off")
+
+
+PERIOD_MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.YEARLY: 12}
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    ACTIVE = "active", _("active")
+    EXPIRED = "expired", _("expired")
+    TERMINATED = "terminated", _("terminated")
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, or the month's last day when it has fewer days."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+def instalments_due(
+    start: datetime.date, end: datetime.date, period: str, on: datetime.date
+) -> int:
+    """How many instalments of an agreement are due by ``on`` (inclusive).
+
+    One falls due at the start of each period that has begun by ``on`` and before the
+    agreement ends; a one-off agreement has one, due on its start date.
+    """
+    if on < start:
+        return 0
+    if period == Period.ONCE:
+        return 1
+    step = PERIOD_MONTHS[period]
+    last = min(on, end)
+    count, due = 0, start
+    while due <= last:
+        count += 1
+        due = add_months(start, step * count)
+    return count
+
+
+class AgreementQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def expiring_within(self, days: int, today: datetime.date | None = None):
+        today = today or timezone.localdate()
+        return self.filter(
+            status=AgreementStatus.ACTIVE,
+            end__gte=today,
+            end__lte=today + datetime.timedelta(days=days),
+        )
+
+
+class Agreement(models.Model):
+    number = models.CharField(_("agreement number"), max_length=40, unique=True)
+    sponsor = models.ForeignKey(
+        Sponsor, verbose_name=_("sponsor"), on_delete=models.PROTECT, related_name="agreements"
+    )
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("signing union unit"),
+        on_delete=models.PROTECT,
+        related_name="agreements",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=AgreementKind.choices)
+    amount = MoneyField(_("committed amount (yuan)"))
+    period = models.CharField(_("period"), max_length=16, choices=Period.choices)
+    start = models.DateField(_("start date"))
+    end = models.DateField(_("end date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+    )
+    termination_reason = models.CharField(_("reason for termination"), max_length=200, blank=True)
+    document = models.FileField(_("signed agreement"), upload_to="agreements/%Y/", blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pairing agreement")
+        verbose_name_plural = _("pairing agreements")
+        ordering = ["-start", "number"]
+        indexes = [models.Index(fields=["unit", "status", "end"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="agreement_end_after_start"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="agreement_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="terminated") | ~Q(termination_reason=""),
+                name="agreement_termination_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.sponsor.name}"
+
+    @property
+    def effective_status(self) -> str:
+        """到期 follows from the date: an active agreement past its end has expired."""
+        if self.status == AgreementStatus.ACTIVE and self.end < timezone.localdate():
+            return AgreementStatus.EXPIRED
+        return self.status
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("The end date must be after the start date.")})
+        if self.status == AgreementStatus.TERMINATED and not self.termination_reason.strip():
+            raise ValidationError(
+                {"termination_reason": _("Say why the agreement was terminated.")}
+            )
+
+    def promised_to(self, on: datetime.date | None = None) -> Decimal:
+        """What each beneficiary has been promised by ``on``."""
+        on = on or timezone.localdate()
+        if self.status == AgreementStatus.DRAFT:
+            return Decimal("0.00")
+        return self.amount * instalments_due(self.start, self.end, self.period, on)
+
+
+class BeneficiaryQuerySet(ScopedQuerySet):
+    scope_field = "agreement__unit"
+
+
+class Beneficiary(models.Model):
+    """A person supported under an agreement: a case, or a child of a case for 助学."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("pairing agreement"),
+        on_delete=models.CASCADE,
+        related_name="beneficiaries",
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("hardship case"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    student = models.ForeignKey(
+        HouseholdMember,
+        verbose_name=_("student"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pairings",
+        help_text=_("For student pairing: the child in the case's household."),
+    )
+
+    history = HistoricalRecords()
+    objects = BeneficiaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "case", "student"], name="beneficiary_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.student.name if self.student_id else self.case.name
+        return f"{self.agreement.number} · {who}"
+
+    def clean(self) -> None:
+        if self.student_id and self.case_id and self.student.case_id != self.case_id:
+            raise ValidationError({"student": _("The student must be in this case's household.")})
+        if (
+            self.agreement_id
+            and self.agreement.kind == AgreementKind.STUDENT
+            and not self.student_id
+        ):
+            raise ValidationError({"student": _("A student pairing names the student.")})
+
+
+class PaymentQuerySet(ScopedQuerySet):
+    scope_field = "beneficiary__agreement__unit"
+
+
+class AgreementPayment(models.Model):
+    """Links a disbursement to the agreement and beneficiary it was paid under."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("beneficiary"),
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
+    disbursement = models.OneToOneField(
+        Disbursement,
+        verbose_name=_("disbursement"),
+        on_delete=models.PROTECT,
+        related_name="agreement_payment",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agreement payment")
+        verbose_name_plural = _("agreement payments")
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary} · {self.disbursement.disbursed_on}"
