@@ -366,7 +366,7 @@ class Referral(models.Model):
     )
     reason = models.TextField(_("reason for referral"))
     status = models.CharField(
-        _("status"),
+        _("referral status"),
         max_length=16,
         choices=ReferralStatus.choices,
         default=ReferralStatus.SUBMITTED,

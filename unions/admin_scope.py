@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import admin
-from django.contrib.admin.utils import NestedObjects, quote, unquote
+from django.contrib.admin.utils import NestedObjects, get_fields_from_path, quote, unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
@@ -162,8 +162,8 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
     def get_list_filter(self, request):
         filters = []
         for item in super().get_list_filter(request):
-            if isinstance(item, str) and LOOKUP_SEP not in item:
-                field = self.model._meta.get_field(item)
+            if isinstance(item, str):
+                field = get_fields_from_path(self.model, item)[-1]
                 if field.is_relation and field.related_model is not None:
                     item = (item, ScopedRelatedFieldListFilter)
             filters.append(item)
@@ -191,7 +191,10 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if request.method == "POST" and not self.has_change_permission(request, obj):
+        # simple-history only hides the revert button; refuse the POST itself too.
+        if request.method == "POST" and (
+            not self.has_change_permission(request, obj) or self.revert_disabled(request, obj)
+        ):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 

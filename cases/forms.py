@@ -1,0 +1,128 @@
+"""Admin forms for the register's transitions. Each one only collects input: the change
+itself is a :mod:`cases.services` call, whose refusals come back on the form or as a
+message."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import ReviewOutcome
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's refusal on the form: on the field it names, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def _not_in_future(value, message):
+    if value and value > timezone.localdate():
+        raise ValidationError(message)
+    return value
+
+
+class ExitForm(forms.Form):
+    """已脱困: the date and the reason are both required."""
+
+    exited_on = forms.DateField(
+        label=_("exited on"),
+        initial=timezone.localdate,
+        widget=widgets.AdminDateWidget,
+        error_messages={"required": _("Enter the date the case exited hardship.")},
+    )
+    reason = forms.CharField(
+        label=_("exit reason"),
+        max_length=200,
+        widget=widgets.AdminTextInputWidget,
+        error_messages={"required": _("Say why the case exits hardship.")},
+        help_text=_("e.g. re-employed, income above the hardship line, moved away."),
+    )
+
+    def clean_exited_on(self):
+        return _not_in_future(
+            self.cleaned_data.get("exited_on"), _("The exit date cannot be in the future.")
+        )
+
+
+class ReferralSubmitForm(forms.Form):
+    """向市总反映: why the case needs the city union's long-term aid."""
+
+    reason = forms.CharField(
+        label=_("reason for referral"),
+        widget=widgets.AdminTextareaWidget(attrs={"rows": 4}),
+        error_messages={"required": _("Say why the case is referred.")},
+    )
+
+
+class ReviewForm(forms.Form):
+    """年度复核: one review per case and year."""
+
+    reviewed_on = forms.DateField(
+        label=_("reviewed on"), initial=timezone.localdate, widget=widgets.AdminDateWidget
+    )
+    outcome = forms.ChoiceField(label=_("outcome"), choices=ReviewOutcome.choices)
+    notes = forms.CharField(
+        label=_("notes"),
+        required=False,
+        widget=widgets.AdminTextareaWidget(attrs={"rows": 3}),
+    )
+
+    def clean_reviewed_on(self):
+        return _not_in_future(
+            self.cleaned_data.get("reviewed_on"), _("The review date cannot be in the future.")
+        )
+
+
+class ReferralDecisionForm(forms.Form):
+    """The city union's decision on a referral: approve with a certificate, or reject."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[
+            (APPROVE, _("approve and issue the aid certificate")),
+            (REJECT, _("reject")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    certificate_number = forms.CharField(
+        label=_("aid certificate number"),
+        max_length=40,
+        required=False,
+        widget=widgets.AdminTextInputWidget,
+    )
+    valid_from = forms.DateField(
+        label=_("certificate valid from"), required=False, widget=widgets.AdminDateWidget
+    )
+    valid_until = forms.DateField(
+        label=_("certificate valid until"), required=False, widget=widgets.AdminDateWidget
+    )
+    rejection_reason = forms.CharField(
+        label=_("reason for rejection"),
+        required=False,
+        widget=widgets.AdminTextareaWidget(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.APPROVE:
+            if not data.get("certificate_number"):
+                self.add_error("certificate_number", _("Enter the aid certificate number."))
+            valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
+            if not valid_from or not valid_until or valid_until < valid_from:
+                self.add_error(
+                    "valid_until",
+                    _("The certificate must be valid from a date to a later date."),
+                )
+        elif data.get("decision") == self.REJECT and not data.get("rejection_reason"):
+            self.add_error("rejection_reason", _("Say why the referral is rejected."))
+        return data

@@ -1,0 +1,189 @@
+"""The register's lists cost the same number of queries for 5 rows as for 200, and the
+case list never counts the whole register."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.admin import CappedCountPaginator
+from cases.models import Activity, Case, CaseStatus, Cause, Referral
+from tests.cases.factories import ActivityFactory, CampaignFactory, CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+TOWNS = ["张浦镇工会", "陆家镇工会", "巴城镇工会"]
+
+
+def make_cases(units, count, **fields) -> list[Case]:
+    """``count`` cases across three Kunshan towns, each with two causes, in bulk."""
+    cases = [CaseFactory.build(unit=units[TOWNS[i % 3]], **fields) for i in range(count)]
+    for case in cases:
+        case.derive_from_id_number()  # what save() does; bulk_create skips it
+    cases = Case.objects.bulk_create(cases)
+    through = Case.causes.through
+    through.objects.bulk_create(
+        through(case_id=case.pk, cause_id=cause.pk)
+        for case in cases
+        for cause in Cause.objects.all()[:2]
+    )
+    return cases
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def assert_same_cost(client, url, grow, django_assert_num_queries):
+    """The page costs the same number of queries before and after ``grow()``."""
+    client.get(url)  # warm caches that a first request fills (content types, sessions)
+    small = queries_for(client, url)
+
+    grow()
+
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+# --- the case list ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["kunshan_clerk", "city_auditor"])
+@pytest.mark.parametrize("query", ["", "?status__exact=pending&household=3", "?q=困难职工"])
+def test_case_list_query_count_does_not_grow_with_the_list(
+    request, client_for, units, django_assert_num_queries, role, query
+):
+    client = client_for(request.getfixturevalue(role))
+    make_cases(units, 5)
+
+    response = assert_same_cost(
+        client,
+        "/admin/cases/case/" + query,
+        lambda: make_cases(units, 195),
+        django_assert_num_queries,
+    )
+
+    assert len(response.context["cl"].result_list) == 50
+
+
+def test_case_autocomplete_query_count_does_not_grow(
+    kunshan_clerk, client_for, units, django_assert_num_queries
+):
+    make_cases(units, 5)
+    url = "/admin/autocomplete/?app_label=cases&model_name=activity&field_name=cases&term=困难职工"
+
+    response = assert_same_cost(
+        client_for(kunshan_clerk), url, lambda: make_cases(units, 195), django_assert_num_queries
+    )
+
+    assert len(response.json()["results"]) == 20
+
+
+# --- activities and referrals -------------------------------------------------------------
+
+
+def test_activity_list_query_count_does_not_grow(
+    kunshan_clerk, client_for, units, django_assert_num_queries
+):
+    campaign = CampaignFactory(organiser=units["昆山市总工会"])
+    households = make_cases(units, 3)
+
+    def add_activities(count):
+        activities = Activity.objects.bulk_create(
+            ActivityFactory.build(campaign=campaign, unit=units[TOWNS[i % 3]])
+            for i in range(count)
+        )
+        through = Activity.cases.through
+        through.objects.bulk_create(
+            through(activity_id=activity.pk, case_id=case.pk)
+            for i, activity in enumerate(activities)
+            for case in households[: i % 4]
+        )
+
+    add_activities(5)
+
+    response = assert_same_cost(
+        client_for(kunshan_clerk),
+        "/admin/cases/activity/",
+        lambda: add_activities(195),
+        django_assert_num_queries,
+    )
+
+    listed = response.context["cl"].result_list
+    assert len(listed) == 50
+    assert {activity.household_count for activity in listed} == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("role", ["kunshan_head", "city_admin"])
+def test_referral_list_query_count_does_not_grow(
+    request, client_for, units, kunshan_head, django_assert_num_queries, role
+):
+    def refer(count):
+        Referral.objects.bulk_create(
+            Referral(case=case, reason="重病", submitted_by=kunshan_head)
+            for case in make_cases(units, count, status=CaseStatus.VERIFIED)
+        )
+
+    refer(5)
+
+    response = assert_same_cost(
+        client_for(request.getfixturevalue(role)),
+        "/admin/cases/referral/",
+        lambda: refer(195),
+        django_assert_num_queries,
+    )
+
+    assert len(response.context["cl"].result_list) == 50
+    assert Referral.objects.count() == 200
+
+
+# --- counting -----------------------------------------------------------------------------
+
+
+def test_case_list_counts_at_most_one_row_past_the_cap(
+    kunshan_clerk, client_for, units, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "limit", 3)
+    monkeypatch.setattr(admin.site._registry[Case], "list_per_page", 3)
+    make_cases(units, 8)
+    client = client_for(kunshan_clerk)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/admin/cases/case/?p=2")
+
+    cl = response.context["cl"]
+    counts = [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+    assert counts and all("LIMIT 4" in sql for sql in counts)
+    assert cl.paginator.count_label == "3+"
+    assert '<span class="result-count">3+</span>' in response.content.decode()
+    assert cl.full_result_count is None
+    # Page 2 holds rows 4-6: the page is not cut short at the capped count (4).
+    assert len(cl.result_list) == 3
+
+
+def test_case_list_count_is_exact_below_the_cap(kunshan_clerk, client_for, units):
+    make_cases(units, 7)
+
+    response = client_for(kunshan_clerk).get("/admin/cases/case/")
+
+    assert response.context["cl"].result_count == 7
+    assert '<span class="result-count">7</span>' in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner estimates: PostgreSQL")
+def test_unfiltered_list_uses_the_planner_estimate_on_postgresql(admin_client, units, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "limit", 3)
+    make_cases(units, 8)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Case._meta.db_table}")
+
+    response = admin_client.get("/admin/cases/case/")
+
+    paginator = response.context["cl"].paginator
+    assert paginator.is_estimate
+    assert paginator.count == 8
