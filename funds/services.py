@@ -269,6 +269,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
     pair = [entry] + ([entry.counterpart] if entry.counterpart_id else [])
     pair += list(LedgerEntry.objects.filter(counterpart=entry))
     pair = list({e.pk: e for e in pair}.values())
+    _require(acting_user, "funds.reverse_ledgerentry", *pair)  # both halves in scope
     funds = lock_funds(*[e.fund for e in pair])
     if LedgerEntry.objects.filter(reverses__in=[e.pk for e in pair]).exists():
         raise ValidationError(_("This entry has already been reversed."))
@@ -287,5 +288,8 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
                 acting_user=acting_user,
             )
         )
-    Disbursement.objects.filter(ledger_entry__in=[e.pk for e in pair]).update(is_reversed=True)
+    for disbursement in Disbursement.objects.filter(ledger_entry__in=[e.pk for e in pair]):
+        disbursement.is_reversed = True
+        disbursement._history_user = acting_user
+        disbursement.save(update_fields=["is_reversed"])
     return next(r for r in reversals if r.reverses_id == entry.pk)

@@ -1,0 +1,701 @@
+"""Admin for funds, their ledgers and disbursements.
+
+Money moves only through :mod:`funds.services`: the "money in", "allocate", "reverse"
+and "post disbursement" pages collect input and call the service, and a refusal from
+it (an overdraw, a case not on file) comes back on the form. Posted ledger entries are
+read-only for everyone; nothing here can be deleted, superusers included.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case
+from funds.forms import (
+    AllocationForm,
+    ApproverDisbursementPostForm,
+    DisbursementPostForm,
+    FundForm,
+    IncomeForm,
+    ReverseForm,
+    add_service_errors,
+)
+from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
+from funds.services import allocation_post, disbursement_post, entry_reverse, income_post
+from unions.admin_scope import (
+    ScopedAdmin,
+    ScopedRelatedFieldListFilter,
+    in_scope,
+    scoped_queryset,
+)
+from unions.parsing import format_yuan
+
+RECENT_ENTRIES = 20
+
+
+def yuan(value) -> str:
+    return format_yuan(value) if value is not None else "-"
+
+
+def entry_link(entry: LedgerEntry | None, viewer) -> str:
+    """A link to ``entry``, or a dash when there is none or ``viewer`` may not see it."""
+    if entry is None or not in_scope(entry, viewer):
+        return "-"
+    return format_html('<a href="{}">{}</a>', change_url(entry), entry)
+
+
+def changelist_url(model, **filters) -> str:
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+class MoneyAdmin(ScopedAdmin):
+    """Shared rules: no deletes for anyone, no revert of past versions."""
+
+    def has_delete_permission(self, request, obj=None):
+        # Money records are corrected by reversal, never removed (superusers included).
+        return False
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring an old version would bypass the services; viewing it is fine. An
+        # out-of-scope id still answers as a missing one (ScopedAdmin does that).
+        if request.method == "POST" and self.get_object(request, unquote(object_id)):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # Read-only fields link to related entries only when the viewer may see them.
+            obj._viewer = request.user
+        return obj
+
+    def active_funds(self, request):
+        return scoped_queryset(Fund, request.user).filter(is_active=True).select_related("unit")
+
+    # --- add pages whose save is a service call -----------------------------------
+
+    def post_through_service(self, request, form) -> models.Model:
+        """Write the new record with a ``funds.services`` function and return it."""
+        raise NotImplementedError
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Django's add page, except that the service does the write.
+
+        A ``ValidationError`` from the service (an overdraw, a case not on file) is shown
+        on the form like any other error instead of ending in a server error.
+        """
+        if request.method != "POST":
+            return super().add_view(request, form_url, extra_context)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        fieldsets = self.get_fieldsets(request, None)
+        form_class = self.get_form(
+            request, None, change=False, fields=flatten_fieldsets(fieldsets)
+        )
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                obj = self.post_through_service(request, form)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                message = self.construct_change_message(request, form, [], add=True)
+                self.log_addition(request, obj, message)
+                return self.response_add(request, obj)
+        admin_form = helpers.AdminForm(
+            form,
+            list(fieldsets),
+            self.get_prepopulated_fields(request, None),
+            self.get_readonly_fields(request, None),
+            model_admin=self,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add %s") % self.opts.verbose_name,
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def render_service_form(self, request, form, *, title, fields, template, **context):
+        """A standalone admin page (allocate, reverse) in the admin's look."""
+        admin_form = helpers.AdminForm(form, [(None, {"fields": fields})], {}, model_admin=self)
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.opts,
+                "adminform": admin_form,
+                "errors": helpers.AdminErrorList(form, []),
+                "media": self.media + admin_form.media,
+                **context,
+            },
+        )
+
+
+@admin.register(Fund)
+class FundAdmin(MoneyAdmin):
+    form = FundForm
+    list_display = ["name", "unit", "kind", "balance_yuan", "is_active", "ledger_link"]
+    list_display_links = ["name"]
+    list_filter = ["unit", "kind", "is_active"]
+    list_select_related = ["unit"]
+    search_fields = ["name", "unit__name"]
+    readonly_fields = ["balance_yuan", "recent_entries"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["unit", "name", "kind", "is_active", "notes"]
+        return ["unit", "name", "kind", "balance_yuan", "is_active", "notes", "recent_entries"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a fund with a ledger to another unit would move its money with it.
+        return [*self.readonly_fields, "unit"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        if change:
+            # Never write ``balance`` from this copy: a posting may have moved it since
+            # the page was loaded, and only funds.services changes it.
+            obj.save(update_fields=[name for name in form.fields if name != "unit"])
+        else:
+            obj.save()
+
+    @admin.display(description=_("balance (yuan)"), ordering="balance")
+    def balance_yuan(self, obj):
+        return yuan(obj.balance)
+
+    @admin.display(description=_("ledger"))
+    def ledger_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            changelist_url(LedgerEntry, fund__id__exact=obj.pk),
+            gettext("ledger"),
+        )
+
+    @admin.display(description=_("latest ledger entries"))
+    def recent_entries(self, obj):
+        entries = LedgerEntry.objects.filter(fund=obj).select_related("posted_by")
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td>{}</td><td style="text-align:right">{}</td>'
+            '<td style="text-align:right">{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    entry.entry_date,
+                    entry.get_kind_display(),
+                    yuan(entry.amount),
+                    yuan(entry.balance_after),
+                    entry.source,
+                    entry.notes,
+                )
+                for entry in entries[:RECENT_ENTRIES]
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            '<th>{}</th></tr></thead><tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
+            gettext("date"),
+            gettext("kind"),
+            gettext("amount (yuan)"),
+            gettext("balance after (yuan)"),
+            gettext("source"),
+            gettext("notes"),
+            rows,
+            changelist_url(LedgerEntry, fund__id__exact=obj.pk),
+            gettext("The whole ledger of this fund"),
+        )
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(MoneyAdmin):
+    form = IncomeForm
+    list_display = [
+        "entry_date",
+        "fund",
+        "kind",
+        "amount_yuan",
+        "balance_after_yuan",
+        "source",
+        "posted_by",
+        "reverse_link",
+    ]
+    list_display_links = ["entry_date"]
+    # ScopedAdmin scopes plain relations itself; a path through a relation needs saying.
+    list_filter = ["fund", "kind", ("fund__unit", ScopedRelatedFieldListFilter)]
+    list_select_related = ["fund__unit", "posted_by"]
+    date_hierarchy = "entry_date"
+    search_fields = ["source", "notes", "fund__name"]
+    readonly_fields = [
+        "amount_yuan",
+        "balance_after_yuan",
+        "counterpart_link",
+        "reverses_link",
+        "reversed_by_link",
+    ]
+    change_form_template = "admin/funds/ledgerentry/change_form.html"
+    change_list_template = "admin/funds/ledgerentry/change_list.html"
+
+    def get_fields(self, request, obj=None):
+        if obj is None:  # the "money in" form
+            return ["fund", "kind", "entry_date", "amount", "source", "source_unit", "notes"]
+        return [
+            "fund",
+            "kind",
+            "entry_date",
+            "amount_yuan",
+            "balance_after_yuan",
+            "source",
+            "source_unit",
+            "counterpart_link",
+            "reverses_link",
+            "reversed_by_link",
+            "notes",
+            "posted_by",
+            "posted_at",
+        ]
+
+    def get_queryset(self, request):
+        reversal = LedgerEntry.objects.filter(reverses=OuterRef("pk"))
+        # The other half of an allocation, when it lies in a fund the user may not see.
+        other_half_hidden = LedgerEntry.objects.filter(
+            Q(counterpart=OuterRef("pk")) | Q(pk=OuterRef("counterpart"))
+        ).exclude(pk__in=LedgerEntry.objects.for_user(request.user).values("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(has_reversal=Exists(reversal), other_half_hidden=Exists(other_half_hidden))
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return False  # posted entries are permanent: a mistake is reversed
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:  # the read-only view of a posted entry
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "fund":
+            kwargs["queryset"] = self.active_funds(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        return {"entry_date": timezone.localdate(), **super().get_changeform_initial_data(request)}
+
+    def post_through_service(self, request, form):
+        data = form.cleaned_data
+        return income_post(
+            fund=data["fund"],
+            kind=data["kind"],
+            amount=data["amount"],
+            entry_date=data["entry_date"],
+            source=data["source"],
+            source_unit=data["source_unit"],
+            notes=data["notes"],
+            acting_user=request.user,
+        )
+
+    # --- columns and read-only fields ------------------------------------------------
+
+    @admin.display(description=_("amount (yuan)"), ordering="amount")
+    def amount_yuan(self, obj):
+        return yuan(obj.amount)
+
+    @admin.display(description=_("balance after (yuan)"))
+    def balance_after_yuan(self, obj):
+        return yuan(obj.balance_after)
+
+    @admin.display(description=_("other side of the allocation"))
+    def counterpart_link(self, obj):
+        other = obj.counterpart or LedgerEntry.objects.filter(counterpart=obj).first()
+        return entry_link(other, getattr(obj, "_viewer", None))
+
+    @admin.display(description=_("reverses"))
+    def reverses_link(self, obj):
+        return entry_link(obj.reverses, getattr(obj, "_viewer", None))
+
+    @admin.display(description=_("reversed by"))
+    def reversed_by_link(self, obj):
+        return entry_link(
+            LedgerEntry.objects.filter(reverses=obj).first(), getattr(obj, "_viewer", None)
+        )
+
+    @admin.display(description=_("correction"))
+    def reverse_link(self, obj):
+        if not self._reversible(obj):
+            return ""
+        url = reverse("admin:funds_ledgerentry_reverse", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("reverse"))
+
+    def get_list_display(self, request):
+        display = list(super().get_list_display(request))
+        if not request.user.has_perm("funds.reverse_ledgerentry"):
+            display.remove("reverse_link")
+        return display
+
+    @staticmethod
+    def _reversible(entry) -> bool:
+        """Not a reversal, not reversed yet, and (for an allocation) both halves in scope.
+
+        Reversing one half of an allocation reverses the other, so a district may not undo
+        the city's posting from its own side (get_queryset annotates both flags).
+        """
+        return (
+            entry.kind != EntryKind.REVERSAL
+            and not entry.has_reversal
+            and not entry.other_half_hidden
+        )
+
+    # --- pages -----------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("allocate/", view(self.allocate_view), name="funds_ledgerentry_allocate"),
+            path(
+                "<path:object_id>/reverse/",
+                view(self.reverse_view),
+                name="funds_ledgerentry_reverse",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "can_allocate": request.user.has_perm("funds.allocate_fund"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        can_reverse = (
+            obj is not None
+            and request.user.has_perm("funds.reverse_ledgerentry")
+            and self._reversible(obj)
+        )
+        extra_context = {"can_reverse": can_reverse, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def allocate_view(self, request):
+        """拨款 from one fund to a lower unit's fund (``funds.allocate_fund``)."""
+        if not request.user.has_perm("funds.allocate_fund"):
+            raise PermissionDenied
+        funds = self.active_funds(request)
+        if request.method == "POST":
+            form = AllocationForm(request.POST, funds=funds)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    out, received = allocation_post(
+                        from_fund=data["from_fund"],
+                        to_fund=data["to_fund"],
+                        amount=data["amount"],
+                        entry_date=data["entry_date"],
+                        notes=data["notes"],
+                        acting_user=request.user,
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    self.log_addition(request, out, [{"added": {}}])
+                    self.log_addition(request, received, [{"added": {}}])
+                    self.message_user(
+                        request,
+                        gettext("Allocated %(amount)s yuan from %(from)s to %(to)s.")
+                        % {
+                            "amount": format_yuan(received.amount),
+                            "from": out.fund,
+                            "to": received.fund,
+                        },
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(changelist_url(LedgerEntry))
+        else:
+            form = AllocationForm(funds=funds)
+        return self.render_service_form(
+            request,
+            form,
+            title=gettext("Allocate to a lower union"),
+            fields=["from_fund", "to_fund", "amount", "entry_date", "notes"],
+            template="admin/funds/ledgerentry/allocate.html",
+            submit_label=gettext("Allocate"),
+        )
+
+    def reverse_view(self, request, object_id):
+        """冲正: post the opposite amount, with a reason (``funds.reverse_ledgerentry``)."""
+        if not request.user.has_perm("funds.reverse_ledgerentry"):
+            raise PermissionDenied
+        entry = self.get_object(request, unquote(object_id))
+        if entry is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if entry.other_half_hidden:
+            raise PermissionDenied  # the giving unit reverses an allocation, not the receiver
+        form = ReverseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                reversal = entry_reverse(
+                    entry=entry, reason=form.cleaned_data["reason"], acting_user=request.user
+                )
+            except ValidationError as error:
+                add_service_errors(form, error, rename={"notes": "reason"})
+            else:
+                self.log_addition(request, reversal, [{"added": {}}])
+                self.message_user(
+                    request,
+                    gettext("Reversed: %(entry)s. The balance of %(fund)s is %(balance)s yuan.")
+                    % {
+                        "entry": entry,
+                        "fund": reversal.fund,
+                        "balance": format_yuan(reversal.balance_after),
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    changelist_url(LedgerEntry, fund__id__exact=entry.fund_id)
+                )
+        pair = [entry]
+        other = entry.counterpart or LedgerEntry.objects.filter(counterpart=entry).first()
+        if other is not None:
+            pair.append(other)
+        return self.render_service_form(
+            request,
+            form,
+            title=gettext("Reverse a ledger entry"),
+            fields=["reason"],
+            template="admin/funds/ledgerentry/reverse.html",
+            submit_label=gettext("Reverse"),
+            entries=[
+                (e, e.fund, e.get_kind_display(), yuan(e.amount), yuan(-e.amount)) for e in pair
+            ],
+            original=entry,
+        )
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(MoneyAdmin):
+    form = DisbursementPostForm
+    list_display = [
+        "disbursed_on",
+        "case_name",
+        "kind",
+        "cash_amount_yuan",
+        "goods_yuan",
+        "fund",
+        "paying_unit",
+        "activity",
+        "receipt_signed",
+        "is_reversed",
+    ]
+    list_display_links = ["disbursed_on", "case_name"]
+    list_filter = ["paying_unit", "fund", "campaign", "kind", "receipt_signed", "is_reversed"]
+    list_select_related = ["case", "fund__unit", "paying_unit", "activity"]
+    date_hierarchy = "disbursed_on"
+    search_fields = ["case__name"]
+    sensitive_fields = ("id_number",)
+    actions = ["mark_receipt_signed"]
+    change_list_template = "admin/funds/disbursement/change_list.html"
+    # Both related admins search (CaseAdmin, ActivityAdmin); choices stay scoped because
+    # the autocomplete view asks those admins' get_queryset.
+    autocomplete_fields = ["case", "activity"]
+
+    POST_FIELDS = [
+        "case",
+        "disbursed_on",
+        "kind",
+        "cash_amount",
+        "item",
+        "quantity",
+        "unit_value",
+        "fund",
+        "campaign",
+        "activity",
+        "paying_unit",
+        "paid_directly_by",
+        "leader",
+        "handled_by",
+        "receipt_signed",
+        "notes",
+    ]
+    EDITABLE_AFTER_POSTING = ["receipt_signed", "notes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_values()
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            fields = list(self.POST_FIELDS)
+            if self._is_approver(request):
+                fields.append("confirm_unverified")
+            return [(None, {"fields": fields})]
+        shown = [
+            name if name not in ("cash_amount", "unit_value") else f"{name}_yuan"
+            for name in self.POST_FIELDS
+        ]
+        return [(None, {"fields": [*shown, "ledger_entry_link", "is_reversed", "posted_by"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            name
+            for name in flatten_fieldsets(self.get_fieldsets(request, obj))
+            if name not in self.EDITABLE_AFTER_POSTING
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            approver = self._is_approver(request)
+            kwargs["form"] = ApproverDisbursementPostForm if approver else DisbursementPostForm
+        else:  # a posted disbursement: only the receipt and the notes stay editable
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "fund":
+            kwargs["queryset"] = self.active_funds(request)
+        elif db_field.name == "case":
+            kwargs["queryset"] = scoped_queryset(Case, request.user).select_related("unit")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        user = request.user
+        return {
+            "disbursed_on": timezone.localdate(),
+            "handled_by": f"{user.last_name}{user.first_name}" or user.get_username(),
+            **super().get_changeform_initial_data(request),
+        }
+
+    @staticmethod
+    def _is_approver(request) -> bool:
+        return request.user.has_perm("cases.verify_case")
+
+    def post_through_service(self, request, form):
+        data = form.cleaned_data
+        return disbursement_post(
+            case=data["case"],
+            disbursed_on=data["disbursed_on"],
+            kind=data["kind"],
+            paying_unit=data["paying_unit"],
+            cash_amount=data.get("cash_amount"),
+            item=data.get("item", ""),
+            quantity=data.get("quantity"),
+            unit_value=data.get("unit_value"),
+            fund=data.get("fund"),
+            campaign=data.get("campaign"),
+            activity=data.get("activity"),
+            paid_directly_by=data.get("paid_directly_by", ""),
+            leader=data.get("leader", ""),
+            handled_by=data.get("handled_by", ""),
+            receipt_signed=data.get("receipt_signed", False),
+            notes=data.get("notes", ""),
+            confirm_unverified=bool(data.get("confirm_unverified")) and self._is_approver(request),
+            acting_user=request.user,
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Only change pages get here (add pages post through the service): after
+        # posting, only the receipt and the notes may change, whatever the POST says.
+        obj._history_user = request.user
+        obj.save(update_fields=self.EDITABLE_AFTER_POSTING)
+
+    # --- list ------------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            # One aggregate over the filtered, searched list the page shows; reversed
+            # disbursements are listed but paid nothing.
+            totals = (
+                context["cl"]
+                .queryset.filter(is_reversed=False)
+                .order_by()
+                .aggregate(
+                    count=Count("pk"),
+                    people=Count("case", distinct=True),
+                    cash=Sum("cash_amount"),
+                    goods=Sum("goods_total"),
+                )
+            )
+            cash, goods = totals["cash"] or 0, totals["goods"] or 0
+            context["totals"] = {
+                "count": totals["count"],
+                "people": totals["people"],
+                "cash": format_yuan(cash),
+                "goods": format_yuan(goods),
+                "total": format_yuan(cash + goods),
+            }
+        return response
+
+    @admin.display(description=_("beneficiary"), ordering="case__name")
+    def case_name(self, obj):
+        return obj.case.name
+
+    @admin.display(description=_("cash (yuan)"), ordering="cash_amount")
+    def cash_amount_yuan(self, obj):
+        return yuan(obj.cash_amount)
+
+    @admin.display(description=_("goods value (yuan)"), ordering="goods_total")
+    def goods_yuan(self, obj):
+        value = getattr(obj, "goods_total", None)
+        return yuan(value) if value else "-"
+
+    @admin.display(description=_("unit value (yuan)"))
+    def unit_value_yuan(self, obj):
+        return yuan(obj.unit_value)
+
+    @admin.display(description=_("ledger entry"))
+    def ledger_entry_link(self, obj):
+        return entry_link(obj.ledger_entry, getattr(obj, "_viewer", None))
+
+    @admin.action(description=_("Mark the receipt as signed"), permissions=["change"])
+    def mark_receipt_signed(self, request, queryset):
+        # ``queryset`` is the scoped changelist narrowed to the ticked rows, so a forged
+        # id from another unit is not in it. Saved one by one to keep their history.
+        changed = 0
+        for disbursement in queryset.filter(receipt_signed=False):
+            disbursement.receipt_signed = True
+            disbursement._history_user = request.user
+            disbursement.save(update_fields=["receipt_signed"])
+            changed += 1
+        self.message_user(
+            request,
+            gettext("%(count)d disbursements marked as signed.") % {"count": changed},
+            messages.SUCCESS,
+        )
