@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cases.models import Case, HouseholdMember
@@ -22,7 +23,7 @@ from unions.querysets import ScopedQuerySet, unit_scope_for
 
 class SponsorKind(models.TextChoices):
     ORGANISATION = "organisation", _("organisation")
-    LEADER = "leader", _("leader")
+    LEADER = "leader", pgettext_lazy("sponsor kind", "leader")
     PARTY_BRANCH = "party_branch", _("party branch")
     INDIVIDUAL = "individual", _("individual")
 
@@ -50,7 +51,7 @@ class SponsorQuerySet(ScopedQuerySet):
 
 
 class Sponsor(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=SponsorKind.choices)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
     unit = models.ForeignKey(
@@ -67,6 +68,11 @@ class Sponsor(models.Model):
         verbose_name = _("sponsor")
         verbose_name_plural = _("sponsors")
         ordering = ["name"]
+        # Unique per registering unit, not city-wide: a city-wide check would tell one
+        # district that another registered an individual donor of that name.
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "name"], name="sponsor_name_unique_in_unit")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -90,7 +96,7 @@ PERIOD_MONTHS = {Period.MONTHLY: 1, Period.QUARTERLY: 3, Period.YEARLY: 12}
 
 class AgreementStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("agreement status", "active")
     EXPIRED = "expired", _("expired")
     TERMINATED = "terminated", _("terminated")
 
@@ -117,7 +123,9 @@ def instalments_due(
     if period == Period.ONCE:
         return 1
     step = PERIOD_MONTHS[period]
-    last = min(on, end)
+    # An instalment falls due at the start of a period, so none falls on the end date:
+    # 2007-01-01 to 2008-01-01 is one year, one yearly instalment.
+    last = min(on, end - datetime.timedelta(days=1))
     count, due = 0, start
     while due <= last:
         count += 1
@@ -157,6 +165,7 @@ class Agreement(models.Model):
         _("status"), max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
     )
     termination_reason = models.CharField(_("reason for termination"), max_length=200, blank=True)
+    terminated_on = models.DateField(_("terminated on"), null=True, blank=True, editable=False)
     document = models.FileField(_("signed agreement"), upload_to="agreements/%Y/", blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
@@ -202,6 +211,9 @@ class Agreement(models.Model):
         on = on or timezone.localdate()
         if self.status == AgreementStatus.DRAFT:
             return Decimal("0.00")
+        if self.terminated_on is not None:
+            # Nothing more falls due once an agreement is terminated.
+            on = min(on, self.terminated_on - datetime.timedelta(days=1))
         return self.amount * instalments_due(self.start, self.end, self.period, on)
 
 

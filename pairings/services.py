@@ -60,6 +60,7 @@ def agreement_terminate(*, agreement: Agreement, reason: str, acting_user) -> Ag
         raise ValidationError({"termination_reason": _("Say why the agreement was terminated.")})
     agreement.status = AgreementStatus.TERMINATED
     agreement.termination_reason = reason.strip()
+    agreement.terminated_on = timezone.localdate()
     _save(agreement, acting_user)
     return agreement
 
@@ -78,7 +79,7 @@ def agreement_payment_record(
     """A payment under an agreement: a disbursement, from a fund or by the sponsor directly."""
     agreement = beneficiary.agreement
     _require(acting_user, "pairings.add_agreementpayment", agreement)
-    if agreement.effective_status != AgreementStatus.ACTIVE:
+    if agreement.status != AgreementStatus.ACTIVE:
         raise ValidationError(_("Payments are recorded only under an agreement in effect."))
     if not agreement.start <= paid_on <= agreement.end:
         raise ValidationError(_("The payment date falls outside the agreement's period."))

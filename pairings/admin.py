@@ -1,0 +1,818 @@
+"""Admin for pairing agreements (结对帮困协议): sponsors, agreements, beneficiaries, payments.
+
+Every door goes through ``unions.admin_scope``: a sponsor may be shared by several
+districts, but each district sees only its own agreements under it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from decimal import Decimal
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, HouseholdMember
+from funds.models import Fund
+from pairings.forms import (
+    BeneficiaryFormSet,
+    PaymentForm,
+    ScopedDocumentWidget,
+    StudentChoiceField,
+    TerminateForm,
+    beneficiary_label,
+)
+from pairings.models import (
+    Agreement,
+    AgreementPayment,
+    AgreementStatus,
+    Beneficiary,
+    Sponsor,
+)
+from pairings.selectors import agreements_behind, beneficiaries_with_paid
+from pairings.services import (
+    agreement_activate,
+    agreement_payment_record,
+    agreement_standing,
+    agreement_terminate,
+)
+from unions.admin_scope import (
+    ScopedAdmin,
+    ScopedRelatedFieldListFilter,
+    ScopedTabularInline,
+    in_scope,
+    scoped_queryset,
+)
+from unions.fields import MoneyField
+from unions.parsing import format_yuan
+
+ZERO = Decimal("0.00")
+EXPIRING_DAYS = 30
+
+
+def _default_unit(request):
+    """The first unit the user belongs to: the usual signing or registering unit."""
+    return request.user.memberships.values_list("unit", flat=True).order_by("pk").first()
+
+
+def _standard(agreement: Agreement) -> str:
+    return gettext("%(amount)s yuan, %(period)s") % {
+        "amount": format_yuan(agreement.amount),
+        "period": agreement.get_period_display(),
+    }
+
+
+def _status_label(agreement: Agreement) -> str:
+    return AgreementStatus(agreement.effective_status).label
+
+
+# --- sponsors ---------------------------------------------------------------------
+
+
+class SponsorAgreementInline(ScopedTabularInline):
+    """A sponsor's agreements, read-only, and only those of the user's own units.
+
+    ``ScopedInlineMixin.get_queryset`` applies ``Agreement.objects.for_user``: the bank
+    that signed with both 金阊 and 昆山 shows each district only its own agreements.
+    """
+
+    model = Agreement
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["number", "unit", "kind", "standard", "start", "end", "status_display"]
+    readonly_fields = fields
+    verbose_name_plural = _("agreements of your units")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("committed standard"))
+    def standard(self, obj):
+        return _standard(obj)
+
+    @admin.display(description=_("agreement status"))
+    def status_display(self, obj):
+        return _status_label(obj)
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(ScopedAdmin):
+    """Sponsors are a directory shared by every unit (organisations and party branches);
+    only the registering unit's scope may change one."""
+
+    list_display = ["name", "kind", "contact", "agreement_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "contact"]
+    fields = ["name", "kind", "contact", "unit"]
+    inlines = [SponsorAgreementInline]
+
+    def get_queryset(self, request):
+        visible_agreements = (
+            Agreement.objects.for_user(request.user)
+            .filter(sponsor=OuterRef("pk"))
+            .order_by()
+            .values("sponsor")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(visible_agreements=Coalesce(Subquery(visible_agreements), 0))
+        )
+
+    @admin.display(description=_("agreements of your units"), ordering="visible_agreements")
+    def agreement_count(self, obj):
+        return obj.visible_agreements
+
+    @admin.display(description=_("registered by"))
+    def registered_by(self, obj):
+        # Shown in place of the unit only when the user cannot see that unit.
+        return gettext("another union unit")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not in_scope(obj.unit, request.user):
+            # A public sponsor registered by a unit outside the user's scope: do not
+            # name that unit, which does not exist for this user.
+            fields = ["registered_by" if f == "unit" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "registered_by"]
+
+    def has_change_permission(self, request, obj=None):
+        # Any unit may sign with a public sponsor; only the unit that registered it
+        # (or a unit above) may rename it or change its contact.
+        return super().has_change_permission(request, obj) and (
+            obj is None or in_scope(obj.unit, request.user)
+        )
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("unit", _default_unit(request))
+        return initial
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_registered_here(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_registered_here(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _require_registered_here(self, request, object_id) -> None:
+        # Who edited a shared sponsor, and which unit registered it, belong to the
+        # registering unit: another district signing with it sees the sponsor only.
+        sponsor = self.get_object(request, unquote(object_id))
+        if sponsor is not None and not in_scope(sponsor.unit, request.user):
+            raise PermissionDenied
+
+
+# --- agreements -------------------------------------------------------------------
+
+
+class ExpiringFilter(admin.SimpleListFilter):
+    title = _("expiring")
+    parameter_name = "expiring"
+
+    def lookups(self, request, model_admin):
+        return [(str(EXPIRING_DAYS), _("in the next 30 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == str(EXPIRING_DAYS):
+            return queryset.expiring_within(EXPIRING_DAYS)
+        return queryset
+
+
+class BehindFilter(admin.SimpleListFilter):
+    title = _("payment")
+    parameter_name = "behind"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("behind on payment"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            pks = [agreement.pk for agreement, _shortfall in agreements_behind(request.user)]
+            return queryset.filter(pk__in=pks)
+        return queryset
+
+
+class EffectiveStatusFilter(admin.SimpleListFilter):
+    """Status as users mean it: an agreement in effect past its end date has expired."""
+
+    title = _("agreement status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return AgreementStatus.choices
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case AgreementStatus.ACTIVE:
+                return queryset.filter(status=AgreementStatus.ACTIVE, end__gte=today)
+            case AgreementStatus.EXPIRED:
+                return queryset.filter(
+                    Q(status=AgreementStatus.EXPIRED)
+                    | Q(status=AgreementStatus.ACTIVE, end__lt=today)
+                )
+            case AgreementStatus.DRAFT | AgreementStatus.TERMINATED as status:
+                return queryset.filter(status=status)
+        return queryset
+
+
+class ScopedAgreementListFilter(ScopedRelatedFieldListFilter):
+    """The agreements a user may see, named with their sponsor in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        queryset = scoped_queryset(Agreement, request.user).select_related("sponsor")
+        return [(obj.pk, str(obj)) for obj in queryset.order_by("number")]
+
+
+class ScopedFundListFilter(ScopedRelatedFieldListFilter):
+    """Funds the user may see, named with their unit in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        queryset = scoped_queryset(Fund, request.user).select_related("unit")
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class BeneficiaryInline(ScopedTabularInline):
+    model = Beneficiary
+    formset = BeneficiaryFormSet
+    fields = ["case", "student"]
+    autocomplete_fields = ["case"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("case__unit", "student__case")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "student":
+            kwargs["queryset"] = (
+                HouseholdMember.objects.for_user(request.user)
+                .select_related("case")
+                .order_by("case__name", "name", "pk")
+            )
+            kwargs["form_class"] = StudentChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _agreement_annotations(today: datetime.date) -> dict:
+    """Per-agreement sums the list needs, as subqueries (no N+1, no join fan-out).
+
+    ``paid_total`` is money paid by ``today`` and not reversed; ``least_paid`` is what
+    the least-paid beneficiary received, so "behind" (some beneficiary paid less than
+    promised, as in ``selectors.agreements_behind``) needs no further query.
+    """
+    paid_total = (
+        AgreementPayment.objects.filter(
+            beneficiary__agreement=OuterRef("pk"),
+            disbursement__is_reversed=False,
+            disbursement__disbursed_on__lte=today,
+        )
+        .order_by()
+        .values("beneficiary__agreement")
+        .annotate(total=Sum("disbursement__cash_amount"))
+        .values("total")
+    )
+    least_paid = (
+        beneficiaries_with_paid(Beneficiary.objects.filter(agreement=OuterRef("pk")), today)
+        .order_by("paid")
+        .values("paid")[:1]
+    )
+    beneficiary_count = (
+        Beneficiary.objects.filter(agreement=OuterRef("pk"))
+        .order_by()
+        .values("agreement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return {
+        "paid_total": Coalesce(Subquery(paid_total), ZERO, output_field=MoneyField()),
+        "least_paid": Subquery(least_paid, output_field=MoneyField()),
+        "beneficiary_count": Coalesce(Subquery(beneficiary_count), 0),
+    }
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ScopedAdmin):
+    list_display = [
+        "number",
+        "sponsor",
+        "unit",
+        "kind",
+        "standard",
+        "start",
+        "end",
+        "status_display",
+        "promised_to_date",
+        "paid_to_date",
+        "is_behind",
+    ]
+    list_select_related = ["sponsor", "unit"]
+    list_filter = [EffectiveStatusFilter, "kind", "unit", "sponsor", ExpiringFilter, BehindFilter]
+    search_fields = ["number", "sponsor__name", "beneficiaries__case__name"]
+    sensitive_fields = ("id_number",)
+    inlines = [BeneficiaryInline]
+    actions = ["activate_agreements", "terminate_agreements"]
+    fieldsets = [
+        (None, {"fields": ["number", "sponsor", "unit", "kind"]}),
+        (_("committed standard"), {"fields": ["amount", "period", "start", "end"]}),
+        (
+            _("agreement status"),
+            {"fields": ["status_display", "termination_reason", "document", "notes"]},
+        ),
+        (_("payments"), {"fields": ["standing"]}),
+    ]
+    # Terms of an agreement in effect are what was signed; they are not edited after.
+    terms = ["number", "sponsor", "unit", "kind", "amount", "period", "start"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("sponsor", "unit")
+            .annotate(**_agreement_annotations(timezone.localdate()))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["status_display", "termination_reason", "standing", "document_link"]
+        if obj is not None and obj.status != AgreementStatus.DRAFT:
+            readonly += self.terms
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        hidden = set()
+        if obj is None:
+            hidden |= {"standing", "status_display"}
+        if obj is None or obj.status != AgreementStatus.TERMINATED:
+            hidden.add("termination_reason")
+        view_only = obj is not None and not self.has_change_permission(request, obj)
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            fields = [f for f in options["fields"] if f not in hidden]
+            if view_only:
+                # The signed document through the scoped download, never MEDIA_URL.
+                fields = ["document_link" if f == "document" else f for f in fields]
+            if fields:
+                fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "document" in form.base_fields:
+            widget = ScopedDocumentWidget()
+            if obj is not None:
+                widget.download_url = self._url("document", obj)
+            form.base_fields["document"].widget = widget
+        return form
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("unit", _default_unit(request))
+        return initial
+
+    def revert_disabled(self, request, obj=None):
+        # A past version carries its status: reverting would bring a terminated
+        # agreement back into effect behind the services' back.
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's revert_disabled only hides the button; refuse the POST too.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_record_payment"] = bool(
+            obj is not None and self._may_record_payment(request, obj)
+        )
+        if obj is not None:
+            context["record_payment_url"] = self._url("payment", obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- columns ---------------------------------------------------------------------
+
+    @admin.display(description=_("committed standard"), ordering="amount")
+    def standard(self, obj):
+        return _standard(obj)
+
+    @admin.display(description=_("agreement status"), ordering="status")
+    def status_display(self, obj):
+        if obj.status == AgreementStatus.TERMINATED and obj.termination_reason:
+            return f"{_status_label(obj)}（{obj.termination_reason}）"
+        return _status_label(obj)
+
+    @admin.display(description=_("promised to date (yuan)"))
+    def promised_to_date(self, obj):
+        return format_yuan(obj.promised_to(timezone.localdate()) * obj.beneficiary_count)
+
+    @admin.display(description=_("paid to date (yuan)"), ordering="paid_total")
+    def paid_to_date(self, obj):
+        return format_yuan(obj.paid_total)
+
+    @admin.display(description=_("behind on payment"), boolean=True)
+    def is_behind(self, obj):
+        today = timezone.localdate()
+        return bool(
+            obj.status == AgreementStatus.ACTIVE
+            and obj.start <= today
+            and obj.beneficiary_count
+            and (obj.least_paid or ZERO) < obj.promised_to(today)
+        )
+
+    @admin.display(description=_("signed agreement"))
+    def document_link(self, obj):
+        if obj is None or not obj.document:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>', self._url("document", obj), os.path.basename(obj.document.name)
+        )
+
+    @admin.display(description=_("promised and paid to date"))
+    def standing(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = agreement_standing(obj)
+        if not rows:
+            return gettext("No beneficiaries yet.")
+        head = format_html(
+            "<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>",
+            gettext("beneficiary"),
+            gettext("promised to date (yuan)"),
+            gettext("paid to date (yuan)"),
+            gettext("behind (yuan)"),
+        )
+        body = format_html_join(
+            "",
+            '<tr><td>{}</td><td class="promised">{}</td><td class="paid">{}</td>'
+            '<td class="behind">{}</td></tr>',
+            (
+                (
+                    beneficiary_label(row.beneficiary),
+                    format_yuan(row.promised),
+                    format_yuan(row.paid),
+                    format_yuan(row.behind),
+                )
+                for row in rows
+            ),
+        )
+        total = format_html(
+            "<tfoot><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></tfoot>",
+            gettext("total"),
+            format_yuan(sum((row.promised for row in rows), ZERO)),
+            format_yuan(sum((row.paid for row in rows), ZERO)),
+            format_yuan(sum((row.behind for row in rows), ZERO)),
+        )
+        return format_html(
+            '<table id="agreement-standing">{}<tbody>{}</tbody>{}</table>', head, body, total
+        )
+
+    # --- actions ---------------------------------------------------------------------
+
+    @admin.action(description=_("Put the selected agreements into effect"), permissions=["change"])
+    def activate_agreements(self, request, queryset):
+        done = 0
+        for agreement in queryset:
+            try:
+                agreement_activate(agreement=agreement, acting_user=request.user)
+            except ValidationError as error:
+                self._error(request, agreement, error)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d agreement put into effect.",
+                    "%(count)d agreements put into effect.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Terminate the selected agreements"), permissions=["change"])
+    def terminate_agreements(self, request, queryset):
+        form = TerminateForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for agreement in queryset:
+                try:
+                    agreement_terminate(
+                        agreement=agreement,
+                        reason=form.cleaned_data["reason"],
+                        acting_user=request.user,
+                    )
+                except ValidationError as error:
+                    self._error(request, agreement, error)
+                else:
+                    done += 1
+            if done:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d agreement terminated.",
+                        "%(count)d agreements terminated.",
+                        done,
+                    )
+                    % {"count": done},
+                    messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Terminate pairing agreements"),
+            "opts": self.opts,
+            "form": form,
+            "agreements": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/pairings/agreement/terminate.html", context)
+
+    def _error(self, request, agreement, error: ValidationError) -> None:
+        self.message_user(
+            request, f"{agreement.number}：{'；'.join(error.messages)}", messages.ERROR
+        )
+
+    # --- extra pages -------------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/payment/",
+                self.admin_site.admin_view(self.record_payment_view),
+                name="%s_%s_payment" % info,
+            ),
+            path(
+                "<path:object_id>/document/",
+                self.admin_site.admin_view(self.document_view),
+                name="%s_%s_document" % info,
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name: str, obj) -> str:
+        return reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}",
+            args=[quote(obj.pk)],
+        )
+
+    def _may_record_payment(self, request, obj) -> bool:
+        return (
+            obj.status == AgreementStatus.ACTIVE  # also past its end, for late entries
+            and request.user.has_perm("pairings.add_agreementpayment")
+            and self.has_change_permission(request, obj)
+        )
+
+    def record_payment_view(self, request, object_id):
+        """记录支付: a payment to one beneficiary, through ``agreement_payment_record``."""
+        agreement = self.get_object(request, unquote(object_id))
+        if agreement is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (
+            request.user.has_perm("pairings.add_agreementpayment")
+            and self.has_change_permission(request, agreement)
+        ):
+            raise PermissionDenied
+        form = PaymentForm(
+            request.POST if request.method == "POST" else None,
+            agreement=agreement,
+            user=request.user,
+        )
+        if form.is_bound and form.is_valid():
+            try:
+                payment = agreement_payment_record(
+                    **form.service_kwargs(), acting_user=request.user
+                )
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Payment of %(amount)s yuan to %(name)s recorded.")
+                    % {
+                        "amount": format_yuan(payment.disbursement.cash_amount),
+                        "name": beneficiary_label(payment.beneficiary),
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse(
+                        f"{self.admin_site.name}:pairings_agreement_change",
+                        args=[quote(agreement.pk)],
+                    )
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Record a payment"),
+            "subtitle": str(agreement),
+            "opts": self.opts,
+            "original": agreement,
+            "form": form,
+            "media": self.media + form.media,
+            "standard": _standard(agreement),
+            "status": _status_label(agreement),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/pairings/agreement/record_payment.html", context)
+
+    def document_view(self, request, object_id):
+        """The signed agreement, to users who may see the agreement (else 'missing')."""
+        agreement = self.get_object(request, unquote(object_id))
+        if agreement is None or not self.has_view_permission(request, agreement):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not agreement.document:
+            raise Http404
+        return FileResponse(
+            agreement.document.open("rb"),
+            as_attachment=True,
+            filename=os.path.basename(agreement.document.name),
+        )
+
+
+# --- payments ---------------------------------------------------------------------
+
+
+@admin.register(AgreementPayment)
+class AgreementPaymentAdmin(ScopedAdmin):
+    """Payments are recorded from the agreement's page and corrected by reversing the
+    disbursement's ledger entry; this list only reads."""
+
+    list_display = [
+        "paid_on",
+        "agreement_number",
+        "beneficiary_name",
+        "amount",
+        "source",
+        "receipt_signed",
+        "is_reversed",
+        "recorded_by",
+    ]
+    list_select_related = [
+        "beneficiary__agreement__sponsor",
+        "beneficiary__case",
+        "beneficiary__student",
+        "disbursement__fund__unit",
+        "recorded_by",
+    ]
+    list_filter = [
+        ("beneficiary__agreement", ScopedAgreementListFilter),
+        ("beneficiary__agreement__unit", ScopedRelatedFieldListFilter),
+        ("disbursement__fund", ScopedFundListFilter),
+        "disbursement__receipt_signed",
+        "disbursement__is_reversed",
+    ]
+    search_fields = ["beneficiary__agreement__number", "beneficiary__case__name"]
+    sensitive_fields = ("id_number",)
+    ordering = ["-disbursement__disbursed_on", "-pk"]
+    fields = [
+        "agreement_number",
+        "beneficiary_name",
+        "paid_on",
+        "amount",
+        "source",
+        "receipt_signed",
+        "is_reversed",
+        "recorded_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    @admin.display(description=_("agreement number"), ordering="beneficiary__agreement__number")
+    def agreement_number(self, obj):
+        return obj.beneficiary.agreement.number
+
+    @admin.display(description=_("beneficiary"))
+    def beneficiary_name(self, obj):
+        return beneficiary_label(obj.beneficiary)
+
+    @admin.display(description=_("date"), ordering="disbursement__disbursed_on")
+    def paid_on(self, obj):
+        return obj.disbursement.disbursed_on
+
+    @admin.display(description=_("amount (yuan)"), ordering="disbursement__cash_amount")
+    def amount(self, obj):
+        return format_yuan(obj.disbursement.cash_amount)
+
+    @admin.display(description=_("paid from"))
+    def source(self, obj):
+        disbursement = obj.disbursement
+        if disbursement.fund_id:
+            return str(disbursement.fund)
+        return gettext("paid directly by %(sponsor)s") % {"sponsor": disbursement.paid_directly_by}
+
+    @admin.display(description=_("receipt signed"), boolean=True)
+    def receipt_signed(self, obj):
+        return obj.disbursement.receipt_signed
+
+    @admin.display(description=_("reversed"), boolean=True)
+    def is_reversed(self, obj):
+        return obj.disbursement.is_reversed
+
+
+# --- a case's agreements on the case page ---------------------------------------------
+
+
+class CaseAgreementsInline(ScopedTabularInline):
+    """结对帮困: the agreements a case is named in, read-only, on the case's page."""
+
+    model = Beneficiary
+    fk_name = "case"
+    extra = 0
+    can_delete = False
+    verbose_name = _("pairing agreement")
+    verbose_name_plural = _("pairing agreements")
+    fields = ["agreement_link", "sponsor", "kind", "standard", "term", "status", "student"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("agreement__sponsor", "student")
+            .order_by("-agreement__start", "agreement__number")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("agreement number"))
+    def agreement_link(self, obj):
+        url = reverse(
+            f"{self.admin_site.name}:pairings_agreement_change", args=[quote(obj.agreement_id)]
+        )
+        return format_html('<a href="{}">{}</a>', url, obj.agreement.number)
+
+    @admin.display(description=_("sponsor"))
+    def sponsor(self, obj):
+        return obj.agreement.sponsor.name
+
+    @admin.display(description=_("kind"))
+    def kind(self, obj):
+        return obj.agreement.get_kind_display()
+
+    @admin.display(description=_("committed standard"))
+    def standard(self, obj):
+        return _standard(obj.agreement)
+
+    @admin.display(description=_("period of the agreement"))
+    def term(self, obj):
+        return f"{obj.agreement.start} – {obj.agreement.end}"
+
+    @admin.display(description=_("agreement status"))
+    def status(self, obj):
+        return _status_label(obj.agreement)
+
+
+def _show_agreements_on_case_page() -> None:
+    case_admin = admin.site._registry.get(Case)
+    if case_admin is not None and CaseAgreementsInline not in case_admin.inlines:
+        case_admin.inlines = [*case_admin.inlines, CaseAgreementsInline]
+
+
+_show_agreements_on_case_page()
