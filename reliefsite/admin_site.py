@@ -1,8 +1,64 @@
 from django.contrib import admin
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 
 class ReliefAdminSite(admin.AdminSite):
+    """The admin site, with the report, bulletin and audit pages and a dashboard."""
+
     site_title = _("Hardship Relief")
     site_header = _("Hardship Relief · trade-union case management")
     index_title = _("Casework")
+    index_template = "admin/relief_index.html"
+
+    def get_urls(self):
+        from reports import views
+
+        def page(view):
+            return self.admin_view(lambda request, **kw: view(request, self, **kw))
+
+        return [
+            path("reports/summary/", page(views.summary_view), name="reports_summary"),
+            path(
+                "reports/bulletin/<int:campaign_id>/",
+                page(views.bulletin_view),
+                name="reports_bulletin",
+            ),
+            path("reports/audit/", page(views.audit_view), name="reports_audit"),
+            *super().get_urls(),
+        ]
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        pages = []
+        if request.user.has_perm("reports.view_reports"):
+            pages.append((_("Relief summary"), "admin:reports_summary"))
+        if request.user.has_perm("reports.run_audit"):
+            pages.append((_("City audit"), "admin:reports_audit"))
+        if pages and app_label in (None, "reports"):
+            app_list.append(
+                {
+                    "name": _("Reports and audit"),
+                    "app_label": "reports",
+                    "app_url": reverse(pages[0][1]),
+                    "has_module_perms": True,
+                    "models": [
+                        {
+                            "name": name,
+                            "object_name": url_name.rsplit("_", 1)[-1],
+                            "admin_url": reverse(url_name),
+                            "add_url": None,
+                            "view_only": True,
+                            "perms": {"view": True},
+                        }
+                        for name, url_name in pages
+                    ],
+                }
+            )
+        return app_list
+
+    def index(self, request, extra_context=None):
+        from reports.dashboard import dashboard_for
+
+        extra_context = {**(extra_context or {}), "dashboard": dashboard_for(request.user)}
+        return super().index(request, extra_context)

@@ -49,11 +49,12 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
-    # Project apps, in dependency order: unions <- cases <- funds <- pairings.
+    # Project apps, in dependency order: unions <- cases <- funds <- pairings <- reports.
     "unions",
     "cases",
     "funds",
     "pairings",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         # INSTALLED_APPS, which is the dependency order unions <- cases <- funds <- pairings.
         with transaction.atomic():
             for config in apps.get_app_configs():
-                if config.name in {"unions", "cases", "funds", "pairings"} and (
+                if config.name in {"unions", "cases", "funds", "pairings", "reports"} and (
                     module_has_submodule(config.module, "demo")
                 ):
                     import_module(f"{config.name}.demo").load(password=password, log=log)

@@ -1,0 +1,65 @@
+"""``exportsheet KIND --as USERNAME -o FILE [filters]`` (INTERFACES.md)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from reliefsite.management.commands.importsheet import USAGE, resolve_sheet, resolve_user
+from reliefsite.sheets import SHEETS
+
+
+class Command(BaseCommand):
+    help = (
+        "Export a register sheet as .xlsx or .csv (by the file's ending), with the same "
+        "columns as the import, in the user's scope."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", help=f"The sheet: {', '.join(SHEETS)}.")
+        parser.add_argument(
+            "--as", dest="username", required=True, metavar="USERNAME", help="Export as this user."
+        )
+        parser.add_argument(
+            "-o", "--output", required=True, metavar="FILE", help="An .xlsx or .csv file."
+        )
+        parser.add_argument("--unit", help="Only this union unit and the units below it.")
+        parser.add_argument("--status", help="Only this status, e.g. 在档.")
+        parser.add_argument("--category", help="Only this category, e.g. 困难职工.")
+
+    def handle(self, *args, kind, username, output, **options):
+        with translation.override(settings.LANGUAGE_CODE):
+            filters = {name: options[name] for name in ("unit", "status", "category")}
+            return self._export(kind, username, Path(output), filters)
+
+    def _export(self, kind: str, username: str, path: Path, filters: dict) -> None:
+        resource = resolve_sheet(kind)(user=resolve_user(username))
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            raise CommandError(_("Export to a file ending in .xlsx or .csv."), returncode=USAGE)
+        if not path.parent.is_dir():
+            raise CommandError(
+                _("No such folder: %(folder)s.") % {"folder": path.parent}, returncode=USAGE
+            )
+        # Write next to the target and rename: a failed export leaves no half file (and
+        # the file keeps mkstemp's owner-only permissions: it holds personal data).
+        handle, temporary = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or ".")
+        os.close(handle)
+        try:
+            count = resource.write_export(temporary, path.name, **filters)
+            os.replace(temporary, path)
+        except PermissionDenied as error:
+            raise CommandError(str(error), returncode=USAGE)
+        except ValueError as error:
+            raise CommandError(str(error), returncode=USAGE)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        message = _("Rows exported to %(file)s: %(rows)d.") % {"rows": count, "file": path}
+        self.stdout.write(message)

@@ -1,0 +1,311 @@
+"""The city audit (市总审计): read-only findings across every district.
+
+Each rule has a query (a ``values()`` queryset with the district's tree path as
+``district_path``) and a way to describe one row. Counts per district are one
+aggregate query per rule; listings are capped. Rules read through ``for_user`` like every
+other door, so a city user sees every district.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Round, Substr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.models import ACTIVE_STATUSES, Case, CaseStatus, HouseholdMember
+from funds.models import Disbursement, Fund, LedgerEntry
+from pairings.selectors import agreements_behind
+from unions.models import UnionUnit
+from unions.parsing import format_yuan
+
+ZERO = Decimal("0.00")
+DISTRICT_PATH_LENGTH = 2 * (UnionUnit.PATH_STEP + 1)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def annual_threshold() -> Decimal:
+    """Aid to one person in one calendar year above this many yuan is flagged."""
+    return Decimal(str(getattr(settings, "RELIEF_AUDIT_ANNUAL_THRESHOLD", "10000")))
+
+
+def _district_path(path_field: str):
+    return Substr(path_field, 1, DISTRICT_PATH_LENGTH)
+
+
+def _change_url(model, pk) -> str:
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+
+
+@dataclass
+class Finding:
+    district: str
+    summary: str
+    url: str
+
+
+@dataclass
+class Rule:
+    code: str
+    title: str
+    rows: Callable  # (user) -> values() queryset with district_path, or a list of dicts
+    describe: Callable[[dict], tuple[str, str]]  # row -> (summary, url)
+
+
+# --- the rules -----------------------------------------------------------------------
+
+
+def _duplicate_rows(user):
+    """A household member who is also on file as a case, or who is in two households."""
+    members = HouseholdMember.objects.for_user(user).exclude(id_number="")
+    other_household = HouseholdMember.objects.filter(id_number=OuterRef("id_number")).exclude(
+        case=OuterRef("case")
+    )
+    return (
+        members.filter(
+            Q(id_number__in=Case.objects.for_user(user).values("id_number"))
+            | Exists(other_household)
+        )
+        .exclude(case__id_number=F("id_number"))
+        .annotate(district_path=_district_path("case__unit__tree_path"))
+        .values("district_path", "case_id", "case__name", "name")
+        .order_by("case_id")
+    )
+
+
+def _describe_duplicate(row):
+    return (
+        _("%(member)s, a household member of %(case)s, is on file elsewhere too.")
+        % {"member": row["name"], "case": row["case__name"]},
+        _change_url(Case, row["case_id"]),
+    )
+
+
+def _inactive_rows(user):
+    """Aid paid to a case not verified at the time, or after it exited hardship."""
+    return (
+        Disbursement.objects.for_user(user)
+        .filter(is_reversed=False)
+        .filter(
+            Q(disbursed_on__lt=F("case__verified_on"))
+            | Q(case__status=CaseStatus.EXITED, disbursed_on__gt=F("case__exited_on"))
+            | ~Q(case__status__in=ACTIVE_STATUSES)
+        )
+        .annotate(district_path=_district_path("paying_unit__tree_path"))
+        .values("district_path", "pk", "case__name", "case__status", "disbursed_on")
+        .order_by("-disbursed_on", "-pk")
+    )
+
+
+def _describe_inactive(row):
+    return (
+        _("%(date)s: aid to %(name)s, whose case was not on file then (now: %(status)s).")
+        % {
+            "date": row["disbursed_on"],
+            "name": row["case__name"],
+            "status": CaseStatus(row["case__status"]).label,
+        },
+        _change_url(Disbursement, row["pk"]),
+    )
+
+
+def _threshold_rows(user):
+    year = timezone.localdate().year
+    total = Coalesce(Sum("cash_amount"), Value(ZERO), output_field=MONEY) + Coalesce(
+        Sum(F("quantity") * F("unit_value")), Value(ZERO), output_field=MONEY
+    )
+    return (
+        Disbursement.objects.for_user(user)
+        .filter(is_reversed=False, disbursed_on__year=year)
+        .annotate(district_path=_district_path("case__unit__tree_path"))
+        .values("district_path", "case_id", "case__name")
+        .annotate(total=total)
+        .filter(total__gt=annual_threshold())
+        .order_by("-total")
+    )
+
+
+def _describe_threshold(row):
+    return (
+        _("%(name)s received %(total)s yuan this year (threshold %(threshold)s yuan).")
+        % {
+            "name": row["case__name"],
+            "total": format_yuan(row["total"]),
+            "threshold": format_yuan(annual_threshold()),
+        },
+        _change_url(Case, row["case_id"]),
+    )
+
+
+def _receipt_rows(user):
+    return (
+        Disbursement.objects.for_user(user)
+        .filter(is_reversed=False, receipt_signed=False)
+        .annotate(district_path=_district_path("paying_unit__tree_path"))
+        .values("district_path", "pk", "case__name", "disbursed_on")
+        .order_by("-disbursed_on", "-pk")
+    )
+
+
+def _describe_receipt(row):
+    return (
+        _("%(date)s: aid to %(name)s has no signed receipt.")
+        % {"date": row["disbursed_on"], "name": row["case__name"]},
+        _change_url(Disbursement, row["pk"]),
+    )
+
+
+def _review_rows(user):
+    return (
+        Case.objects.for_user(user)
+        .not_reviewed_in(timezone.localdate().year)
+        .annotate(district_path=_district_path("unit__tree_path"))
+        .values("district_path", "pk", "name")
+        .order_by("pk")
+    )
+
+
+def _describe_review(row):
+    return (
+        _("%(name)s has not been reviewed this year.") % {"name": row["name"]},
+        _change_url(Case, row["pk"]),
+    )
+
+
+def _ledger_rows(user):
+    ledger_sum = (
+        LedgerEntry.objects.filter(fund=OuterRef("pk"))
+        .order_by()
+        .values("fund")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        Fund.objects.for_user(user)
+        .annotate(
+            # Rounded on both sides: SQLite sums decimals as floats.
+            ledger=Round(Coalesce(Subquery(ledger_sum), Value(ZERO), output_field=MONEY), 2),
+            district_path=_district_path("unit__tree_path"),
+        )
+        .exclude(ledger=Round(F("balance"), 2))
+        .values("district_path", "pk", "name", "balance", "ledger")
+        .order_by("pk")
+    )
+
+
+def _describe_ledger(row):
+    return (
+        _("%(fund)s: balance %(balance)s yuan, but its ledger adds up to %(ledger)s yuan.")
+        % {
+            "fund": row["name"],
+            "balance": format_yuan(row["balance"]),
+            "ledger": format_yuan(row["ledger"]),
+        },
+        _change_url(Fund, row["pk"]),
+    )
+
+
+def _pairing_rows(user):
+    return [
+        {
+            "district_path": agreement.unit.tree_path[:DISTRICT_PATH_LENGTH],
+            "pk": agreement.pk,
+            "number": agreement.number,
+            "sponsor": agreement.sponsor.name,
+            "amount": amount,
+            "model": type(agreement),
+        }
+        for agreement, amount in agreements_behind(user)
+    ]
+
+
+def _describe_pairing(row):
+    return (
+        _("%(number)s (%(sponsor)s) is %(amount)s yuan behind on payment.")
+        % {
+            "number": row["number"],
+            "sponsor": row["sponsor"],
+            "amount": format_yuan(row["amount"]),
+        },
+        _change_url(row["model"], row["pk"]),
+    )
+
+
+RULES = [
+    Rule("duplicates", gettext_lazy("Same person on file twice"), _duplicate_rows,
+         _describe_duplicate),
+    Rule("inactive", gettext_lazy("Aid to cases not verified or already exited"),
+         _inactive_rows, _describe_inactive),
+    Rule("threshold", gettext_lazy("One person's aid this year above the threshold"),
+         _threshold_rows, _describe_threshold),
+    Rule("receipts", gettext_lazy("Disbursements without a signed receipt"), _receipt_rows,
+         _describe_receipt),
+    Rule("reviews", gettext_lazy("Cases not reviewed this year"), _review_rows,
+         _describe_review),
+    Rule("ledgers", gettext_lazy("Fund ledgers that do not reconcile"), _ledger_rows,
+         _describe_ledger),
+    Rule("pairings", gettext_lazy("Pairing agreements behind on payment"), _pairing_rows,
+         _describe_pairing),
+]  # fmt: skip
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+# --- running them ------------------------------------------------------------------
+
+
+def district_names() -> dict[str, str]:
+    return {
+        path: name
+        for path, name in UnionUnit.objects.values_list("tree_path", "name")
+        if len(path) <= DISTRICT_PATH_LENGTH
+    }
+
+
+def counts(rule: Rule, user) -> dict[str, int]:
+    """Findings of ``rule`` per district path, counted in the database."""
+    rows = rule.rows(user)
+    if isinstance(rows, list):
+        tally: dict[str, int] = {}
+        for row in rows:
+            tally[row["district_path"]] = tally.get(row["district_path"], 0) + 1
+        return tally
+    if rule.code == "threshold":
+        # Grouped already (one row per person): count the groups in Python.
+        tally = {}
+        for path in rows.values_list("district_path", flat=True):
+            tally[path] = tally.get(path, 0) + 1
+        return tally
+    return dict(
+        rows.values("district_path")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("district_path", "n")
+    )
+
+
+def findings(rule: Rule, user, limit: int | None = 200) -> list[Finding]:
+    rows = rule.rows(user)
+    rows = rows[:limit] if limit else rows
+    names = district_names()
+    out = []
+    for row in rows:
+        summary, url = rule.describe(row)
+        out.append(Finding(names.get(row["district_path"], ""), summary, url))
+    return out
+
+
+def district_table(user) -> tuple[list[Rule], list[tuple[str, list[int]]]]:
+    """One row per district and one column per rule: the top of the audit page."""
+    names = district_names()
+    per_rule = [counts(rule, user) for rule in RULES]
+    paths = sorted({path for tally in per_rule for path in tally})
+    table = [(names.get(path, path), [tally.get(path, 0) for tally in per_rule]) for path in paths]
+    return RULES, table

@@ -1,0 +1,50 @@
+"""The admin index's open work for each role, in the user's scope."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseStatus, Referral
+from pairings.models import Agreement
+from reports import audit
+
+
+def dashboard_for(user) -> list[dict]:
+    """Cards of (title, count, link); each count is one query in the user's scope."""
+    cards = []
+    if user.has_perm("cases.view_case"):
+        cards.append(
+            {
+                "title": _("Cases awaiting verification"),
+                "count": Case.objects.for_user(user).filter(status=CaseStatus.PENDING).count(),
+                "url": reverse("admin:cases_case_changelist") + "?status__exact=pending",
+            }
+        )
+    if user.has_perm("cases.view_referral"):
+        cards.append(
+            {
+                "title": _("Referrals awaiting decision"),
+                "count": Referral.objects.for_user(user).awaiting_decision().count(),
+                "url": reverse("admin:cases_referral_changelist") + "?status__exact=submitted",
+            }
+        )
+    if user.has_perm("pairings.view_agreement"):
+        cards.append(
+            {
+                "title": _("Agreements expiring in 30 days"),
+                "count": Agreement.objects.for_user(user).expiring_within(30).count(),
+                "url": reverse("admin:pairings_agreement_changelist") + "?expiring=30",
+            }
+        )
+    if user.has_perm("reports.run_audit"):
+        for code in ("inactive", "receipts", "ledgers"):
+            rule = audit.RULES_BY_CODE[code]
+            cards.append(
+                {
+                    "title": str(rule.title),
+                    "count": sum(audit.counts(rule, user).values()),
+                    "url": reverse("admin:reports_audit") + f"?rule={code}",
+                }
+            )
+    return cards
