@@ -1,0 +1,234 @@
+"""The case register sheet (困难职工档案) of spreadsheets.md, for the admin and the CLI."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.results import RowResult
+
+from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
+from cases.models import Case, CaseStatus, Category, Cause, Gender
+from unions.models import UnionUnit
+from unions.sheets import (
+    ChoiceWidget,
+    DateWidget,
+    IntegerWidget,
+    MoneyWidget,
+    PhoneWidget,
+    ScopedForeignKeyWidget,
+    ScopedManyToManyWidget,
+    SheetField,
+    SheetResource,
+    SheetRow,
+    SheetWidget,
+    TextWidget,
+    cell_text,
+)
+
+VERIFY_PERMISSION = "cases.verify_case"
+FULL_ID_PERMISSION = "cases.view_full_id_number"
+# Statuses only an approver may set. spreadsheets.md names 在档 and 已脱困; 长期救助 is
+# further along the same path (在档 → 长期救助), so letting a clerk set it would skip the
+# verification the rule exists for.
+APPROVER_STATUSES = frozenset({CaseStatus.VERIFIED, CaseStatus.LONG_TERM, CaseStatus.EXITED})
+# 18 digits never survive a number cell (Excel keeps 15 significant digits).
+_EXACT_NUMBER_LIMIT = 10**15
+
+
+class IdNumberWidget(SheetWidget):
+    """A resident ID number: validated and stored in its canonical 18-character form."""
+
+    text_column = True
+
+    def prepare(self, resource) -> None:
+        # Once per import, not per row: the latest possible birth date.
+        self.today = timezone.localdate()
+
+    def parse(self, value):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # A number cell: a 15-digit legacy number is exact, 18 digits have lost some.
+            text = str(int(value)) if abs(value) < _EXACT_NUMBER_LIMIT else repr(float(value))
+        else:
+            text = cell_text(value)
+        return validate_id_number(text, today=getattr(self, "today", None))
+
+
+class CaseResource(SheetResource):
+    """困难职工档案: one row per person, keyed by the ID number (unique city-wide)."""
+
+    sheet_title = "困难职工档案"
+    import_permissions = ("cases.add_case", "cases.change_case")
+    export_filters = {"unit": "unit", "status": "status", "category": "category"}
+
+    name = SheetField("name", "姓名", TextWidget(max_length=50), required=True)
+    id_number = SheetField("id_number", "身份证号", IdNumberWidget(), required=True)
+    gender = SheetField("gender", "性别", ChoiceWidget(Gender), readonly=True)
+    birth_date = SheetField("birth_date", "出生日期", DateWidget(), readonly=True)
+    unit = SheetField(
+        "unit",
+        "所属工会",
+        ScopedForeignKeyWidget(
+            UnionUnit,
+            lookup_fields=("name", "code"),
+            unknown_message=gettext_lazy("Unknown union unit, or outside your scope: %(value)s."),
+            extra_values=("is_active",),
+        ),
+        required=True,
+        export_lookup="unit__name",
+    )
+    employer = SheetField("employer", "工作单位", TextWidget(max_length=100))
+    category = SheetField(
+        "category",
+        "困难类别",
+        ChoiceWidget(
+            Category,
+            unknown_message=gettext_lazy("Unknown category %(value)s: choose one of %(choices)s."),
+        ),
+        required=True,
+    )
+    causes = SheetField(
+        "causes",
+        "致困原因",
+        ScopedManyToManyWidget(
+            Cause,
+            lookup_fields=("name", "code"),
+            unknown_message=gettext_lazy(
+                "Unknown cause of hardship %(value)s: choose from %(choices)s."
+            ),
+        ),
+    )
+    household_size = SheetField(
+        "household_size", "家庭人口", IntegerWidget(minimum=1, maximum=32767)
+    )
+    monthly_income_per_capita = SheetField(
+        "monthly_income_per_capita", "家庭月人均收入（元）", MoneyWidget()
+    )
+    phone = SheetField("phone", "联系电话", PhoneWidget())
+    address = SheetField("address", "家庭住址", TextWidget(max_length=200))
+    registered_on = SheetField("registered_on", "建档日期", DateWidget())
+    status = SheetField("status", "档案状态", ChoiceWidget(CaseStatus))
+    certificate_number = SheetField("certificate_number", "救助证号", TextWidget(max_length=40))
+    notes = SheetField("notes", "备注", TextWidget())
+
+    class Meta(SheetResource.Meta):
+        model = Case
+        fields = (
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "unit",
+            "employer",
+            "category",
+            "causes",
+            "household_size",
+            "monthly_income_per_capita",
+            "phone",
+            "address",
+            "registered_on",
+            "status",
+            "certificate_number",
+            "notes",
+        )
+        import_id_fields = ["id_number"]
+
+    def prepare(self) -> None:
+        if not self._prepared:
+            user = self.user
+            self.can_verify = bool(user and user.has_perm(VERIFY_PERMISSION))
+            self.full_id_numbers = bool(user and user.has_perm(FULL_ID_PERMISSION))
+            self.unit_names = dict(UnionUnit.objects.values_list("pk", "name"))
+        super().prepare()
+
+    # --- import ---
+
+    def out_of_scope_message(self, instance: Case) -> str:
+        # The same words as Case.validate_unique: the clerk learns whom to call, nothing else.
+        return _("This person is already on file at %(unit)s.") % {
+            "unit": self.unit_names.get(instance.unit_id, "")
+        }
+
+    def validate_row(self, row: SheetRow) -> None:
+        values, case = row.values, row.instance
+        id_number = row.key
+        gender = values.get("gender")
+        if gender and gender != gender_from_id(id_number):
+            row.add_error(
+                "性别",
+                _("Does not match the ID number, which says %(gender)s.")
+                % {"gender": self.fields["gender"].widget.render(gender_from_id(id_number))},
+            )
+        birth_date = values.get("birth_date")
+        if birth_date and birth_date != birth_date_from_id(id_number):
+            row.add_error(
+                "出生日期",
+                _("Does not match the ID number, which says %(date)s.")
+                % {"date": birth_date_from_id(id_number).isoformat()},
+            )
+        is_new = row.import_type == RowResult.IMPORT_TYPE_NEW
+        unit = self.fields["unit"].widget.rows.get(case.unit_id)
+        if unit and not unit["is_active"] and (is_new or "unit" in row.old):
+            row.add_error("所属工会", _("This union unit is no longer active."))
+        self._check_status(row, is_new)
+
+    def _check_status(self, row: SheetRow, is_new: bool) -> None:
+        status = row.instance.status
+        if self.can_verify:
+            return
+        if is_new:
+            allowed = status == CaseStatus.PENDING
+        elif "status" in row.old:
+            # Reopening an exited case is a clerk's job (cases.services.case_reopen).
+            allowed = status == CaseStatus.PENDING and row.old["status"] == CaseStatus.EXITED
+        else:
+            allowed = True
+        if not allowed:
+            row.add_error(
+                "档案状态",
+                _("Only an approver may set the status to %(status)s.")
+                % {"status": self.fields["status"].widget.render(status)},
+            )
+
+    def prepare_instance(self, row: SheetRow, now: datetime.datetime) -> None:
+        """What the services do on the same transitions (verify, exit, reopen)."""
+        case = row.instance
+        case.derive_from_id_number()  # bulk_create skips Case.save()
+        is_new = row.import_type == RowResult.IMPORT_TYPE_NEW
+        if not is_new and "status" not in row.old:
+            return
+        today = timezone.localdate()
+        old_status = None if is_new else row.old["status"]
+        changed = row.extra_changed
+        if case.status == CaseStatus.PENDING:
+            # Reopened (case_reopen) or sent back: it must be verified again.
+            case.verified_on, case.verified_by = None, None
+            changed.update({"verified_on", "verified_by"})
+        elif case.status != CaseStatus.EXITED and (
+            case.verified_on is None or old_status == CaseStatus.EXITED
+        ):
+            case.verified_on, case.verified_by = today, self.user
+            changed.update({"verified_on", "verified_by"})
+        if case.status == CaseStatus.EXITED:
+            case.exited_on, case.exit_reason = today, _("Set by a spreadsheet import.")
+            changed.update({"exited_on", "exit_reason"})
+        elif old_status == CaseStatus.EXITED:
+            case.exited_on, case.exit_reason = None, ""
+            changed.update({"exited_on", "exit_reason"})
+
+    def object_repr(self, row: SheetRow) -> str:
+        # As Case.__str__, without a query per row.
+        return f"{row.instance.name}（{self.unit_names.get(row.instance.unit_id, '')}）"
+
+    # --- export ---
+
+    def export_renderer(self, sheet_field: SheetField):
+        if not self.full_id_numbers:
+            if sheet_field.attribute == "id_number":
+                return mask_id_number
+            if sheet_field.attribute == "birth_date":
+                # The masked digits *are* the birth date: exporting it would undo the mask.
+                return lambda value: ""
+        return super().export_renderer(sheet_field)
