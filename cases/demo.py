@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import random
+from importlib import import_module
 
 from simple_history.utils import bulk_create_with_history
 
@@ -343,6 +344,9 @@ def load(*, password: str, log) -> None:
         return
     rng = random.Random(20070207)
     units = {u.name: u for u in UnionUnit.objects.all()}
+    # The causes come from a data migration; a flushed test database has lost them.
+    for order, (code, name) in enumerate(import_module("cases.migrations.0002_causes").CAUSES):
+        Cause.objects.get_or_create(code=code, defaults={"name": name, "sort_order": order})
     causes = {c.code: c for c in Cause.objects.all()}
     approvers = {
         m.unit.code: m.user
