@@ -22,12 +22,7 @@ from cases.models import (
     ReferralStatus,
     ReviewOutcome,
 )
-from unions.querysets import visible_to
-
-
-def _require(user, perm: str, obj) -> None:
-    if not user.has_perm(perm) or not visible_to(obj, user):
-        raise PermissionDenied
+from unions.services import require, save_validated
 
 
 def _locked(case: Case) -> Case:
@@ -35,30 +30,24 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def _save(obj, acting_user) -> None:
-    obj._history_user = acting_user
-    obj.full_clean()
-    obj.save()
-
-
 @transaction.atomic
 def case_verify(*, case: Case, acting_user) -> Case:
     """待审核 → 在档: an approver confirms the hardship."""
-    _require(acting_user, "cases.verify_case", case)
+    require(acting_user, "cases.verify_case", case)
     case = _locked(case)
     if case.status != CaseStatus.PENDING:
         raise ValidationError(_("Only a case pending verification can be verified."))
     case.status = CaseStatus.VERIFIED
     case.verified_on = timezone.localdate()
     case.verified_by = acting_user
-    _save(case, acting_user)
+    save_validated(case, acting_user)
     return case
 
 
 @transaction.atomic
 def case_exit(*, case: Case, exited_on: datetime.date, reason: str, acting_user) -> Case:
     """→ 已脱困: an approver closes a case, with the date and the reason."""
-    _require(acting_user, "cases.verify_case", case)
+    require(acting_user, "cases.verify_case", case)
     case = _locked(case)
     if case.status == CaseStatus.EXITED:
         raise ValidationError(_("This case has already exited hardship."))
@@ -72,14 +61,14 @@ def case_exit(*, case: Case, exited_on: datetime.date, reason: str, acting_user)
     case.certificate_number = ""
     case.certificate_valid_from = None
     case.certificate_valid_until = None
-    _save(case, acting_user)
+    save_validated(case, acting_user)
     return case
 
 
 @transaction.atomic
 def case_reopen(*, case: Case, acting_user) -> Case:
     """已脱困 → 待审核: hardship has returned; an approver must verify it again."""
-    _require(acting_user, "cases.change_case", case)
+    require(acting_user, "cases.change_case", case)
     case = _locked(case)
     if case.status != CaseStatus.EXITED:
         raise ValidationError(_("Only an exited case can be reopened."))
@@ -88,7 +77,7 @@ def case_reopen(*, case: Case, acting_user) -> Case:
     case.exit_reason = ""
     case.verified_on = None
     case.verified_by = None
-    _save(case, acting_user)
+    save_validated(case, acting_user)
     return case
 
 
@@ -102,7 +91,7 @@ def review_record(
     acting_user,
 ) -> AnnualReview:
     """Record the year's review (年度复核) of a case."""
-    _require(acting_user, "cases.add_annualreview", case)
+    require(acting_user, "cases.add_annualreview", case)
     if outcome not in ReviewOutcome.values:
         raise ValidationError(_("Unknown review outcome."))
     case = _locked(case)
@@ -118,17 +107,17 @@ def review_record(
         outcome=outcome,
         notes=notes,
     )
-    _save(review, acting_user)
+    save_validated(review, acting_user)
     if case.last_reviewed_on is None or reviewed_on > case.last_reviewed_on:
         case.last_reviewed_on = reviewed_on
-        _save(case, acting_user)
+        save_validated(case, acting_user)
     return review
 
 
 @transaction.atomic
 def referral_submit(*, case: Case, reason: str, acting_user) -> Referral:
     """向市总反映: an approver asks the city union to take a case on long-term aid."""
-    _require(acting_user, "cases.submit_referral", case)
+    require(acting_user, "cases.submit_referral", case)
     case = _locked(case)
     if case.status != CaseStatus.VERIFIED:
         raise ValidationError(_("Only a verified case (on file) can be referred."))
@@ -137,12 +126,12 @@ def referral_submit(*, case: Case, reason: str, acting_user) -> Referral:
     if not (reason or "").strip():
         raise ValidationError(_("Say why the case is referred."))
     referral = Referral(case=case, reason=reason.strip(), submitted_by=acting_user)
-    _save(referral, acting_user)
+    save_validated(referral, acting_user)
     return referral
 
 
 def _decidable(referral: Referral, acting_user) -> Referral:
-    _require(acting_user, "cases.decide_referral", referral)
+    require(acting_user, "cases.decide_referral", referral)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != ReferralStatus.SUBMITTED:
         raise ValidationError(_("This referral has already been decided."))
@@ -179,12 +168,12 @@ def referral_approve(
     referral.certificate_number = certificate_number
     referral.valid_from = valid_from
     referral.valid_until = valid_until
-    _save(referral, acting_user)
+    save_validated(referral, acting_user)
     case.status = CaseStatus.LONG_TERM
     case.certificate_number = certificate_number
     case.certificate_valid_from = valid_from
     case.certificate_valid_until = valid_until
-    _save(case, acting_user)
+    save_validated(case, acting_user)
     return referral
 
 
@@ -198,5 +187,5 @@ def referral_reject(*, referral: Referral, reason: str, acting_user) -> Referral
     referral.decided_by = acting_user
     referral.decided_at = timezone.now()
     referral.rejection_reason = reason.strip()
-    _save(referral, acting_user)
+    save_validated(referral, acting_user)
     return referral

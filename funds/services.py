@@ -28,6 +28,7 @@ from funds.models import (
 from unions.models import UnionUnit
 from unions.parsing import format_yuan, quantize_yuan
 from unions.querysets import visible_to
+from unions.services import require
 
 
 def lock_funds(*funds: Fund) -> dict[int, Fund]:
@@ -40,11 +41,6 @@ def lock_funds(*funds: Fund) -> dict[int, Fund]:
     pks = sorted({fund.pk for fund in funds})
     locked = Fund.objects.select_for_update().filter(pk__in=pks).order_by("pk")
     return {fund.pk: fund for fund in locked}
-
-
-def _require(user, perm: str, *objs) -> None:
-    if not user.has_perm(perm) or not all(visible_to(obj, user) for obj in objs if obj):
-        raise PermissionDenied
 
 
 def _money(amount) -> Decimal:
@@ -103,7 +99,7 @@ def income_post(
     acting_user,
 ) -> LedgerEntry:
     """Money in: an allocation received, own budget, a donation or a sponsor's payment."""
-    _require(acting_user, "funds.add_ledgerentry", fund)
+    require(acting_user, "funds.add_ledgerentry", fund)
     if kind not in INCOME_KINDS:
         raise ValidationError({"kind": _("Choose a kind of income.")})
     if kind in (EntryKind.DONATION, EntryKind.SPONSOR) and not source.strip():
@@ -132,7 +128,7 @@ def allocation_post(
     acting_user,
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """An upper union allocates money to a lower union's fund: two entries, one transaction."""
-    _require(acting_user, "funds.allocate_fund", from_fund, to_fund)
+    require(acting_user, "funds.allocate_fund", from_fund, to_fund)
     if from_fund.pk == to_fund.pk:
         raise ValidationError(_("Choose two different funds."))
     if not to_fund.unit.tree_path.startswith(from_fund.unit.tree_path) or (
@@ -196,7 +192,7 @@ def disbursement_post(
     confirms it (``confirm_unverified``): pending cases are not yet verified and exited
     cases have left hardship, so paying them is the exception the audit looks for.
     """
-    _require(acting_user, "funds.add_disbursement", case, paying_unit, fund, activity)
+    require(acting_user, "funds.add_disbursement", case, paying_unit, fund, activity)
     if campaign is not None and not visible_to(campaign, acting_user):
         raise PermissionDenied
     if case.status not in ACTIVE_STATUSES:
@@ -261,7 +257,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
     Reversing a disbursement's entry marks the disbursement reversed; reversing either
     half of an allocation reverses both halves.
     """
-    _require(acting_user, "funds.reverse_ledgerentry", entry)
+    require(acting_user, "funds.reverse_ledgerentry", entry)
     if not (reason or "").strip():
         raise ValidationError({"notes": _("Say why the entry is reversed.")})
     if entry.kind == EntryKind.REVERSAL:
@@ -269,7 +265,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
     pair = [entry] + ([entry.counterpart] if entry.counterpart_id else [])
     pair += list(LedgerEntry.objects.filter(counterpart=entry))
     pair = list({e.pk: e for e in pair}.values())
-    _require(acting_user, "funds.reverse_ledgerentry", *pair)  # both halves in scope
+    require(acting_user, "funds.reverse_ledgerentry", *pair)  # both halves in scope
     funds = lock_funds(*[e.fund for e in pair])
     if LedgerEntry.objects.filter(reverses__in=[e.pk for e in pair]).exists():
         raise ValidationError(_("This entry has already been reversed."))

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -21,38 +21,27 @@ from pairings.models import (
     AgreementStatus,
     Beneficiary,
 )
-from unions.querysets import visible_to
-
-
-def _require(user, perm: str, obj) -> None:
-    if not user.has_perm(perm) or not visible_to(obj, user):
-        raise PermissionDenied
-
-
-def _save(obj, acting_user) -> None:
-    obj._history_user = acting_user
-    obj.full_clean()
-    obj.save()
+from unions.services import require, save_validated
 
 
 @transaction.atomic
 def agreement_activate(*, agreement: Agreement, acting_user) -> Agreement:
     """草稿 → 生效 once it is signed and names at least one beneficiary."""
-    _require(acting_user, "pairings.change_agreement", agreement)
+    require(acting_user, "pairings.change_agreement", agreement)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(_("Only a draft agreement can be put into effect."))
     if not agreement.beneficiaries.exists():
         raise ValidationError(_("Name at least one beneficiary first."))
     agreement.status = AgreementStatus.ACTIVE
-    _save(agreement, acting_user)
+    save_validated(agreement, acting_user)
     return agreement
 
 
 @transaction.atomic
 def agreement_terminate(*, agreement: Agreement, reason: str, acting_user) -> Agreement:
     """→ 终止 before its end, with the reason."""
-    _require(acting_user, "pairings.change_agreement", agreement)
+    require(acting_user, "pairings.change_agreement", agreement)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status == AgreementStatus.TERMINATED:
         raise ValidationError(_("This agreement is already terminated."))
@@ -61,7 +50,7 @@ def agreement_terminate(*, agreement: Agreement, reason: str, acting_user) -> Ag
     agreement.status = AgreementStatus.TERMINATED
     agreement.termination_reason = reason.strip()
     agreement.terminated_on = timezone.localdate()
-    _save(agreement, acting_user)
+    save_validated(agreement, acting_user)
     return agreement
 
 
@@ -78,7 +67,7 @@ def agreement_payment_record(
 ) -> AgreementPayment:
     """A payment under an agreement: a disbursement, from a fund or by the sponsor directly."""
     agreement = beneficiary.agreement
-    _require(acting_user, "pairings.add_agreementpayment", agreement)
+    require(acting_user, "pairings.add_agreementpayment", agreement)
     if agreement.status != AgreementStatus.ACTIVE:
         raise ValidationError(_("Payments are recorded only under an agreement in effect."))
     if not agreement.start <= paid_on <= agreement.end:
@@ -102,7 +91,7 @@ def agreement_payment_record(
     payment = AgreementPayment(
         beneficiary=beneficiary, disbursement=disbursement, recorded_by=acting_user
     )
-    _save(payment, acting_user)
+    save_validated(payment, acting_user)
     return payment
 
 
