@@ -67,6 +67,29 @@ class CategoryListField(models.JSONField):
         )
 
 
+class IdNumberCleaningMixin:
+    """Normalise ``id_number`` to its canonical 18 characters before field validation,
+    reporting a bad number on that field together with every other field's errors.
+    A blank number is validated only where ``id_number_required``."""
+
+    id_number_required = True
+
+    def clean_fields(self, exclude=None) -> None:
+        errors = {}
+        checked = not exclude or "id_number" not in exclude
+        if checked and (self.id_number or self.id_number_required):
+            try:
+                self.id_number = validate_id_number(self.id_number or "")
+            except IdNumberError as error:
+                errors["id_number"] = error.messages
+        try:
+            super().clean_fields(exclude={*(exclude or ()), *errors})
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if errors:
+            raise ValidationError(errors)
+
+
 class Cause(models.Model):
     """A cause of hardship (致困原因); the fixed list is loaded by a data migration."""
 
@@ -92,7 +115,7 @@ class CaseQuerySet(ScopedQuerySet):
         return self.exclude(status=CaseStatus.EXITED).exclude(Exists(reviewed))
 
 
-class Case(models.Model):
+class Case(IdNumberCleaningMixin, models.Model):
     """One person on the hardship register, unique city-wide by resident ID number."""
 
     name = models.CharField(_("name"), max_length=50)
@@ -205,18 +228,7 @@ class Case(models.Model):
             self.birth_date = birth_date_from_id(self.id_number)
 
     def clean_fields(self, exclude=None) -> None:
-        errors = {}
-        if not exclude or "id_number" not in exclude:
-            try:
-                self.id_number = validate_id_number(self.id_number or "")
-            except IdNumberError as error:
-                errors["id_number"] = error.messages
-        try:
-            super().clean_fields(exclude={*(exclude or ()), *errors})
-        except ValidationError as error:
-            errors.update(error.message_dict)
-        if errors:
-            raise ValidationError(errors)
+        super().clean_fields(exclude)
         self.derive_from_id_number()
 
     def clean(self) -> None:
@@ -261,7 +273,7 @@ class HouseholdMemberQuerySet(ScopedQuerySet):
     scope_field = "case__unit"
 
 
-class HouseholdMember(models.Model):
+class HouseholdMember(IdNumberCleaningMixin, models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("hardship case"), on_delete=models.CASCADE, related_name="members"
     )
@@ -273,6 +285,8 @@ class HouseholdMember(models.Model):
     )
     notes = models.CharField(_("notes"), max_length=200, blank=True)
 
+    id_number_required = False
+
     history = HistoricalRecords()
     objects = HouseholdMemberQuerySet.as_manager()
 
@@ -283,20 +297,6 @@ class HouseholdMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_relation_display()}）"
-
-    def clean_fields(self, exclude=None) -> None:
-        errors = {}
-        if self.id_number:
-            try:
-                self.id_number = validate_id_number(self.id_number)
-            except IdNumberError as error:
-                errors["id_number"] = error.messages
-        try:
-            super().clean_fields(exclude={*(exclude or ()), *errors})
-        except ValidationError as error:
-            errors.update(error.message_dict)
-        if errors:
-            raise ValidationError(errors)
 
 
 class ReviewOutcome(models.TextChoices):
