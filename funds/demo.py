@@ -14,18 +14,11 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
-
 from cases.demo import CAMPAIGN_NAME
-from cases.models import ACTIVE_STATUSES, Activity, Case, CaseStatus, Category
-from funds.models import Disbursement, DisbursementKind, EntryKind, Fund, FundKind, LedgerEntry
-from funds.services import allocation_post, income_post, lock_funds
+from cases.models import Activity, CaseStatus, Category
+from funds.models import DisbursementKind, EntryKind, Fund, FundKind
+from funds.services import allocation_post, disbursements_post_many, income_post
 from unions.models import UnionUnit, User
-from unions.parsing import format_yuan, quantize_yuan
-from unions.querysets import visible_to
 
 CITY = "苏州市总工会"
 MARKER_FUND = "送温暖专项资金"
@@ -230,109 +223,3 @@ def load(*, password: str, log) -> None:
     ]
     count += pay(gongtou, shares, ("苏州工投公司工会", "送温暖专项资金"), unsigned=UNSIGNED)
     log(f"发放记录 {count} 条")
-
-
-@transaction.atomic
-def disbursements_post_many(
-    *,
-    rows: list[tuple[Case, Decimal | None, bool]],
-    kind: str,
-    fund: Fund,
-    activity: Activity,
-    leader: str = "",
-    handled_by: str = "",
-    item: str = "",
-    quantity: int | None = None,
-    unit_value: Decimal | None = None,
-    acting_user,
-) -> list[Disbursement]:
-    """Post one activity's disbursements from one fund: ``disbursement_post``'s rules, bulk writes.
-
-    ``rows`` are (case, cash amount, receipt signed). ``disbursement_post`` costs about 35
-    queries a posting (scope checks and ``full_clean``), half a minute for the bulletin's
-    thousand; here scope is checked once per group, the rules per row in memory, and the
-    fund is locked once, with every entry's running balance computed under that lock.
-    Paying a case that is not on file is not offered: that needs an approver, one by one.
-    TODO: belongs in funds.services (and serves the spreadsheet import too).
-    """
-    paying_unit, campaign = activity.unit, activity.campaign
-    if not acting_user.has_perm("funds.add_disbursement") or not all(
-        visible_to(obj, acting_user) for obj in (paying_unit, fund, activity, campaign)
-    ):
-        raise PermissionDenied
-    case_ids = {case.pk for case, _amount, _signed in rows}
-    if Case.objects.for_user(acting_user).filter(pk__in=case_ids).count() != len(case_ids):
-        raise PermissionDenied
-    disbursements = []
-    for case, cash_amount, receipt_signed in rows:
-        if case.status not in ACTIVE_STATUSES:
-            raise ValidationError(
-                {
-                    "case": _(
-                        "%(name)s is not on file (status: %(status)s); "
-                        "an approver must confirm this payment."
-                    )
-                    % {"name": case.name, "status": case.get_status_display()}
-                }
-            )
-        disbursement = Disbursement(
-            case=case,
-            disbursed_on=activity.held_on,
-            kind=kind,
-            cash_amount=quantize_yuan(cash_amount) if cash_amount is not None else None,
-            item=item,
-            quantity=quantity,
-            unit_value=quantize_yuan(unit_value) if unit_value is not None else None,
-            fund=fund,
-            campaign=campaign,
-            activity=activity,
-            paying_unit=paying_unit,
-            leader=leader,
-            handled_by=handled_by,
-            receipt_signed=receipt_signed,
-            posted_by=acting_user,
-        )
-        # The foreign keys were checked above; the rest of full_clean, without a query.
-        disbursement.clean_fields(
-            exclude=[f.name for f in Disbursement._meta.concrete_fields if f.is_relation]
-        )
-        disbursement.clean()
-        disbursements.append(disbursement)
-
-    locked = lock_funds(fund)[fund.pk]
-    balance = locked.balance
-    entries = []
-    for disbursement in disbursements:
-        charge = disbursement.fund_charge
-        if balance < charge:
-            raise ValidationError(
-                _(
-                    "Not enough money in %(fund)s: the balance is %(balance)s yuan, "
-                    "this needs %(amount)s yuan."
-                )
-                % {
-                    "fund": locked.name,
-                    "balance": format_yuan(balance),
-                    "amount": format_yuan(charge),
-                }
-            )
-        balance -= charge
-        entries.append(
-            LedgerEntry(
-                fund=locked,
-                kind=EntryKind.DISBURSEMENT,
-                amount=-charge,
-                entry_date=disbursement.disbursed_on,
-                source=disbursement.case.name,
-                posted_by=acting_user,
-                balance_after=balance,
-            )
-        )
-    bulk_create_with_history(entries, LedgerEntry, default_user=acting_user)
-    for disbursement, entry in zip(disbursements, entries, strict=True):
-        disbursement.ledger_entry = entry
-    bulk_create_with_history(disbursements, Disbursement, default_user=acting_user)
-    locked.balance = balance
-    locked.skip_history_when_saving = True
-    locked.save(update_fields=["balance"])
-    return disbursements

@@ -162,6 +162,23 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# The register sheets (spreadsheets.md, INTERFACES.md): which resource imports and exports
+# each KIND for ``importsheet``/``exportsheet`` and the admin. Dotted paths, wired here so
+# that an app lower down can extend a sheet of an app above it (pairings adds the
+# 结对协议编号 column to funds' disbursement sheet) without funds knowing pairings.
+RELIEF_SHEETS = {
+    "cases": "cases.resources.CaseResource",
+    "disbursements": "pairings.resources.PairedDisbursementResource",
+    "pairings": "pairings.resources.AgreementResource",
+    "ledger": "funds.resources.LedgerResource",
+}
+
+# django-import-export: the admin's import and export need these permissions (without
+# them every staff user may import and export); each sheet checks its own too.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # the sheets write one log entry per file instead
+
 # django-simple-history: the history pages are admin pages and obey the same scope.
 SIMPLE_HISTORY_REVERT_DISABLED = False
 

@@ -34,12 +34,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
-import functools
 import gc
 import io
-import itertools
 import logging
-import operator
 import re
 import time
 import zipfile
@@ -70,6 +67,7 @@ from import_export.formats import base_formats
 from import_export.results import InvalidRow, Result, RowResult
 from simple_history.utils import get_history_model_for_model
 
+from unions.bulk import insert_history, insert_rows, insert_with_history, update_rows
 from unions.parsing import (
     decode_csv_bytes,
     normalize_text,
@@ -91,8 +89,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 # Rows per ``__in`` lookup and per bulk write: well under every database's limit on
 # query parameters, and large enough that round trips do not dominate.
 LOOKUP_CHUNK = 5000
-WRITE_BATCH = 1000
-COPY_BATCH = 20000
 PROGRESS_EVERY = 2000
 
 Progress = Callable[[str, int, int], None]
@@ -120,6 +116,16 @@ class SheetError:
 
 class SheetFileError(Exception):
     """The file cannot be read as a sheet at all (format, encoding, no header)."""
+
+
+class RowsRefused(Exception):
+    """Raised by a ``write`` hook when a rule fails under the write's locks (e.g. a fund
+    that another clerk emptied since the check): the transaction is rolled back and the
+    errors are reported like any other."""
+
+    def __init__(self, errors: Sequence[SheetError]):
+        super().__init__(errors)
+        self.errors = list(errors)
 
 
 def _message(error: Exception) -> str:
@@ -343,14 +349,16 @@ class DateWidget(SheetWidget):
 
 class MoneyWidget(SheetWidget):
     """Yuan: 800, 800.00, 1,000, 1，000.50, 800元, ￥800; never negative (or zero if
-    ``positive``). Exported as a plain decimal: 1000.50, never 1,000.50."""
+    ``positive``) unless ``signed``. Exported as a plain decimal: 1000.50, never 1,000.50."""
 
-    def __init__(self, positive: bool = False, **kwargs):
+    def __init__(self, positive: bool = False, signed: bool = False, **kwargs):
         super().__init__(**kwargs)
-        self.positive = positive
+        self.positive, self.signed = positive, signed
 
     def parse(self, value):
         amount = parse_money(value)
+        if self.signed:
+            return amount
         if self.positive and amount <= 0:
             raise ValueError(_("The amount must be more than zero."))
         if amount < 0:
@@ -696,6 +704,8 @@ class SheetResource(resources.ModelResource):
     export_permissions: ClassVar[tuple[str, ...]] = ()
     #: ``exportsheet`` filters: option name -> field attribute.
     export_filters: ClassVar[dict[str, str]] = {}
+    #: The order of exported rows (``pk`` last, so that it is total).
+    export_ordering: ClassVar[tuple[str, ...]] = ("pk",)
 
     class Meta:
         skip_unchanged = True
@@ -849,7 +859,8 @@ class SheetResource(resources.ModelResource):
         self.prepare()
         rows = self._clean_rows(sheet, columns, progress)
         result.total_rows = len(rows)
-        self._check_duplicate_keys(rows)
+        self.resolve_rows(rows)
+        self.check_duplicate_keys(rows)
         self.load_existing(rows)
         for row in rows:
             # Rows with a bad cell are still planned and checked, so that the clerk sees
@@ -858,6 +869,7 @@ class SheetResource(resources.ModelResource):
                 self.plan_row(row)
                 self.validate_row(row)
                 self._run_model_clean(row)
+        self.validate_rows(rows)
         self._build_result(result, rows, with_diff)
         if result.errors:
             return self._finish(result, rows, started)
@@ -873,6 +885,11 @@ class SheetResource(resources.ModelResource):
                     SheetError(None, "", _("The register changed while importing: try again."))
                 )
                 result.append_base_error(self.get_error_result_class()(error))
+            except RowsRefused as refused:
+                result.errors.extend(refused.errors)
+                for error in refused.errors:
+                    result.append_base_error(self.get_error_result_class()(error))
+                self._discard_counts(result)
             else:
                 if retain_instances:
                     for row_result, row in zip(result.rows, rows, strict=True):
@@ -977,7 +994,11 @@ class SheetResource(resources.ModelResource):
             progress("check", len(rows), len(rows))
         return rows
 
-    def _check_duplicate_keys(self, rows: list[SheetRow]) -> None:
+    def resolve_rows(self, rows: list[SheetRow]) -> None:
+        """Hook: look up, in bulk, what cells refer to (e.g. a person by ID number), and
+        set ``row.key`` where it is more than one cell."""
+
+    def check_duplicate_keys(self, rows: list[SheetRow]) -> None:
         first_seen: dict[Any, int] = {}
         column = self.key_field.column_name
         for row in rows:
@@ -985,12 +1006,15 @@ class SheetResource(resources.ModelResource):
                 continue
             other = first_seen.setdefault(row.key, row.number)
             if other != row.number:
-                row.add_error(
-                    column,
-                    _("The same %(column)s as row %(other)d: each may appear only once.")
-                    % {"column": column, "other": other},
-                )
+                row.add_error(column, self.duplicate_key_message(other))
                 row.key = None
+
+    def duplicate_key_message(self, other: int) -> str:
+        column = self.key_field.column_name
+        return _("The same %(column)s as row %(other)d: each may appear only once.") % {
+            "column": column,
+            "other": other,
+        }
 
     # --- hooks: existing rows, planning, rules, writing ---
 
@@ -1128,6 +1152,9 @@ class SheetResource(resources.ModelResource):
     def validate_row(self, row: SheetRow) -> None:
         """Rules across cells and against the record on file; add errors to ``row``."""
 
+    def validate_rows(self, rows: list[SheetRow]) -> None:
+        """Rules across rows (e.g. what the file's payments together take out of a fund)."""
+
     def _run_model_clean(self, row: SheetRow) -> None:
         # The model's own cross-field rules (Model.clean), mapped to the sheet's columns.
         if row.errors or row.import_type == RowResult.IMPORT_TYPE_SKIP:
@@ -1172,12 +1199,9 @@ class SheetResource(resources.ModelResource):
                 setattr(row.instance, attname, now)
         total = len(new) + len(changed)
 
-        fields = [f for f in opts.concrete_fields if f is not opts.pk]
-        instances = [row.instance for row in new]
-        pks = insert_rows(model, fields, values_of(instances, fields))
-        for instance, pk in zip(instances, pks, strict=True):
-            instance.pk = pk
-            instance._state.adding = False
+        history_ids = insert_with_history(
+            model, [row.instance for row in new], user=self.user, now=now
+        )
         if progress:
             progress("write", len(new), total)
 
@@ -1194,32 +1218,10 @@ class SheetResource(resources.ModelResource):
         if progress:
             progress("write", total, total)
 
-        history_ids = self._write_history(new, changed, now)
+        history_ids.update(
+            insert_history(model, [row.instance for row in changed], "~", user=self.user, now=now)
+        )
         self._write_m2m(new, changed, history_ids)
-
-    def _write_history(self, new, changed, now) -> dict[int, int]:
-        """The history rows simple-history's bulk helpers would write; returns pk -> history id."""
-        model = self._meta.model
-        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or not hasattr(
-            model._meta, "simple_history_manager_attribute"
-        ):
-            return {}
-        history_model = get_history_model_for_model(model)
-        constant_names = ("history_date", "history_user", "history_type", "history_change_reason")
-        fields = [
-            f
-            for f in history_model._meta.concrete_fields
-            if not f.primary_key and f.name not in constant_names
-        ]
-        tracked = list(fields)
-        fields += [history_model._meta.get_field(name) for name in constant_names]
-        history_ids: dict[int, int] = {}
-        for rows, history_type in ((new, "+"), (changed, "~")):
-            instances = [row.instance for row in rows]
-            tail = (now, getattr(self.user, "pk", None), history_type, None)
-            ids = insert_rows(history_model, fields, values_of(instances, tracked, tail))
-            history_ids.update((o.pk, hid) for o, hid in zip(instances, ids, strict=True))
-        return history_ids
 
     def _write_m2m(self, new: list[SheetRow], changed: list[SheetRow], history_ids) -> None:
         model = self._meta.model
@@ -1320,11 +1322,18 @@ class SheetResource(resources.ModelResource):
             result.totals[row.import_type] += 1
             result.rows.append(row_result)
         if result.errors:
-            # Nothing is written, so nothing counts as new, updated or unchanged.
-            for import_type in (RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE):
-                result.totals[import_type] = 0
-            result.totals[RowResult.IMPORT_TYPE_SKIP] = 0
-            result.rows = []
+            self._discard_counts(result)
+
+    @staticmethod
+    def _discard_counts(result: SheetResult) -> None:
+        # Nothing is written, so nothing counts as new, updated or unchanged.
+        for import_type in (
+            RowResult.IMPORT_TYPE_NEW,
+            RowResult.IMPORT_TYPE_UPDATE,
+            RowResult.IMPORT_TYPE_SKIP,
+        ):
+            result.totals[import_type] = 0
+        result.rows = []
 
     def _raw_by_header(self, row: SheetRow) -> list[Any]:
         return [cell_text(v) if v is not None else "" for v in (row.raw or ())]
@@ -1339,7 +1348,7 @@ class SheetResource(resources.ModelResource):
             attribute = sheet_field.attribute
             new = self._display(sheet_field, row)
             if attribute in row.old:
-                old = self._display_value(sheet_field, row.old[attribute])
+                old = self.display_value(sheet_field, row.old[attribute])
                 cells.append(mark_safe(f"<del>{escape(old)}</del> <ins>{escape(new)}</ins>"))
             else:
                 cells.append(escape(new))
@@ -1347,13 +1356,13 @@ class SheetResource(resources.ModelResource):
 
     def _display(self, sheet_field: SheetField, row: SheetRow) -> str:
         if sheet_field.is_m2m:
-            return self._display_value(sheet_field, row.m2m.get(sheet_field.attribute, ()))
+            return self.display_value(sheet_field, row.m2m.get(sheet_field.attribute, ()))
         if sheet_field.readonly:
-            return self._display_value(sheet_field, row.values.get(sheet_field.attribute))
+            return self.display_value(sheet_field, row.values.get(sheet_field.attribute))
         attname = self._meta.model._meta.get_field(sheet_field.attribute).attname
-        return self._display_value(sheet_field, getattr(row.instance, attname))
+        return self.display_value(sheet_field, getattr(row.instance, attname))
 
-    def _display_value(self, sheet_field: SheetField, value) -> str:
+    def display_value(self, sheet_field: SheetField, value) -> str:
         widget = sheet_field.widget
         if isinstance(widget, ScopedForeignKeyWidget) and value is not None:
             value = widget.rows.get(value, {}).get(widget.field, value)
@@ -1416,7 +1425,7 @@ class SheetResource(resources.ModelResource):
             (m2m_names.get(f.attribute), position.get(f.attribute), self.export_renderer(f))
             for f in sheet_fields
         ]
-        ordered = queryset.order_by("pk").values_list(*lookups)
+        ordered = queryset.order_by(*self.export_ordering).values_list(*lookups)
         for values in ordered.iterator(chunk_size=LOOKUP_CHUNK):
             row = []
             for names, index, render in columns:
@@ -1482,166 +1491,6 @@ class SheetResource(resources.ModelResource):
 
     def _text_columns(self) -> list[int]:
         return [i for i, f in enumerate(self.sheet_fields()) if f.widget.text_column]
-
-
-# --- bulk SQL ------------------------------------------------------------------------------
-
-# Values the database drivers take as they are (Django's SQLite backend registers adapters
-# for date and Decimal; psycopg adapts them natively): no per-value get_db_prep_save.
-_DRIVER_NATIVE_TYPES = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "DateField",
-        "DecimalField",
-        "ForeignKey",
-        "IntegerField",
-        "OneToOneField",
-        "PositiveBigIntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SlugField",
-        "SmallAutoField",
-        "SmallIntegerField",
-        "TextField",
-    }
-)
-
-
-def _converters(fields, connection) -> list[tuple[int, Callable[[Any], Any]]]:
-    """(position, converter) for the columns whose values the driver cannot take as is."""
-    return [
-        (i, _memoized(functools.partial(_prep_value, f, connection)))
-        for i, f in enumerate(fields)
-        if f.get_internal_type() not in _DRIVER_NATIVE_TYPES
-    ]
-
-
-def _prep_value(field, connection, value):
-    return field.get_db_prep_save(value, connection)
-
-
-def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    # created_at, updated_at and history_date are one value for the whole import.
-    cache: dict[Any, Any] = {}
-
-    def run(value):
-        try:
-            key = tuple(value) if value.__class__ is list else value
-            return cache[key]
-        except KeyError:
-            result = cache[key] = convert(value)
-            return result
-        except TypeError:  # unhashable
-            return convert(value)
-
-    return run
-
-
-def insert_rows(model, fields, rows: Iterable[list], *, returning: bool = True) -> list:
-    """``INSERT … VALUES (…), (…) [RETURNING pk]`` in batches; returns the new keys in order.
-
-    ``rows`` are lists of Python values for ``fields`` (as the model's attributes hold
-    them; they are converted in place). Like Django's ``bulk_create`` on PostgreSQL and
-    SQLite, this relies on RETURNING giving the keys in the order of the VALUES list.
-    """
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor == "postgresql":
-        return _copy_rows(connection, model, fields, rows, returning)
-    if returning and not connection.features.can_return_rows_from_bulk_insert:
-        raise NotImplementedError("The sheets need INSERT … RETURNING (PostgreSQL, SQLite).")
-    quote = connection.ops.quote_name
-    head = "INSERT INTO {} ({}) VALUES ".format(
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    )
-    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    limit = connection.features.max_query_params or 65535
-    batch_size = max(1, min(WRITE_BATCH, limit // len(fields)))
-    converters = _converters(fields, connection)
-    keys: list = []
-    batch: list[list] = []
-    with connection.cursor() as cursor:
-
-        def flush():
-            sql = head + ", ".join([one] * len(batch)) + tail
-            cursor.execute(sql, list(itertools.chain.from_iterable(batch)))
-            if returning:
-                keys.extend(row[0] for row in cursor.fetchall())
-            batch.clear()
-
-        for row in rows:
-            for i, convert in converters:
-                row[i] = convert(row[i])
-            batch.append(row)
-            if len(batch) == batch_size:
-                flush()
-        if batch:
-            flush()
-    return keys
-
-
-def _copy_rows(connection, model, fields, rows: Iterable[list], returning: bool) -> list:
-    # PostgreSQL: COPY, with keys drawn from the table's sequence first. A long
-    # multi-row INSERT spends most of its time in psycopg parsing its placeholders.
-    opts = model._meta
-    quote = connection.ops.quote_name
-    columns = [opts.pk, *fields] if returning else list(fields)
-    copy_sql = "COPY {} ({}) FROM STDIN".format(
-        quote(opts.db_table), ", ".join(quote(f.column) for f in columns)
-    )
-    converters = _converters(fields, connection)
-    keys: list = []
-    with connection.cursor() as cursor:
-        for batch in itertools.batched(rows, COPY_BATCH):
-            if returning:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [opts.db_table, opts.pk.column, len(batch)],
-                )
-                batch_keys = [row[0] for row in cursor.fetchall()]
-                keys.extend(batch_keys)
-            # The raw psycopg cursor: wrap its errors as Django's (IntegrityError, …).
-            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-                for index, row in enumerate(batch):
-                    for i, convert in converters:
-                        row[i] = convert(row[i])
-                    copy.write_row([batch_keys[index], *row] if returning else row)
-    return keys
-
-
-def update_rows(model, attnames: Sequence[str], instances: Sequence[models.Model]) -> None:
-    """``UPDATE … SET a = %s, … WHERE pk = %s`` for each instance, with ``executemany``."""
-    if not instances or not attnames:
-        return
-    connection = connections[router.db_for_write(model)]
-    opts = model._meta
-    fields = [next(f for f in opts.concrete_fields if f.attname == a) for a in attnames]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(opts.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in fields),
-        quote(opts.pk.column),
-    )
-    rows = list(values_of(instances, [*fields, opts.pk]))
-    converters = _converters([*fields, opts.pk], connection)
-    for row in rows:
-        for i, convert in converters:
-            row[i] = convert(row[i])
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def values_of(instances: Iterable[models.Model], fields, tail: Sequence[Any] = ()):
-    """Rows for ``insert_rows``: each instance's values for ``fields``, then ``tail``."""
-    getter = operator.attrgetter(*(f.attname for f in fields))
-    tail = list(tail)
-    if len(fields) == 1:
-        return ([getter(instance), *tail] for instance in instances)
-    return ([*getter(instance), *tail] for instance in instances)
 
 
 # --- writing files -----------------------------------------------------------------------
@@ -1896,6 +1745,27 @@ def _dataset(sheet: SheetData) -> tablib.Dataset:
     return dataset
 
 
+# --- which resource serves each sheet ----------------------------------------------------
+
+
+class UnknownSheet(LookupError):
+    pass
+
+
+def sheet_kinds() -> list[str]:
+    return list(settings.RELIEF_SHEETS)
+
+
+def sheet_resource(kind: str) -> type[SheetResource]:
+    """The resource class of ``kind`` (``settings.RELIEF_SHEETS``); raises ``UnknownSheet``."""
+    from django.utils.module_loading import import_string
+
+    try:
+        return import_string(settings.RELIEF_SHEETS[kind])
+    except KeyError:
+        raise UnknownSheet(kind) from None
+
+
 def import_file(
     resource: SheetResource,
     path: str | Path,
@@ -1930,9 +1800,12 @@ __all__ = [
     "SheetWidget",
     "SheetXLSX",
     "TextWidget",
+    "UnknownSheet",
     "escape_formula",
     "import_file",
     "read_sheet",
+    "sheet_kinds",
+    "sheet_resource",
     "write_csv",
     "write_xlsx",
 ]

@@ -98,3 +98,23 @@ def import_rows(user, rows, *, fmt="csv", dry_run=False, with_diff=False, **kwar
 
 def errors_of(result: SheetResult) -> list[tuple[int | None, str, str]]:
     return [(e.row, e.column, e.message) for e in result.errors]
+
+
+def import_sheet(resource_class, user, rows, headers, *, fmt="csv", dry_run=False, **kwargs):
+    """Import ``rows`` (dicts by header) with any sheet's resource, like the CLI does."""
+    data = xlsx_bytes(rows, headers) if fmt == "xlsx" else csv_bytes(rows, headers)
+    sheet = read_sheet(data, f"sheet.{fmt}")
+    return resource_class(user=user).import_sheet(
+        sheet, dry_run=dry_run, file_name=f"sheet.{fmt}", **kwargs
+    )
+
+
+def export_sheet(resource_class, user, file_name="sheet.csv", **filters):
+    """(the export's file bytes, its rows as dicts by header), through ``write_export``."""
+    buffer = io.BytesIO()
+    resource_class(user=user).write_export(buffer, file_name, **filters)
+    data = buffer.getvalue()
+    sheet = read_sheet(data, file_name)
+    headers = [str(h) for h in sheet.headers]
+    rows = [dict(zip(headers, cells, strict=False)) for _number, cells in sheet.rows]
+    return data, rows

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from reliefsite.management.commands.importsheet import USAGE, resolve_sheet, resolve_user
-from reliefsite.sheets import SHEETS
+from unions.sheets import sheet_kinds
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help=f"The sheet: {', '.join(SHEETS)}.")
+        parser.add_argument("kind", help=f"The sheet: {', '.join(sheet_kinds())}.")
         parser.add_argument(
             "--as", dest="username", required=True, metavar="USERNAME", help="Export as this user."
         )

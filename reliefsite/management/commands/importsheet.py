@@ -10,9 +10,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from reliefsite.sheets import SHEETS, UnknownSheet, sheet_resource
 from unions.models import User
-from unions.sheets import SheetFileError, import_file
+from unions.sheets import (
+    SheetFileError,
+    UnknownSheet,
+    import_file,
+    sheet_kinds,
+    sheet_resource,
+)
 
 # Exit codes: 0 imported (or a clean dry run), 1 refused rows, 2 a usage problem.
 REFUSED, USAGE = 1, 2
@@ -36,7 +41,7 @@ def resolve_sheet(kind: str):
     except UnknownSheet:
         raise CommandError(
             _("Unknown sheet %(kind)s: choose one of %(kinds)s.")
-            % {"kind": kind, "kinds": ", ".join(SHEETS)},
+            % {"kind": kind, "kinds": ", ".join(sheet_kinds())},
             returncode=USAGE,
         )
 
@@ -48,7 +53,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help=f"The sheet: {', '.join(SHEETS)}.")
+        parser.add_argument("kind", help=f"The sheet: {', '.join(sheet_kinds())}.")
         parser.add_argument("file", help="An .xlsx or .csv file.")
         parser.add_argument(
             "--as", dest="username", required=True, metavar="USERNAME", help="Import as this user."

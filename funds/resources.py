@@ -1,0 +1,655 @@
+"""The disbursement sheet (发放记录) and the ledger sheet (资金台账), for the admin and the CLI.
+
+Both record money that has moved, so neither ever edits what it posted: a row that
+matches a posting on file is "unchanged" (and only 是否签收 and 备注 of a disbursement
+may change, as in the admin); every other row is a new posting, made with the rules of
+``funds.services`` under the same locks. A row matches a posting on file when every
+money column agrees (person, date, kind, amounts, fund, paying unit); rows are matched
+to postings one to one, so an export re-imports unchanged even where one person was
+paid the same twice on one day, while a new row that repeats another row of the same
+file is refused as a probable copy-and-paste slip.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.results import RowResult
+
+from cases.idnumbers import mask_id_number
+from cases.models import ACTIVE_STATUSES, Campaign, Case
+from cases.resources import FULL_ID_PERMISSION, IdNumberWidget
+from funds.models import (
+    INCOME_KINDS,
+    Disbursement,
+    DisbursementKind,
+    EntryKind,
+    Fund,
+    FundKind,
+    LedgerEntry,
+)
+from funds.services import (
+    FundsOverdrawn,
+    disbursements_pay_out,
+    incomes_post_many,
+    not_on_file_message,
+    overdrawn,
+)
+from unions.bulk import insert_with_history
+from unions.models import UnionUnit
+from unions.parsing import normalize_text
+from unions.sheets import (
+    LOOKUP_CHUNK,
+    BooleanWidget,
+    ChoiceWidget,
+    DateWidget,
+    IntegerWidget,
+    MoneyWidget,
+    RowsRefused,
+    ScopedForeignKeyWidget,
+    SheetError,
+    SheetField,
+    SheetResource,
+    SheetRow,
+    TextWidget,
+)
+
+NEW, UPDATE, SKIP = (
+    RowResult.IMPORT_TYPE_NEW,
+    RowResult.IMPORT_TYPE_UPDATE,
+    RowResult.IMPORT_TYPE_SKIP,
+)
+
+
+def _name_key(text) -> str:
+    return normalize_text(text or "").casefold()
+
+
+def unit_widget() -> ScopedForeignKeyWidget:
+    return ScopedForeignKeyWidget(
+        UnionUnit,
+        lookup_fields=("name", "code"),
+        unknown_message=gettext_lazy("Unknown union unit, or outside your scope: %(value)s."),
+        extra_values=("is_active", "tree_path"),
+    )
+
+
+class PostingSheet(SheetResource):
+    """Rows that post money: matched one to one against postings on file (see above)."""
+
+    def posting_key(self, row: SheetRow) -> tuple | None:
+        """What identifies the row's posting; None when a part of it failed."""
+        raise NotImplementedError
+
+    def existing_postings(self, rows: list[SheetRow]):
+        """The postings on file the rows may match (an iterable of model instances)."""
+        raise NotImplementedError
+
+    def key_of(self, instance) -> tuple:
+        raise NotImplementedError
+
+    def check_duplicate_keys(self, rows: list[SheetRow]) -> None:
+        for row in rows:
+            if row.key is not None:
+                row.key = self.posting_key(row)
+
+    def load_existing(self, rows: list[SheetRow]) -> None:
+        wanted = [row for row in rows if row.key is not None]
+        on_file: dict[tuple, list] = defaultdict(list)
+        for instance in self.existing_postings(wanted):
+            on_file[self.key_of(instance)].append(instance)
+        first_new: dict[tuple, int] = {}
+        for row in wanted:
+            matches = on_file.get(row.key)
+            if matches:
+                row.instance = matches.pop(0)
+                row.import_type = UPDATE
+                continue
+            other = first_new.setdefault(row.key, row.number)
+            if other != row.number:
+                row.add_error(self.key_field.column_name, self.duplicate_key_message(other))
+                row.key = None
+
+
+# --- 发放记录 ------------------------------------------------------------------------------
+
+
+class DisbursementResource(PostingSheet):
+    """发放记录: one row per disbursement to a person on file in the importer's scope."""
+
+    sheet_title = "发放记录"
+    import_permissions = ("funds.add_disbursement", "funds.change_disbursement")
+    export_filters = {"unit": "paying_unit", "kind": "kind", "campaign": "campaign"}
+    #: What may still change on a posted disbursement (as in the admin).
+    EDITABLE_AFTER_POSTING = frozenset({"receipt_signed", "notes"})
+
+    case = SheetField(
+        "case", "身份证号", IdNumberWidget(), required=True, export_lookup="case__id_number"
+    )
+    case_name = SheetField(
+        "case_name",
+        "姓名",
+        TextWidget(max_length=50),
+        required=True,
+        readonly=True,
+        export_lookup="case__name",
+        aliases=("name",),
+    )
+    disbursed_on = SheetField("disbursed_on", "发放日期", DateWidget(), required=True)
+    kind = SheetField(
+        "kind",
+        "发放类别",
+        ChoiceWidget(
+            DisbursementKind,
+            unknown_message=gettext_lazy(
+                "Unknown kind of aid %(value)s: choose one of %(choices)s."
+            ),
+        ),
+        required=True,
+    )
+    cash_amount = SheetField("cash_amount", "金额（元）", MoneyWidget(positive=True))
+    item = SheetField("item", "物资名称", TextWidget(max_length=50))
+    quantity = SheetField("quantity", "数量", IntegerWidget(minimum=1, maximum=2**31 - 1))
+    unit_value = SheetField("unit_value", "单价（元）", MoneyWidget())
+    fund = SheetField("fund", "资金来源", TextWidget(max_length=100), export_lookup="fund__name")
+    campaign = SheetField(
+        "campaign",
+        "活动",
+        ScopedForeignKeyWidget(
+            Campaign,
+            unknown_message=gettext_lazy("Unknown campaign, or outside your scope: %(value)s."),
+        ),
+        export_lookup="campaign__name",
+    )
+    paying_unit = SheetField(
+        "paying_unit", "发放单位", unit_widget(), required=True, export_lookup="paying_unit__name"
+    )
+    leader = SheetField("leader", "带队领导", TextWidget(max_length=50))
+    handled_by = SheetField("handled_by", "经办人", TextWidget(max_length=50))
+    receipt_signed = SheetField("receipt_signed", "是否签收", BooleanWidget())
+    notes = SheetField("notes", "备注", TextWidget(max_length=200))
+
+    class Meta(SheetResource.Meta):
+        model = Disbursement
+        fields = (
+            "case",
+            "case_name",
+            "disbursed_on",
+            "kind",
+            "cash_amount",
+            "item",
+            "quantity",
+            "unit_value",
+            "fund",
+            "campaign",
+            "paying_unit",
+            "leader",
+            "handled_by",
+            "receipt_signed",
+            "notes",
+        )
+        import_id_fields = ["case"]
+
+    def prepare(self) -> None:
+        if not self._prepared:
+            user = self.user
+            self.full_id_numbers = bool(user and user.has_perm(FULL_ID_PERMISSION))
+            self.funds = {
+                fund.pk: fund
+                for fund in Fund.objects.for_user(user).select_related("unit").order_by("pk")
+            }
+            self.funds_by_name: dict[str, list[Fund]] = defaultdict(list)
+            for fund in self.funds.values():
+                self.funds_by_name[_name_key(fund.name)].append(fund)
+            self.cases: dict[int, Case] = {}
+        super().prepare()
+
+    def get_queryset(self):
+        # Reversed disbursements were not paid: they are not aid, and not exported.
+        return super().get_queryset().filter(is_reversed=False)
+
+    # --- import ---
+
+    def resolve_rows(self, rows: list[SheetRow]) -> None:
+        """Each ID number to a person on file in scope; each fund name to a fund."""
+        id_numbers = sorted({row.values["case"] for row in rows if row.values.get("case")})
+        by_id: dict[str, Case] = {}
+        scoped = Case.objects.for_user(self.user).only("pk", "id_number", "name", "status")
+        for start in range(0, len(id_numbers), LOOKUP_CHUNK):
+            for case in scoped.filter(id_number__in=id_numbers[start : start + LOOKUP_CHUNK]):
+                by_id[case.id_number] = case
+        for row in rows:
+            values = row.values
+            id_number = values.get("case")
+            if id_number is None:
+                row.key = None
+                continue
+            case = by_id.get(id_number)
+            if case is None:
+                # Someone on file in another district looks exactly like no one.
+                row.add_error(
+                    "身份证号", _("No one with this ID number is on file in your units.")
+                )
+                row.key = None
+                continue
+            self.cases[case.pk] = case
+            values["case"] = case.pk
+            name = values.get("case_name")
+            if name is not None and _name_key(name) != _name_key(case.name):
+                row.add_error(
+                    "姓名",
+                    _("Does not match the name on file for this ID number (%(name)s).")
+                    % {"name": case.name},
+                )
+            self._resolve_fund(row)
+
+    def _resolve_fund(self, row: SheetRow) -> None:
+        """A fund by name: the paying unit's own, else the nearest unit's above it."""
+        values = row.values
+        name = values.get("fund")
+        if name is None:
+            return
+        unit = self.fields["paying_unit"].widget.rows.get(values.get("paying_unit"))
+        if unit is None:
+            values.pop("fund")  # the unit's own error says enough; the fund is unknown
+            return
+        candidates = [
+            fund
+            for fund in self.funds_by_name.get(_name_key(name), ())
+            if unit["tree_path"].startswith(fund.unit.tree_path)
+        ]
+        if not candidates:
+            row.add_error(
+                "资金来源",
+                _("No fund called %(fund)s belongs to the paying unit or a unit above it.")
+                % {"fund": name},
+            )
+            values.pop("fund")
+            return
+        fund = max(candidates, key=lambda f: len(f.unit.tree_path))
+        if not fund.is_active:
+            row.add_error("资金来源", _("This fund is closed."))
+        values["fund"] = fund.pk
+
+    def posting_key(self, row: SheetRow) -> tuple | None:
+        values = row.values
+        if any(values.get(name) is None for name in ("case", "disbursed_on", "kind")):
+            return None
+        if values.get("paying_unit") is None or ("fund" not in values and row.errors):
+            return None
+        return self._key(
+            values["case"],
+            values["disbursed_on"],
+            values["kind"],
+            values.get("cash_amount"),
+            values.get("item"),
+            values.get("quantity"),
+            values.get("unit_value"),
+            values.get("fund"),
+            values["paying_unit"],
+        )
+
+    @staticmethod
+    def _key(case, day, kind, cash, item, quantity, unit_value, fund, unit) -> tuple:
+        if kind != DisbursementKind.GOODS:  # as disbursement_post: goods columns are ignored
+            item, quantity, unit_value = "", None, None
+        return (case, day, kind, cash, item or "", quantity, unit_value, fund, unit)
+
+    def key_of(self, d: Disbursement) -> tuple:
+        return self._key(
+            d.case_id,
+            d.disbursed_on,
+            d.kind,
+            d.cash_amount,
+            d.item,
+            d.quantity,
+            d.unit_value,
+            d.fund_id,
+            d.paying_unit_id,
+        )
+
+    def existing_postings(self, rows: list[SheetRow]):
+        if not rows:
+            return []
+        case_ids = sorted({row.key[0] for row in rows})
+        days = [row.key[1] for row in rows]
+        found = []
+        for start in range(0, len(case_ids), LOOKUP_CHUNK):
+            found += Disbursement.objects.filter(
+                case_id__in=case_ids[start : start + LOOKUP_CHUNK],
+                disbursed_on__range=(min(days), max(days)),
+                is_reversed=False,
+            ).order_by("pk")
+        return found
+
+    def duplicate_key_message(self, other: int) -> str:
+        return _(
+            "The same payment as row %(other)d (person, date, kind, amount, fund and unit): "
+            "each is entered once."
+        ) % {"other": other}
+
+    def validate_row(self, row: SheetRow) -> None:
+        d = row.instance
+        # Related rows from the caches, so that Disbursement.clean() needs no query.
+        d.case = self.cases[d.case_id]
+        d.paying_unit = self.units[d.paying_unit_id]
+        if d.fund_id:
+            d.fund = self.funds[d.fund_id]
+        if row.import_type == NEW:
+            self._validate_new(row)
+        else:
+            for attribute in row.old:
+                if attribute not in self.EDITABLE_AFTER_POSTING:
+                    row.add_error(self.column_of(attribute), self.posted_message())
+
+    def posted_message(self) -> str:
+        return _(
+            "This disbursement is already posted: only 是否签收 and 备注 can change. "
+            "To correct it, reverse its ledger entry and enter it again."
+        )
+
+    @property
+    def units(self) -> dict[int, UnionUnit]:
+        if not hasattr(self, "_units"):
+            rows = self.fields["paying_unit"].widget.rows
+            self._units = {
+                pk: UnionUnit(pk=pk, name=row["name"], tree_path=row["tree_path"])
+                for pk, row in rows.items()
+            }
+        return self._units
+
+    def _validate_new(self, row: SheetRow) -> None:
+        d = row.instance
+        unit = self.fields["paying_unit"].widget.rows[d.paying_unit_id]
+        if not unit["is_active"]:
+            row.add_error("发放单位", _("This union unit is no longer active."))
+        if d.case.status not in ACTIVE_STATUSES:
+            row.add_error("身份证号", not_on_file_message(d.case))
+        if d.kind != DisbursementKind.GOODS:
+            d.item, d.quantity, d.unit_value = "", None, None
+        d.posted_by = self.user
+
+    def validate_rows(self, rows: list[SheetRow]) -> None:
+        """The new payments together, in file order, against each fund's balance now.
+
+        Checked again under the funds' locks when writing (``disbursements_pay_out``).
+        """
+        new = [row for row in rows if row.import_type == NEW and not row.errors]
+        balances = {pk: fund.balance for pk, fund in self.funds.items()}
+        problems = overdrawn([row.instance for row in new], balances, self.funds)
+        for index, message in problems:
+            row = new[index]
+            row.add_error(self._charge_column(row.instance), message)
+
+    @staticmethod
+    def _charge_column(d: Disbursement) -> str:
+        return (
+            "单价（元）"
+            if d.kind == DisbursementKind.GOODS and not d.cash_amount
+            else "金额（元）"
+        )
+
+    def write(self, rows: list[SheetRow], progress=None) -> None:
+        new = [row for row in rows if row.import_type == NEW]
+        now = timezone.now()
+        try:
+            disbursements_pay_out(
+                [row.instance for row in new],
+                acting_user=self.user,
+                save_entries=lambda entries: insert_with_history(
+                    LedgerEntry, entries, user=self.user, now=now
+                ),
+            )
+        except FundsOverdrawn as refused:
+            raise RowsRefused(
+                [
+                    SheetError(new[i].number, self._charge_column(new[i].instance), message)
+                    for i, message in refused.problems
+                ]
+            )
+        super().write(rows, progress)
+
+    def object_repr(self, row: SheetRow) -> str:
+        case = self.cases.get(row.instance.case_id)
+        return f"{case.name if case else ''} {row.instance.disbursed_on}"
+
+    def display_value(self, sheet_field: SheetField, value) -> str:
+        if sheet_field.attribute == "case" and isinstance(value, int):
+            case = self.cases.get(value)
+            value = case.id_number if case else value
+            return value if self.full_id_numbers else mask_id_number(value)
+        if sheet_field.attribute == "fund" and isinstance(value, int):
+            return self.funds[value].name if value in self.funds else str(value)
+        return super().display_value(sheet_field, value)
+
+    # --- export ---
+
+    def export_renderer(self, sheet_field: SheetField):
+        if sheet_field.attribute == "case" and not self.full_id_numbers:
+            return mask_id_number
+        return super().export_renderer(sheet_field)
+
+
+# --- 资金台账 ------------------------------------------------------------------------------
+
+
+class LedgerResource(PostingSheet):
+    """资金台账: opening balances and money received; a new fund name creates the fund.
+
+    The export lists every entry of the funds in scope (money out as negative amounts)
+    and re-imports unchanged; a *new* row can only be money received.
+    """
+
+    sheet_title = "资金台账"
+    import_permissions = ("funds.add_ledgerentry",)
+    export_filters = {"unit": "unit", "kind": "kind"}
+
+    fund = SheetField(
+        "fund", "资金名称", TextWidget(max_length=100), required=True, export_lookup="fund__name"
+    )
+    unit = SheetField(
+        "unit",
+        "所属工会",
+        unit_widget(),
+        required=True,
+        readonly=True,
+        export_lookup="fund__unit__name",
+    )
+    fund_kind = SheetField(
+        "fund_kind",
+        "资金类别",
+        ChoiceWidget(
+            FundKind,
+            unknown_message=gettext_lazy(
+                "Unknown kind of fund %(value)s: choose one of %(choices)s."
+            ),
+        ),
+        readonly=True,
+        export_lookup="fund__kind",
+    )
+    entry_date = SheetField("entry_date", "日期", DateWidget(), required=True)
+    kind = SheetField(
+        "kind",
+        "收支类型",
+        ChoiceWidget(
+            EntryKind,
+            unknown_message=gettext_lazy(
+                "Unknown kind of entry %(value)s: choose one of %(choices)s."
+            ),
+        ),
+        required=True,
+    )
+    amount = SheetField("amount", "金额（元）", MoneyWidget(signed=True), required=True)
+    source = SheetField("source", "来源", TextWidget(max_length=100))
+    notes = SheetField("notes", "备注", TextWidget(max_length=200))
+
+    class Meta(SheetResource.Meta):
+        model = LedgerEntry
+        fields = ("fund", "unit", "fund_kind", "entry_date", "kind", "amount", "source", "notes")
+        import_id_fields = ["fund"]
+
+    def prepare(self) -> None:
+        if not self._prepared:
+            self.can_add_fund = bool(self.user and self.user.has_perm("funds.add_fund"))
+            self.funds_by_key = {
+                (fund.unit_id, _name_key(fund.name)): fund
+                for fund in Fund.objects.for_user(self.user).order_by("pk")
+            }
+            self.funds = {fund.pk: fund for fund in self.funds_by_key.values()}
+            self.new_funds: dict[tuple[int, str], Fund] = {}
+        super().prepare()
+
+    # --- import ---
+
+    def resolve_rows(self, rows: list[SheetRow]) -> None:
+        """The fund of each row: on file in that unit, or one the file creates."""
+        for row in rows:
+            values = row.values
+            unit_pk, name = values.get("unit"), values.get("fund")
+            if unit_pk is None or name is None:
+                row.key = None
+                continue
+            key = (unit_pk, _name_key(name))
+            fund = self.funds_by_key.get(key) or self.new_funds.get(key)
+            fund_kind = values.get("fund_kind")
+            if fund is None:
+                if not self.can_add_fund:
+                    row.add_error(
+                        "资金名称", _("No such fund in this unit, and you may not add funds.")
+                    )
+                    row.key = None
+                    continue
+                if fund_kind is None:
+                    if not any(column == "资金类别" for column, _m in row.errors):
+                        row.add_error("资金类别", _("A new fund needs its kind."))
+                    row.key = None
+                    continue
+                fund = self.new_funds[key] = Fund(unit_id=unit_pk, name=name, kind=fund_kind)
+            elif fund_kind is not None and fund_kind != fund.kind:
+                row.add_error(
+                    "资金类别",
+                    _("This fund is on file as %(kind)s.")
+                    % {"kind": self.fields["fund_kind"].widget.render(fund.kind)},
+                )
+            values["fund"] = fund
+            row.key = self._key(fund, values)
+
+    @staticmethod
+    def _key(fund: Fund, values: dict[str, Any]) -> tuple | None:
+        if values.get("entry_date") is None or values.get("kind") is None:
+            return None
+        if values.get("amount") is None:
+            return None
+        return (
+            fund.pk or id(fund),
+            values["entry_date"],
+            values["kind"],
+            values["amount"],
+            values.get("source") or "",
+            values.get("notes") or "",
+        )
+
+    def posting_key(self, row: SheetRow) -> tuple | None:
+        return row.key
+
+    def key_of(self, entry: LedgerEntry) -> tuple:
+        return (
+            entry.fund_id,
+            entry.entry_date,
+            entry.kind,
+            entry.amount,
+            entry.source,
+            entry.notes,
+        )
+
+    def existing_postings(self, rows: list[SheetRow]):
+        fund_ids = sorted({row.key[0] for row in rows if row.values["fund"].pk})
+        if not fund_ids:
+            return []
+        days = [row.key[1] for row in rows]
+        return LedgerEntry.objects.filter(
+            fund_id__in=fund_ids, entry_date__range=(min(days), max(days))
+        ).order_by("pk")
+
+    def duplicate_key_message(self, other: int) -> str:
+        return _(
+            "The same entry as row %(other)d: each sum of money is entered once "
+            "(if there really were two, tell them apart in 备注)."
+        ) % {"other": other}
+
+    def plan_row(self, row: SheetRow) -> None:
+        fund = row.values["fund"]
+        row.values["fund"] = fund.pk
+        super().plan_row(row)
+        row.values["fund"] = fund
+        row.instance.fund = fund
+        if row.import_type == UPDATE:
+            # Every stored column is part of the match: an entry on file is never changed.
+            row.import_type, row.old = SKIP, {}
+
+    def validate_row(self, row: SheetRow) -> None:
+        if row.import_type != NEW:
+            return
+        entry, values = row.instance, row.values
+        if entry.kind not in INCOME_KINDS:
+            row.add_error(
+                "收支类型",
+                _(
+                    "Only money received can be imported (%(kinds)s): pay out through the "
+                    "disbursement sheet; allocate and reverse in the admin."
+                )
+                % {"kinds": "、".join(self.fields["kind"].widget.render(k) for k in INCOME_KINDS)},
+            )
+        if entry.amount <= 0:
+            row.add_error("金额（元）", _("The amount must be more than zero."))
+        if entry.kind in (EntryKind.DONATION, EntryKind.SPONSOR) and not entry.source:
+            row.add_error("来源", _("Name the donor or sponsor."))
+        unit = self.fields["unit"].widget.rows.get(values["fund"].unit_id)
+        if unit and not unit["is_active"] and values["fund"].pk is None:
+            row.add_error("所属工会", _("This union unit is no longer active."))
+        entry.posted_by = self.user
+
+    def _run_model_clean(self, row: SheetRow) -> None:
+        # LedgerEntry has no cross-field rules of its own; income_post's are above.
+        return
+
+    def write(self, rows: list[SheetRow], progress=None) -> None:
+        now = timezone.now()
+        new = [row for row in rows if row.import_type == NEW]
+        funds = list(self.new_funds.values())
+        insert_with_history(Fund, funds, user=self.user, now=now)
+        for row in new:
+            row.instance.fund_id = row.instance.fund.pk
+        incomes_post_many(
+            [row.instance for row in new],
+            acting_user=self.user,
+            save_entries=lambda entries: insert_with_history(
+                LedgerEntry, entries, user=self.user, now=now
+            ),
+        )
+        self._log_funds(funds)
+
+    def _log_funds(self, funds: list[Fund]) -> None:
+        for fund in funds:
+            self._log_entry(
+                fund.name, _("Fund %(fund)s created by the ledger sheet.") % {"fund": fund.name}
+            )
+
+    def object_repr(self, row: SheetRow) -> str:
+        fund = row.values.get("fund")
+        return f"{getattr(fund, 'name', '')} {row.instance.entry_date}"
+
+    def display_value(self, sheet_field: SheetField, value) -> str:
+        if sheet_field.attribute == "fund":
+            if isinstance(value, Fund):
+                return value.name
+            if isinstance(value, int):
+                return self.funds[value].name if value in self.funds else str(value)
+        return super().display_value(sheet_field, value)
+
+
+__all__ = ["DisbursementResource", "LedgerResource", "PostingSheet", "unit_widget"]

@@ -1,0 +1,643 @@
+"""The pairing sheet (结对协议) and the 结对协议编号 column of the disbursement sheet.
+
+The pairing sheet has one row per agreement and beneficiary; rows with the same 协议编号
+describe one agreement. Chinese Excel users merge the agreement's cells over its rows,
+which reads back as blanks: a blank agreement cell below the first row means "as
+above", a different value is refused. An import adds agreements, beneficiaries and
+sponsors and changes an agreement's terms; it never removes a beneficiary (that is done
+in the admin, where the reason is seen), and it cannot terminate an agreement (the
+sheet has no column for the reason the admin asks for).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case as When_
+from django.db.models import CharField, F, Value, When
+from django.db.models.functions import Coalesce, NullIf
+from django.forms import Field as FormField
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.results import RowResult
+
+from cases.idnumbers import mask_id_number
+from cases.models import Case, HouseholdMember
+from cases.resources import FULL_ID_PERMISSION, IdNumberWidget
+from funds.resources import DisbursementResource, unit_widget
+from pairings.models import (
+    Agreement,
+    AgreementKind,
+    AgreementPayment,
+    AgreementStatus,
+    Beneficiary,
+    Period,
+    Sponsor,
+    SponsorKind,
+)
+from unions.bulk import insert_history, insert_with_history, update_rows
+from unions.parsing import normalize_text
+from unions.sheets import (
+    LOOKUP_CHUNK,
+    ChoiceWidget,
+    DateWidget,
+    MoneyWidget,
+    SheetField,
+    SheetResource,
+    SheetRow,
+    TextWidget,
+)
+
+NEW, UPDATE, SKIP = (
+    RowResult.IMPORT_TYPE_NEW,
+    RowResult.IMPORT_TYPE_UPDATE,
+    RowResult.IMPORT_TYPE_SKIP,
+)
+
+
+def _name_key(text) -> str:
+    return normalize_text(text or "").casefold()
+
+
+# --- 发放记录, with the column only pairings can fill ----------------------------------------
+
+
+class PairedDisbursementResource(DisbursementResource):
+    """发放记录 with 结对协议编号: a payment made under a pairing agreement.
+
+    A cash row naming an agreement and no fund was paid by the sponsor directly (as
+    ``agreement_payment_record`` records it without a fund).
+    """
+
+    agreement = SheetField(
+        "agreement",
+        "结对协议编号",
+        TextWidget(max_length=40),
+        readonly=True,
+        export_lookup="agreement_payment__beneficiary__agreement__number",
+    )
+
+    class Meta(DisbursementResource.Meta):
+        fields = (*DisbursementResource.Meta.fields[:-1], "agreement", "notes")
+
+    def resolve_rows(self, rows: list[SheetRow]) -> None:
+        super().resolve_rows(rows)
+        numbers = sorted({row.values["agreement"] for row in rows if row.values.get("agreement")})
+        agreements = Agreement.objects.for_user(self.user).select_related("sponsor")
+        self.agreements = {a.number: a for a in agreements.filter(number__in=numbers)}
+        self.beneficiaries: dict[tuple[int, int], int] = {}
+        links = Beneficiary.objects.filter(agreement__in=self.agreements.values()).order_by("pk")
+        for agreement_id, case_id, pk in links.values_list("agreement_id", "case_id", "pk"):
+            self.beneficiaries.setdefault((agreement_id, case_id), pk)
+        self.payments: dict[int, int] = {}  # row number -> beneficiary pk
+
+    def load_existing(self, rows: list[SheetRow]) -> None:
+        super().load_existing(rows)
+        posted = [row.instance.pk for row in rows if row.import_type == UPDATE]
+        self.paid_under: dict[int, str] = {}
+        for start in range(0, len(posted), LOOKUP_CHUNK):
+            self.paid_under.update(
+                AgreementPayment.objects.filter(
+                    disbursement_id__in=posted[start : start + LOOKUP_CHUNK]
+                ).values_list("disbursement_id", "beneficiary__agreement__number")
+            )
+
+    def validate_row(self, row: SheetRow) -> None:
+        super().validate_row(row)
+        number = row.values.get("agreement") or ""
+        d = row.instance
+        if row.import_type != NEW:
+            if number != self.paid_under.get(d.pk, ""):
+                row.add_error("结对协议编号", self.posted_message())
+            return
+        if not number:
+            return
+        agreement = self.agreements.get(number)
+        if agreement is None:
+            row.add_error(
+                "结对协议编号",
+                _("Unknown pairing agreement, or outside your scope: %(value)s.")
+                % {"value": number},
+            )
+            return
+        if agreement.status != AgreementStatus.ACTIVE:
+            row.add_error(
+                "结对协议编号", _("Payments are recorded only under an agreement in effect.")
+            )
+        if not agreement.start <= d.disbursed_on <= agreement.end:
+            row.add_error("发放日期", _("The payment date falls outside the agreement's period."))
+        beneficiary = self.beneficiaries.get((agreement.pk, d.case_id))
+        if beneficiary is None:
+            row.add_error(
+                "身份证号",
+                _("This person is not a beneficiary of agreement %(number)s.")
+                % {"number": number},
+            )
+        else:
+            self.payments[row.number] = beneficiary
+        if d.fund_id is None and d.cash_amount:
+            d.paid_directly_by = agreement.sponsor.name
+
+    def write(self, rows: list[SheetRow], progress=None) -> None:
+        super().write(rows, progress)
+        payments = [
+            AgreementPayment(
+                beneficiary_id=self.payments[row.number],
+                disbursement_id=row.instance.pk,
+                recorded_by=self.user,
+            )
+            for row in rows
+            if row.import_type == NEW and row.number in self.payments
+        ]
+        insert_with_history(AgreementPayment, payments, user=self.user, now=timezone.now())
+
+
+# --- 结对协议 ------------------------------------------------------------------------------
+
+#: The columns that describe the agreement (the same on every row of it).
+AGREEMENT_COLUMNS = (
+    "sponsor",
+    "sponsor_kind",
+    "kind",
+    "unit",
+    "amount",
+    "period",
+    "start",
+    "end",
+    "status",
+)
+#: Columns a new agreement must fill (on its first row, or any row of it).
+REQUIRED_FOR_NEW = ("sponsor", "kind", "unit", "amount", "period", "start", "end")
+
+
+@dataclass
+class AgreementGroup:
+    """The rows of one 协议编号, and what they say about the agreement."""
+
+    number: str
+    rows: list[SheetRow]
+    values: dict[str, Any] = field(default_factory=dict)
+    on_file: Agreement | None = None
+    agreement: Agreement | None = None
+    sponsor: Sponsor | None = None
+    changed: dict[str, Any] = field(default_factory=dict)  # attribute -> old value
+
+
+def _choice(choices) -> ChoiceWidget:
+    return ChoiceWidget(
+        choices,
+        unknown_message=gettext_lazy("Unknown value %(value)s: choose one of %(choices)s."),
+    )
+
+
+class AgreementResource(SheetResource):
+    """结对协议: one row per agreement and beneficiary, keyed by (协议编号, 帮扶对象身份证号)."""
+
+    sheet_title = "结对协议"
+    import_permissions = (
+        "pairings.add_agreement",
+        "pairings.change_agreement",
+        "pairings.add_beneficiary",
+    )
+    export_filters = {"unit": "unit"}
+    export_ordering = ("agreement__number", "pk")
+
+    # Every column is "readonly" to the engine: this sheet plans and writes itself.
+    number = SheetField(
+        "number",
+        "协议编号",
+        TextWidget(max_length=40),
+        required=True,
+        readonly=True,
+        export_lookup="agreement__number",
+    )
+    sponsor = SheetField(
+        "sponsor",
+        "结对方",
+        TextWidget(max_length=100),
+        readonly=True,
+        export_lookup="agreement__sponsor__name",
+    )
+    sponsor_kind = SheetField(
+        "sponsor_kind",
+        "结对方类型",
+        _choice(SponsorKind),
+        readonly=True,
+        export_lookup="agreement__sponsor__kind",
+    )
+    kind = SheetField(
+        "kind",
+        "结对类型",
+        _choice(AgreementKind),
+        readonly=True,
+        export_lookup="agreement__kind",
+    )
+    unit = SheetField(
+        "unit", "签约工会", unit_widget(), readonly=True, export_lookup="agreement__unit__name"
+    )
+    beneficiary = SheetField(
+        "beneficiary",
+        "帮扶对象身份证号",
+        IdNumberWidget(),
+        required=True,
+        readonly=True,
+        export_lookup="beneficiary_id_number",
+    )
+    amount = SheetField(
+        "amount",
+        "帮扶标准（元）",
+        MoneyWidget(positive=True),
+        readonly=True,
+        export_lookup="agreement__amount",
+    )
+    period = SheetField(
+        "period", "周期", _choice(Period), readonly=True, export_lookup="agreement__period"
+    )
+    start = SheetField(
+        "start", "开始日期", DateWidget(), readonly=True, export_lookup="agreement__start"
+    )
+    end = SheetField(
+        "end", "结束日期", DateWidget(), readonly=True, export_lookup="agreement__end"
+    )
+    status = SheetField(
+        "status",
+        "状态",
+        _choice(AgreementStatus),
+        readonly=True,
+        export_lookup="effective_status",
+    )
+
+    class Meta(SheetResource.Meta):
+        model = Beneficiary
+        fields = (
+            "number",
+            "sponsor",
+            "sponsor_kind",
+            "kind",
+            "unit",
+            "beneficiary",
+            "amount",
+            "period",
+            "start",
+            "end",
+            "status",
+        )
+        import_id_fields = ["number"]
+
+    def prepare(self) -> None:
+        if not self._prepared:
+            self.full_id_numbers = bool(self.user and self.user.has_perm(FULL_ID_PERMISSION))
+            self.today = timezone.localdate()
+        super().prepare()
+
+    def get_queryset(self):
+        # The student's number for a student pairing, else the case's; 到期 from the date.
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                beneficiary_id_number=Coalesce(
+                    NullIf(F("student__id_number"), Value("")), F("case__id_number")
+                ),
+                effective_status=When_(
+                    When(
+                        agreement__status=AgreementStatus.ACTIVE,
+                        agreement__end__lt=timezone.localdate(),
+                        then=Value(AgreementStatus.EXPIRED),
+                    ),
+                    default=F("agreement__status"),
+                    output_field=CharField(),
+                ),
+            )
+        )
+
+    # --- import: the agreements of the file ---
+
+    def resolve_rows(self, rows: list[SheetRow]) -> None:
+        self.groups: dict[str, AgreementGroup] = {}
+        for row in rows:
+            number = row.values.get("number")
+            if number is None:
+                continue
+            group = self.groups.setdefault(number, AgreementGroup(number, []))
+            group.rows.append(row)
+            self._merge(group, row)
+        self._load_agreements()
+        self._resolve_beneficiaries(rows)
+
+    def _merge(self, group: AgreementGroup, row: SheetRow) -> None:
+        """Blank agreement cells below the first row mean "as above" (merged cells)."""
+        first = group.rows[0]
+        for attribute in AGREEMENT_COLUMNS:
+            value = row.values.get(attribute)
+            if value is None:
+                if attribute in group.values:
+                    row.values[attribute] = group.values[attribute]
+                continue
+            if attribute not in group.values or group.values[attribute] is None:
+                group.values[attribute] = value
+            elif group.values[attribute] != value:
+                row.add_error(
+                    self.fields[attribute].column_name,
+                    _(
+                        "Differs from row %(row)d: the rows of one agreement (one 协议编号) "
+                        "describe it alike."
+                    )
+                    % {"row": first.number},
+                )
+
+    def _load_agreements(self) -> None:
+        numbers = list(self.groups)
+        scope = self.scope_unit_ids()
+        for start in range(0, len(numbers), LOOKUP_CHUNK):
+            chunk = numbers[start : start + LOOKUP_CHUNK]
+            for agreement in Agreement.objects.filter(number__in=chunk).select_related("sponsor"):
+                group = self.groups[agreement.number]
+                if agreement.unit_id in scope:
+                    group.on_file = agreement
+                    continue
+                # Numbers are unique city-wide: say it is taken, not by whom.
+                for row in group.rows:
+                    row.add_error("协议编号", _("This agreement number is already in use."))
+                    row.key = None
+        on_file = [g.on_file.pk for g in self.groups.values() if g.on_file]
+        self.existing_beneficiaries: dict[tuple[int, int, int | None], int] = {}
+        self.students_of: dict[tuple[int, int], list[int | None]] = defaultdict(list)
+        for start in range(0, len(on_file), LOOKUP_CHUNK):
+            links = Beneficiary.objects.filter(
+                agreement_id__in=on_file[start : start + LOOKUP_CHUNK]
+            ).order_by("pk")
+            for pk, agreement_id, case_id, student_id in links.values_list(
+                "pk", "agreement_id", "case_id", "student_id"
+            ):
+                self.existing_beneficiaries[agreement_id, case_id, student_id] = pk
+                self.students_of[agreement_id, case_id].append(student_id)
+
+    def _resolve_beneficiaries(self, rows: list[SheetRow]) -> None:
+        """Each ID number to a case, or for 助学 to a student in a case's household."""
+        wanted = sorted(
+            {row.values["beneficiary"] for row in rows if row.values.get("beneficiary")}
+        )
+        cases: dict[str, int] = {}
+        members: dict[str, tuple[int, int]] = {}
+        scoped_cases = Case.objects.for_user(self.user)
+        scoped_members = HouseholdMember.objects.for_user(self.user).order_by("pk")
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            cases.update(scoped_cases.filter(id_number__in=chunk).values_list("id_number", "pk"))
+            for id_number, pk, case_id in scoped_members.filter(id_number__in=chunk).values_list(
+                "id_number", "pk", "case_id"
+            ):
+                members.setdefault(id_number, (pk, case_id))
+        self.id_numbers: dict[tuple[int, int | None], str] = {}
+        for row in rows:
+            id_number, number = row.values.get("beneficiary"), row.values.get("number")
+            if row.key is None or id_number is None or number is None:
+                row.key = None
+                continue
+            group = self.groups[number]
+            kind = group.values.get("kind") or getattr(group.on_file, "kind", None)
+            # A pupil without an ID number on file is exported under the parent's.
+            known = (
+                self.students_of.get((group.on_file.pk, cases.get(id_number)), [])
+                if group.on_file and id_number in cases
+                else []
+            )
+            if kind == AgreementKind.STUDENT:
+                if id_number in members:
+                    student, case = members[id_number]
+                elif len(known) == 1:
+                    student, case = known[0], cases[id_number]
+                else:
+                    row.add_error(
+                        "帮扶对象身份证号",
+                        _(
+                            "A student pairing names the student: enter the child's ID "
+                            "number, registered as a household member of a case on file."
+                        )
+                        if id_number in cases
+                        else _("No one with this ID number is on file in your units."),
+                    )
+                    row.key = None
+                    continue
+            elif id_number in cases:
+                student, case = None, cases[id_number]
+            else:
+                row.add_error(
+                    "帮扶对象身份证号",
+                    _("This is a household member, not a case on file: pair the case itself.")
+                    if id_number in members
+                    else _("No one with this ID number is on file in your units."),
+                )
+                row.key = None
+                continue
+            row.key = (number, case, student)
+            self.id_numbers[case, student] = id_number
+
+    def duplicate_key_message(self, other: int) -> str:
+        return _("The same agreement and beneficiary as row %(other)d.") % {"other": other}
+
+    def load_existing(self, rows: list[SheetRow]) -> None:
+        existing = self.existing_beneficiaries
+        for row in rows:
+            if row.key is None:
+                continue
+            number, case_id, student_id = row.key
+            group = self.groups[number]
+            pk = group.on_file and existing.get((group.on_file.pk, case_id, student_id))
+            if pk:
+                row.instance = Beneficiary(pk=pk, case_id=case_id, student_id=student_id)
+                row.import_type = SKIP
+            else:
+                row.instance = Beneficiary(case_id=case_id, student_id=student_id)
+                row.import_type = NEW
+
+    def plan_row(self, row: SheetRow) -> None:
+        """Planned per agreement in ``validate_rows``; the rows are planned above."""
+
+    def _run_model_clean(self, row: SheetRow) -> None:
+        """Beneficiary's rules are checked while resolving (student in the household)."""
+
+    # --- import: the rules, per agreement ---
+
+    def validate_rows(self, rows: list[SheetRow]) -> None:
+        self._load_sponsors()
+        for group in self.groups.values():
+            planned = [row for row in group.rows if row.key is not None]
+            if planned:
+                self._plan_agreement(group, planned[0])
+
+    def _load_sponsors(self) -> None:
+        names = {_name_key(g.values.get("sponsor")) for g in self.groups.values()}
+        self.sponsors: dict[str, list[Sponsor]] = defaultdict(list)
+        for sponsor in Sponsor.objects.for_user(self.user).order_by("pk"):
+            key = _name_key(sponsor.name)
+            if key in names:
+                self.sponsors[key].append(sponsor)
+        self.new_sponsors: dict[tuple[int, str], Sponsor] = {}
+
+    def _plan_agreement(self, group: AgreementGroup, first: SheetRow) -> None:
+        values, on_file = group.values, group.on_file
+        if on_file is None:
+            for attribute in REQUIRED_FOR_NEW:
+                column = self.fields[attribute].column_name
+                unreadable = any(c == column for row in group.rows for c, _m in row.errors)
+                if values.get(attribute) is None and not unreadable:
+                    first.add_error(column, str(FormField.default_error_messages["required"]))
+            agreement = Agreement(number=group.number, status=AgreementStatus.DRAFT)
+        else:
+            agreement = _copy(on_file)
+        for attribute in ("kind", "amount", "period", "start", "end"):
+            if values.get(attribute) is not None:
+                self._set(group, agreement, attribute, values[attribute])
+        if values.get("unit") is not None:
+            unit = self.fields["unit"].widget.rows[values["unit"]]
+            if not unit["is_active"] and (on_file is None or on_file.unit_id != values["unit"]):
+                first.add_error("签约工会", _("This union unit is no longer active."))
+            self._set(group, agreement, "unit", values["unit"], attname="unit_id")
+        self._plan_status(group, agreement, first)
+        self._plan_sponsor(group, agreement, first)
+        group.agreement = agreement
+        if group.changed and first.import_type == SKIP:
+            first.import_type = UPDATE
+        first.old.update(group.changed)
+        try:
+            agreement.clean()
+        except ValidationError as error:
+            columns = {"end": "结束日期", "termination_reason": "状态"}
+            for attribute, messages in error.message_dict.items():
+                for message in messages:
+                    first.add_error(columns.get(attribute, "协议编号"), message)
+
+    @staticmethod
+    def _set(group, agreement, attribute, value, attname=None) -> None:
+        attname = attname or attribute
+        old = getattr(agreement, attname)
+        if group.on_file is not None and old != value:
+            group.changed[attribute] = old
+        setattr(agreement, attname, value)
+
+    def _plan_status(self, group: AgreementGroup, agreement: Agreement, first: SheetRow) -> None:
+        wanted = group.values.get("status")
+        if wanted is None:
+            return
+        on_file = group.on_file
+        current = on_file.effective_status if on_file else None
+        if wanted == current:
+            return
+        label = self.fields["status"].widget.render
+        if wanted == AgreementStatus.EXPIRED:
+            if agreement.end is None or agreement.end >= self.today:
+                first.add_error("状态", _("The agreement has not reached its end date yet."))
+                return
+            wanted = AgreementStatus.ACTIVE  # 到期 follows from the date (effective_status)
+        if wanted == AgreementStatus.TERMINATED:
+            first.add_error(
+                "状态",
+                _("To terminate an agreement, give the reason: terminate it in the admin."),
+            )
+        elif current == AgreementStatus.TERMINATED:
+            first.add_error("状态", _("A terminated agreement cannot be put back into effect."))
+        elif wanted == AgreementStatus.DRAFT and current not in (None, AgreementStatus.DRAFT):
+            first.add_error(
+                "状态",
+                _("An agreement in effect (%(status)s) cannot go back to draft.")
+                % {"status": label(current)},
+            )
+        elif agreement.status != wanted:
+            self._set(group, agreement, "status", wanted)
+
+    def _plan_sponsor(self, group: AgreementGroup, agreement: Agreement, first: SheetRow) -> None:
+        name, kind = group.values.get("sponsor"), group.values.get("sponsor_kind")
+        if name is None:
+            return
+        unit_id = agreement.unit_id
+        on_file = group.on_file
+        if on_file is not None and _name_key(on_file.sponsor.name) == _name_key(name):
+            sponsor = on_file.sponsor
+        else:
+            found = self.sponsors.get(_name_key(name), [])
+            # The signing unit's own sponsor of that name first, then the shared directory.
+            found = sorted(found, key=lambda s: (s.unit_id != unit_id, s.pk))
+            sponsor = found[0] if found else self.new_sponsors.get((unit_id, _name_key(name)))
+        if sponsor is None:
+            if kind is None:
+                first.add_error("结对方类型", _("A new sponsor needs its kind."))
+                return
+            if unit_id is None:
+                return
+            sponsor = Sponsor(name=name, kind=kind, unit_id=unit_id)
+            self.new_sponsors[unit_id, _name_key(name)] = sponsor
+        elif kind is not None and kind != sponsor.kind:
+            first.add_error(
+                "结对方类型",
+                _("This sponsor is on file as %(kind)s.")
+                % {"kind": self.fields["sponsor_kind"].widget.render(sponsor.kind)},
+            )
+        if on_file is not None and sponsor.pk != on_file.sponsor_id:
+            group.changed["sponsor"] = on_file.sponsor.name
+        group.sponsor = sponsor
+        agreement.sponsor_id = sponsor.pk
+
+    # --- import: writing ---
+
+    def write(self, rows: list[SheetRow], progress=None) -> None:
+        now, user = timezone.now(), self.user
+        insert_with_history(Sponsor, list(self.new_sponsors.values()), user=user, now=now)
+        new_agreements, changed = [], defaultdict(list)
+        for group in self.groups.values():
+            agreement = group.agreement
+            if agreement is None:
+                continue
+            agreement.sponsor_id = group.sponsor.pk if group.sponsor else agreement.sponsor_id
+            if group.on_file is None:
+                new_agreements.append(agreement)
+            elif group.changed:
+                attnames = tuple(
+                    sorted(
+                        ("sponsor_id" if a == "sponsor" else "unit_id" if a == "unit" else a)
+                        for a in group.changed
+                    )
+                )
+                changed[attnames].append(agreement)
+        insert_with_history(Agreement, new_agreements, user=user, now=now)
+        for attnames, agreements in changed.items():
+            update_rows(Agreement, attnames, agreements)
+            insert_history(Agreement, agreements, "~", user=user, now=now)
+        beneficiaries = []
+        for row in rows:
+            if row.import_type == NEW:
+                row.instance.agreement_id = self.groups[row.key[0]].agreement.pk
+                beneficiaries.append(row.instance)
+        insert_with_history(Beneficiary, beneficiaries, user=user, now=now)
+
+    # --- the preview and the export ---
+
+    def object_repr(self, row: SheetRow) -> str:
+        return f"{row.values.get('number', '')} · {row.values.get('beneficiary', '')}"
+
+    def display_value(self, sheet_field: SheetField, value) -> str:
+        if sheet_field.attribute == "beneficiary" and value and not self.full_id_numbers:
+            return mask_id_number(value)
+        return super().display_value(sheet_field, value)
+
+    def export_renderer(self, sheet_field: SheetField):
+        if sheet_field.attribute == "beneficiary" and not self.full_id_numbers:
+            return mask_id_number
+        return super().export_renderer(sheet_field)
+
+
+def _copy(agreement: Agreement) -> Agreement:
+    """A detached copy to plan changes on (the one on file stays as it was, for the diff)."""
+    copy = Agreement(
+        **{f.attname: getattr(agreement, f.attname) for f in Agreement._meta.concrete_fields}
+    )
+    copy._state.adding = False
+    return copy
+
+
+__all__ = ["AgreementResource", "PairedDisbursementResource"]
