@@ -175,3 +175,65 @@ def test_progress_is_shown_on_a_terminal(kunshan_clerk, sheet_file):
 
     assert "\r" in err.getvalue() and "100%" in err.getvalue()
     assert out.getvalue() == "新增 3，更新 0，未变 0\n"
+
+
+def test_every_sheet_of_interfaces_md_imports_and_exports_from_the_cli(
+    kunshan_clerk, units, tmp_path
+):
+    """ledger → disbursements → pairings, each exported and re-imported unchanged."""
+    from cases.models import CaseStatus
+    from tests.cases.factories import CaseFactory
+
+    person = CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.VERIFIED, name="顾小妹")
+    sheets = {
+        "ledger": (
+            ["资金名称", "所属工会", "资金类别", "日期", "收支类型", "金额（元）", "来源"],
+            ["送温暖专项资金", "昆山市总工会", "送温暖专项资金", "2007-01-05", "上级拨款",
+             "1000", "市总"],
+        ),
+        "disbursements": (
+            ["身份证号", "姓名", "发放日期", "发放类别", "金额（元）", "资金来源", "发放单位"],
+            [person.id_number, "顾小妹", "2007-02-07", "慰问金", "800", "送温暖专项资金",
+             "昆山市总工会"],
+        ),
+        "pairings": (
+            ["协议编号", "结对方", "结对方类型", "结对类型", "签约工会", "帮扶对象身份证号",
+             "帮扶标准（元）", "周期", "开始日期", "结束日期", "状态"],
+            ["KS-01", "昆山农行", "单位", "帮困", "昆山市总工会", person.id_number, "100",
+             "每月", "2007-01-01", "2030-12-31", "生效"],
+        ),
+    }  # fmt: skip
+    for kind, (headers, cells) in sheets.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_bytes(csv_bytes([dict(zip(headers, cells, strict=True))], headers=headers))
+        assert run("importsheet", kind, str(path), "--as", "kunshan_clerk")[:2] == (
+            0,
+            "新增 1，更新 0，未变 0\n",
+        ), kind
+        exported = tmp_path / f"{kind}-export.xlsx"
+        assert run("exportsheet", kind, "--as", "kunshan_clerk", "-o", str(exported))[0] == 0
+        assert run("importsheet", kind, str(exported), "--as", "kunshan_clerk")[:2] == (
+            0,
+            "新增 0，更新 0，未变 1\n",
+        ), kind
+
+
+def test_a_filter_a_sheet_does_not_have_is_a_usage_error(kunshan_clerk, tmp_path):
+    target = tmp_path / "ledger.csv"
+
+    code, _out, message = run(
+        "exportsheet", "ledger", "--as", "kunshan_clerk", "-o", str(target), "--category", "x"
+    )
+
+    assert code == 2 and not target.exists()
+
+
+def test_the_auditor_cannot_import_money_from_the_cli(city_auditor, tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_bytes(
+        csv_bytes([], headers=["资金名称", "所属工会", "日期", "收支类型", "金额（元）"])
+    )
+
+    code, _out, message = run("importsheet", "ledger", str(path), "--as", "city_auditor")
+
+    assert code == 2 and "资金台账" in message

@@ -32,11 +32,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--unit", help="Only this union unit and the units below it.")
         parser.add_argument("--status", help="Only this status, e.g. 在档.")
-        parser.add_argument("--category", help="Only this category, e.g. 困难职工.")
+        parser.add_argument("--category", help="Only this category, e.g. 困难职工 (cases).")
+        parser.add_argument(
+            "--kind",
+            dest="kind_filter",
+            metavar="KIND",
+            help="Only this kind, e.g. 慰问金 (disbursements) or 社会捐赠 (ledger).",
+        )
+        parser.add_argument("--campaign", help="Only this campaign (disbursements).")
 
     def handle(self, *args, kind, username, output, **options):
         with translation.override(settings.LANGUAGE_CODE):
-            filters = {name: options[name] for name in ("unit", "status", "category")}
+            filters = {name: options[name] for name in ("unit", "status", "category", "campaign")}
+            filters["kind"] = options["kind_filter"]
             return self._export(kind, username, Path(output), filters)
 
     def _export(self, kind: str, username: str, path: Path, filters: dict) -> None:
