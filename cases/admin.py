@@ -71,6 +71,7 @@ from unions.admin_scope import (
     ScopedTabularInline,
     scoped_queryset,
 )
+from unions.admin_sheets import SheetAdminMixin
 from unions.models import Membership
 
 FULL_ID_PERMISSION = "cases.view_full_id_number"
@@ -360,7 +361,10 @@ ACTION_PREVIEW = 10
 
 
 @admin.register(Case)
-class CaseAdmin(ServiceManagedAdmin):
+class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
+    sheet_kind = "cases"
+    # Named, so that the sheet links wrap it (django-import-export keeps it as the base).
+    change_list_template = "admin/cases/case/change_list.html"
     list_display = [
         "name",
         "id_number_masked",

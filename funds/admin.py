@@ -43,6 +43,7 @@ from unions.admin_scope import (
     in_scope,
     scoped_queryset,
 )
+from unions.admin_sheets import SheetAdminMixin
 from unions.parsing import format_yuan
 
 RECENT_ENTRIES = 20
@@ -242,7 +243,8 @@ class FundAdmin(MoneyAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(MoneyAdmin):
+class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
+    sheet_kind = "ledger"
     form = IncomeForm
     list_display = [
         "entry_date",
@@ -508,7 +510,8 @@ class LedgerEntryAdmin(MoneyAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(MoneyAdmin):
+class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
+    sheet_kind = "disbursements"
     form = DisbursementPostForm
     list_display = [
         "disbursed_on",

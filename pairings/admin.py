@@ -55,6 +55,7 @@ from unions.admin_scope import (
     in_scope,
     scoped_queryset,
 )
+from unions.admin_sheets import SheetAdminMixin
 from unions.fields import MoneyField
 from unions.parsing import format_yuan
 
@@ -320,7 +321,8 @@ def _agreement_annotations(today: datetime.date) -> dict:
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ScopedAdmin):
+class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
+    sheet_kind = "pairings"
     list_display = [
         "number",
         "sponsor",

@@ -256,6 +256,14 @@ class SheetWidget(widgets.Widget):
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else value
 
+    def template_choices(self) -> list[str] | None:
+        """The drop-down list of a blank template's column (None: free input)."""
+        return None
+
+    #: Whether a value outside ``template_choices`` is refused by Excel (a fixed
+    #: vocabulary) or only warned about (names that may also be typed as codes).
+    strict_choices: ClassVar[bool] = True
+
 
 class TextWidget(SheetWidget):
     """Free text: only the ends are stripped (a Chinese ， or （ stays as typed)."""
@@ -324,6 +332,9 @@ class ChoiceWidget(SheetWidget):
             return ""
         return self.labels().get(value, value)
 
+    def template_choices(self) -> list[str]:
+        return list(self.labels().values())
+
 
 class DateWidget(SheetWidget):
     """2007-02-07, 2007/2/7, 2007.2.7, 2007年2月7日, 20070207 or a real Excel date cell."""
@@ -385,6 +396,9 @@ class BooleanWidget(SheetWidget):
 
     def parse(self, value):
         return parse_bool_zh(value)
+
+    def template_choices(self) -> list[str]:
+        return ["是", "否"]
 
     def render(self, value, obj=None, **kwargs):
         if value is None:
@@ -484,6 +498,11 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget, SheetWidget):
         if isinstance(value, models.Model):
             return getattr(value, self.field)
         return "" if value is None else value
+
+    strict_choices = False
+
+    def template_choices(self) -> list[str]:
+        return sorted({row[self.field] for row in self.rows.values() if row[self.field]})
 
 
 class ScopedManyToManyWidget(widgets.ManyToManyWidget, SheetWidget):
@@ -629,6 +648,11 @@ class SheetResult(Result):
         self.dry_run = False
         self.file_name = ""
         self.seconds = 0.0
+
+    def has_errors(self) -> bool:
+        # Every refusal (a header, a cell, a row) stops the import: the admin then shows
+        # the list instead of the confirm button.
+        return bool(self.errors) or super().has_errors()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -1692,6 +1716,61 @@ def write_xlsx(
     return count
 
 
+TEMPLATE_ROWS = 5000  # rows of a blank template that get the drop-down lists
+
+
+def write_template(resource: SheetResource) -> bytes:
+    """A blank .xlsx for one sheet: its headers, drop-down lists for its vocabularies
+    (on a hidden sheet, so lists of any length fit) and text-formatted ID columns."""
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    resource.prepare()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = resource.sheet_title[:31] or "Sheet1"
+    lists = book.create_sheet("选项")
+    lists.sheet_state = "hidden"
+    sheet.append(resource.headers())
+    sheet.freeze_panes = "A2"
+    list_column = 0
+    for index, sheet_field in enumerate(resource.sheet_fields(), 1):
+        letter = get_column_letter(index)
+        header = sheet.cell(row=1, column=index)
+        header.font = Font(bold=True)
+        sheet.column_dimensions[letter].width = max(12, 2 * len(sheet_field.column_name) + 4)
+        widget = sheet_field.widget
+        if widget.text_column:
+            # Excel would turn an 18-digit ID number into 3.20583E+17.
+            sheet.column_dimensions[letter].width = 22
+            for row in range(2, TEMPLATE_ROWS + 2):
+                sheet.cell(row=row, column=index).number_format = "@"
+        choices = widget.template_choices()
+        if not choices:
+            continue
+        list_column += 1
+        list_letter = get_column_letter(list_column)
+        lists.cell(row=1, column=list_column, value=sheet_field.column_name)
+        for offset, choice in enumerate(choices, 2):
+            lists.cell(row=offset, column=list_column, value=choice)
+        validation = DataValidation(
+            type="list",
+            formula1=f"'选项'!${list_letter}$2:${list_letter}${len(choices) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop" if widget.strict_choices else "warning",
+            errorTitle=sheet_field.column_name,
+            error=_("Choose a value from the list."),
+        )
+        validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+        sheet.add_data_validation(validation)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 # --- formats for the admin's ImportMixin / ExportMixin -----------------------------------
 
 
@@ -1807,5 +1886,6 @@ __all__ = [
     "sheet_kinds",
     "sheet_resource",
     "write_csv",
+    "write_template",
     "write_xlsx",
 ]

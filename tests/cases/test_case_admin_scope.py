@@ -280,14 +280,15 @@ def test_city_auditor_reads_every_district(city_auditor, client_for, kunshan_cas
     assert [page.status_code for page in pages] == [200, 200]
 
 
-def test_city_auditor_is_offered_no_action_and_no_save(city_auditor, client_for, kunshan_case):
+def test_city_auditor_is_offered_only_export_and_no_save(city_auditor, client_for, kunshan_case):
+    """Reading is all an auditor does: the one action is exporting the ticked rows."""
     client = client_for(city_auditor)
 
     listing = client.get(CASES)
     page = client.get(f"{CASES}{kunshan_case.pk}/change/")
 
-    assert listing.context["action_form"] is None
-    assert 'name="_selected_action"' not in listing.content.decode()
+    offered = [value for value, _label in listing.context["action_form"].fields["action"].choices]
+    assert offered == ["", "export_selected"]
     assert page.context["action_form"] is None
     assert 'name="_save"' not in page.content.decode()
     assert page.context["has_change_permission"] is False

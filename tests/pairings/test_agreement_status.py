@@ -188,7 +188,9 @@ def test_the_terminate_action_asks_for_a_reason_first(units, kunshan_clerk, clie
     assert agreement.termination_reason == "资助单位改制"
 
 
-def test_the_auditor_is_offered_no_actions_and_cannot_run_one(units, city_auditor, client_for):
+def test_the_auditor_is_offered_only_export_and_cannot_run_another(
+    units, city_auditor, client_for
+):
     agreement = AgreementFactory(unit=units["昆山市总工会"])
     client = client_for(city_auditor)
 
@@ -204,7 +206,8 @@ def test_the_auditor_is_offered_no_actions_and_cannot_run_one(units, city_audito
     )
 
     assert listing.status_code == 200
-    assert listing.context["action_form"] is None
+    offered = [value for value, _label in listing.context["action_form"].fields["action"].choices]
+    assert offered == ["", "export_selected"]
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
 
