@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy
 
 from cases.models import CaseStatus
 from funds.models import Disbursement, EntryKind, LedgerEntry
@@ -38,7 +39,7 @@ HEADERS = [
     "结对协议编号",
     "备注",
 ]
-NOT_ON_FILE = "No one with this ID number is on file in your units."
+NOT_ON_FILE = gettext_lazy("No one with this ID number is on file in your units.")
 
 
 @pytest.fixture
@@ -179,7 +180,8 @@ def test_a_person_of_another_district_looks_like_no_one(kunshan_clerk, units, fu
 
     result = run(kunshan_clerk, [row(wuzhong), row(nobody)])
 
-    assert errors_of(result) == [(2, "身份证号", NOT_ON_FILE), (3, "身份证号", NOT_ON_FILE)]
+    refusal = str(NOT_ON_FILE)
+    assert errors_of(result) == [(2, "身份证号", refusal), (3, "身份证号", refusal)]
     assert "木渎" not in str(result.errors)
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from cases.idnumbers import check_digit
 from cases.models import CaseStatus
@@ -167,7 +168,8 @@ def test_a_beneficiary_of_another_district_looks_like_no_one(kunshan_clerk, unit
 
     result = run(kunshan_clerk, [row(workers[0]), merged(wuzhong)])
 
-    assert errors_of(result) == [(3, ID, "No one with this ID number is on file in your units.")]
+    refusal = gettext("No one with this ID number is on file in your units.")
+    assert errors_of(result) == [(3, ID, refusal)]
 
 
 def test_an_agreement_past_its_end_imports_as_expired(kunshan_clerk, workers):
