@@ -110,6 +110,8 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
             "sheet_title": self.sheet_class().sheet_title,
             "template_url": reverse("admin:%s_%s_sheet_template" % info),
             "preview_rows": self.preview_rows,
+            "working_check": _("Checking every row of the file… a large sheet takes a while."),
+            "working_confirm": _("Importing… a large sheet takes a while."),
         }
 
     def process_result(self, result, request):
