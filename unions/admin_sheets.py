@@ -32,7 +32,14 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ExportForm
 
-from unions.sheets import SheetCSV, SheetResource, SheetXLSX, sheet_resource, write_template
+from unions.sheets import (
+    SheetCSV,
+    SheetFileError,
+    SheetResource,
+    SheetXLSX,
+    sheet_resource,
+    write_template,
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -113,6 +120,12 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
             "working_check": _("Checking every row of the file… a large sheet takes a while."),
             "working_confirm": _("Importing… a large sheet takes a while."),
         }
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, SheetFileError):  # our own words: what is wrong with the file
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def process_result(self, result, request):
         """After the confirm: the counts, or (if the register changed since the preview)

@@ -95,6 +95,7 @@ def test_a_clean_file_pays_out_of_the_fund_with_ledger_and_history(kunshan_clerk
         (Decimal("-200.00"), Decimal("500.00")),
         (Decimal("-300.00"), Decimal("200.00")),
     ]
+    assert fund.balance == sum(e.amount for e in fund.entries.all())  # the audit's rule
     paid = Disbursement.objects.order_by("pk")
     assert [d.ledger_entry_id for d in paid] == [e.pk for e in entries]
     assert {d.history.get().history_user for d in paid} == {kunshan_clerk}

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from cases.models import Case, CaseStatus
 from tests.cases.factories import CaseFactory
@@ -194,3 +195,13 @@ def test_the_export_selected_action_only_carries_ids_in_scope(client_for, kunsha
 
     page = response.content.decode()
     assert f'value="{own.pk}"' in page and f'value="{foreign.pk}"' not in page
+
+
+def test_an_unreadable_file_is_refused_in_words(client_for, kunshan_clerk):
+    response = client_for(kunshan_clerk).post(
+        reverse("admin:cases_case_import"),
+        {"format": XLSX, "import_file": SimpleUploadedFile("cases.xlsx", b"not a workbook")},
+    )
+
+    errors = response.context["form"].errors["import_file"]
+    assert errors == [gettext("Cannot read the file: save it as an Excel .xlsx workbook.")]
