@@ -613,7 +613,7 @@ class LedgerResource(PostingSheet):
             row.add_error("所属工会", _("This union unit is no longer active."))
         entry.posted_by = self.user
 
-    def _run_model_clean(self, row: SheetRow) -> None:
+    def clean_instance(self, row: SheetRow) -> None:
         # LedgerEntry has no cross-field rules of its own; income_post's are above.
         return
 

@@ -393,7 +393,6 @@ class AgreementResource(SheetResource):
                 "id_number", "pk", "case_id"
             ):
                 members.setdefault(id_number, (pk, case_id))
-        self.id_numbers: dict[tuple[int, int | None], str] = {}
         for row in rows:
             id_number, number = row.values.get("beneficiary"), row.values.get("number")
             if row.key is None or id_number is None or number is None:
@@ -436,7 +435,6 @@ class AgreementResource(SheetResource):
                 row.key = None
                 continue
             row.key = (number, case, student)
-            self.id_numbers[case, student] = id_number
 
     def duplicate_key_message(self, other: int) -> str:
         return _("The same agreement and beneficiary as row %(other)d.") % {"other": other}
@@ -459,7 +457,7 @@ class AgreementResource(SheetResource):
     def plan_row(self, row: SheetRow) -> None:
         """Planned per agreement in ``validate_rows``; the rows are planned above."""
 
-    def _run_model_clean(self, row: SheetRow) -> None:
+    def clean_instance(self, row: SheetRow) -> None:
         """Beneficiary's rules are checked while resolving (student in the household)."""
 
     # --- import: the rules, per agreement ---

@@ -892,7 +892,7 @@ class SheetResource(resources.ModelResource):
             if row.key is not None:
                 self.plan_row(row)
                 self.validate_row(row)
-                self._run_model_clean(row)
+                self.clean_instance(row)
         self.validate_rows(rows)
         self._build_result(result, rows, with_diff)
         if result.errors:
@@ -1179,8 +1179,8 @@ class SheetResource(resources.ModelResource):
     def validate_rows(self, rows: list[SheetRow]) -> None:
         """Rules across rows (e.g. what the file's payments together take out of a fund)."""
 
-    def _run_model_clean(self, row: SheetRow) -> None:
-        # The model's own cross-field rules (Model.clean), mapped to the sheet's columns.
+    def clean_instance(self, row: SheetRow) -> None:
+        """Hook: the model's own cross-field rules (``Model.clean``), mapped to the columns."""
         if row.errors or row.import_type == RowResult.IMPORT_TYPE_SKIP:
             return
         try:
