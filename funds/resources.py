@@ -18,7 +18,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.results import RowResult
 
 from cases.idnumbers import mask_id_number
 from cases.models import ACTIVE_STATUSES, Campaign, Case
@@ -41,9 +40,11 @@ from funds.services import (
 )
 from unions.bulk import insert_with_history
 from unions.models import UnionUnit
-from unions.parsing import normalize_text
 from unions.sheets import (
     LOOKUP_CHUNK,
+    NEW,
+    SKIP,
+    UPDATE,
     BooleanWidget,
     ChoiceWidget,
     DateWidget,
@@ -56,17 +57,8 @@ from unions.sheets import (
     SheetResource,
     SheetRow,
     TextWidget,
+    name_key,
 )
-
-NEW, UPDATE, SKIP = (
-    RowResult.IMPORT_TYPE_NEW,
-    RowResult.IMPORT_TYPE_UPDATE,
-    RowResult.IMPORT_TYPE_SKIP,
-)
-
-
-def _name_key(text) -> str:
-    return normalize_text(text or "").casefold()
 
 
 def unit_widget() -> ScopedForeignKeyWidget:
@@ -204,7 +196,7 @@ class DisbursementResource(PostingSheet):
             }
             self.funds_by_name: dict[str, list[Fund]] = defaultdict(list)
             for fund in self.funds.values():
-                self.funds_by_name[_name_key(fund.name)].append(fund)
+                self.funds_by_name[name_key(fund.name)].append(fund)
             self.cases: dict[int, Case] = {}
         super().prepare()
 
@@ -239,7 +231,7 @@ class DisbursementResource(PostingSheet):
             self.cases[case.pk] = case
             values["case"] = case.pk
             name = values.get("case_name")
-            if name is not None and _name_key(name) != _name_key(case.name):
+            if name is not None and name_key(name) != name_key(case.name):
                 row.add_error(
                     "姓名",
                     _("Does not match the name on file for this ID number (%(name)s).")
@@ -259,7 +251,7 @@ class DisbursementResource(PostingSheet):
             return
         candidates = [
             fund
-            for fund in self.funds_by_name.get(_name_key(name), ())
+            for fund in self.funds_by_name.get(name_key(name), ())
             if unit["tree_path"].startswith(fund.unit.tree_path)
         ]
         if not candidates:
@@ -496,7 +488,7 @@ class LedgerResource(PostingSheet):
         if not self._prepared:
             self.can_add_fund = bool(self.user and self.user.has_perm("funds.add_fund"))
             self.funds_by_key = {
-                (fund.unit_id, _name_key(fund.name)): fund
+                (fund.unit_id, name_key(fund.name)): fund
                 for fund in Fund.objects.for_user(self.user).order_by("pk")
             }
             self.funds = {fund.pk: fund for fund in self.funds_by_key.values()}
@@ -513,7 +505,7 @@ class LedgerResource(PostingSheet):
             if unit_pk is None or name is None:
                 row.key = None
                 continue
-            key = (unit_pk, _name_key(name))
+            key = (unit_pk, name_key(name))
             fund = self.funds_by_key.get(key) or self.new_funds.get(key)
             fund_kind = values.get("fund_kind")
             if fund is None:

@@ -23,7 +23,6 @@ from django.forms import Field as FormField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.results import RowResult
 
 from cases.idnumbers import mask_id_number
 from cases.models import Case, HouseholdMember
@@ -40,9 +39,11 @@ from pairings.models import (
     SponsorKind,
 )
 from unions.bulk import insert_history, insert_with_history, update_rows
-from unions.parsing import normalize_text
 from unions.sheets import (
     LOOKUP_CHUNK,
+    NEW,
+    SKIP,
+    UPDATE,
     ChoiceWidget,
     DateWidget,
     MoneyWidget,
@@ -50,18 +51,8 @@ from unions.sheets import (
     SheetResource,
     SheetRow,
     TextWidget,
+    name_key,
 )
-
-NEW, UPDATE, SKIP = (
-    RowResult.IMPORT_TYPE_NEW,
-    RowResult.IMPORT_TYPE_UPDATE,
-    RowResult.IMPORT_TYPE_SKIP,
-)
-
-
-def _name_key(text) -> str:
-    return normalize_text(text or "").casefold()
-
 
 # --- 发放记录, with the column only pairings can fill ----------------------------------------
 
@@ -470,10 +461,10 @@ class AgreementResource(SheetResource):
                 self._plan_agreement(group, planned[0])
 
     def _load_sponsors(self) -> None:
-        names = {_name_key(g.values.get("sponsor")) for g in self.groups.values()}
+        names = {name_key(g.values.get("sponsor")) for g in self.groups.values()}
         self.sponsors: dict[str, list[Sponsor]] = defaultdict(list)
         for sponsor in Sponsor.objects.for_user(self.user).order_by("pk"):
-            key = _name_key(sponsor.name)
+            key = name_key(sponsor.name)
             if key in names:
                 self.sponsors[key].append(sponsor)
         self.new_sponsors: dict[tuple[int, str], Sponsor] = {}
@@ -555,13 +546,13 @@ class AgreementResource(SheetResource):
             return
         unit_id = agreement.unit_id
         on_file = group.on_file
-        if on_file is not None and _name_key(on_file.sponsor.name) == _name_key(name):
+        if on_file is not None and name_key(on_file.sponsor.name) == name_key(name):
             sponsor = on_file.sponsor
         else:
-            found = self.sponsors.get(_name_key(name), [])
+            found = self.sponsors.get(name_key(name), [])
             # The signing unit's own sponsor of that name first, then the shared directory.
             found = sorted(found, key=lambda s: (s.unit_id != unit_id, s.pk))
-            sponsor = found[0] if found else self.new_sponsors.get((unit_id, _name_key(name)))
+            sponsor = found[0] if found else self.new_sponsors.get((unit_id, name_key(name)))
         if sponsor is None:
             if kind is None:
                 first.add_error("结对方类型", _("A new sponsor needs its kind."))
@@ -569,7 +560,7 @@ class AgreementResource(SheetResource):
             if unit_id is None:
                 return
             sponsor = Sponsor(name=name, kind=kind, unit_id=unit_id)
-            self.new_sponsors[unit_id, _name_key(name)] = sponsor
+            self.new_sponsors[unit_id, name_key(name)] = sponsor
         elif kind is not None and kind != sponsor.kind:
             first.add_error(
                 "结对方类型",

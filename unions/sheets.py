@@ -619,6 +619,18 @@ def _header_key(text) -> str:
 
 # --- one row on its way through the import ----------------------------------------------
 
+# What happens to a row (django-import-export's names: "new", "update", "skip").
+NEW, UPDATE, SKIP = (
+    RowResult.IMPORT_TYPE_NEW,
+    RowResult.IMPORT_TYPE_UPDATE,
+    RowResult.IMPORT_TYPE_SKIP,
+)
+
+
+def name_key(text) -> str:
+    """A name as looked up: normalised (full-width, spaces) and case-folded."""
+    return normalize_text(text or "").casefold()
+
 
 @dataclass(slots=True)
 class SheetRow:
@@ -1864,6 +1876,9 @@ __all__ = [
     "ChoiceWidget",
     "DateWidget",
     "IntegerWidget",
+    "NEW",
+    "SKIP",
+    "UPDATE",
     "MoneyWidget",
     "PhoneWidget",
     "ScopedForeignKeyWidget",
@@ -1881,6 +1896,7 @@ __all__ = [
     "TextWidget",
     "UnknownSheet",
     "escape_formula",
+    "name_key",
     "import_file",
     "read_sheet",
     "sheet_kinds",
