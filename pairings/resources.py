@@ -196,6 +196,7 @@ class AgreementResource(SheetResource):
     )
     export_filters = {"unit": "unit"}
     export_ordering = ("agreement__number", "pk")
+    listed_by = "agreement"  # the admin lists agreements; the sheet has their beneficiaries
 
     # Every column is "readonly" to the engine: this sheet plans and writes itself.
     number = SheetField(

@@ -740,6 +740,8 @@ class SheetResource(resources.ModelResource):
     export_permissions: ClassVar[tuple[str, ...]] = ()
     #: ``exportsheet`` filters: option name -> field attribute.
     export_filters: ClassVar[dict[str, str]] = {}
+    #: The relation to the model an admin list of these rows shows, if not this one.
+    listed_by: ClassVar[str] = "pk"
     #: The order of exported rows (``pk`` last, so that it is total).
     export_ordering: ClassVar[tuple[str, ...]] = ("pk",)
 
@@ -1409,10 +1411,16 @@ class SheetResource(resources.ModelResource):
     # --- export ---
 
     def export_queryset(self, queryset=None, **filters):
-        """The user's rows (intersected with ``queryset`` if given), filtered."""
+        """The user's rows (intersected with ``queryset`` if given), filtered.
+
+        ``queryset`` is a list in the admin: of the sheet's model, or of the model its
+        rows belong to (``listed_by``: a pairing sheet's rows are the beneficiaries of
+        the agreements listed).
+        """
         scoped = self.get_queryset()
         if queryset is not None:
-            scoped = scoped.filter(pk__in=queryset.values("pk"))
+            via = "pk" if queryset.model is self._meta.model else self.listed_by
+            scoped = scoped.filter(**{f"{via}__in": queryset.values("pk")})
         return self.apply_export_filters(scoped, filters)
 
     def apply_export_filters(self, queryset, filters: dict[str, Any]):

@@ -205,3 +205,21 @@ def test_an_unreadable_file_is_refused_in_words(client_for, kunshan_clerk):
 
     errors = response.context["form"].errors["import_file"]
     assert errors == [gettext("Cannot read the file: save it as an Excel .xlsx workbook.")]
+
+
+def test_the_agreement_list_exports_the_beneficiaries_of_the_agreements_listed(
+    client_for, kunshan_clerk, units
+):
+    from tests.pairings.factories import AgreementFactory, BeneficiaryFactory
+
+    shown = AgreementFactory(number="KS-A", unit=units["昆山市总工会"], kind="hardship")
+    hidden = AgreementFactory(number="KS-B", unit=units["昆山市总工会"], kind="leader")
+    for agreement in (shown, shown, hidden):
+        BeneficiaryFactory(agreement=agreement)
+
+    response = client_for(kunshan_clerk).post(
+        reverse("admin:pairings_agreement_export") + "?kind__exact=hardship", {"format": CSV}
+    )
+
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["KS-A", "KS-A"]
