@@ -2,8 +2,9 @@
 
 Each rule has a query (a ``values()`` queryset with the district's tree path as
 ``district_path``) and a way to describe one row. Counts per district are one
-aggregate query per rule; listings are capped. Rules read through ``for_user`` like every
-other door, so a city user sees every district.
+aggregate query per rule; listings are capped. Rules read through the user's scope
+(``for_user_listed``: the rule of ``for_user``, with the units listed), so a city
+user sees every district.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.models import ACTIVE_STATUSES, Case, CaseStatus, HouseholdMember
+from cases.models import Case, CaseStatus, HouseholdMember
 from funds.models import Disbursement, Fund, LedgerEntry
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
@@ -58,6 +59,8 @@ class Rule:
     title: str
     rows: Callable  # (user) -> values() queryset with district_path, or a list of dicts
     describe: Callable[[dict], tuple[str, str]]  # row -> (summary, url)
+    # (user) -> the same findings without the joins only the listing needs, to count them
+    counted: Callable | None = None
 
 
 # --- the rules -----------------------------------------------------------------------
@@ -65,15 +68,22 @@ class Rule:
 
 def _duplicate_rows(user):
     """A household member who is also on file as a case, or who is in two households."""
-    members = HouseholdMember.objects.for_user(user).exclude(id_number="")
-    other_household = HouseholdMember.objects.filter(id_number=OuterRef("id_number")).exclude(
-        case=OuterRef("case")
+    # The ID numbers concerned are found first, each set in one pass (a hash join of
+    # members and cases; members grouped by ID number), and the members then looked up
+    # by them: probing the other tables member by member takes seconds at city scale.
+    members = HouseholdMember.objects.exclude(id_number="").order_by()
+    on_file = members.filter(
+        id_number__in=Case.objects.for_user_listed(user).values("id_number")
+    ).values("id_number")
+    in_two_households = (
+        members.values("id_number")
+        .annotate(first=Min("case"), last=Max("case"))
+        .filter(first__lt=F("last"))
+        .values("id_number")
     )
     return (
-        members.filter(
-            Q(id_number__in=Case.objects.for_user(user).values("id_number"))
-            | Exists(other_household)
-        )
+        HouseholdMember.objects.for_user_listed(user)
+        .filter(id_number__in=on_file.union(in_two_households, all=True))
         .exclude(case__id_number=F("id_number"))
         .annotate(district_path=_district_path("case__unit__tree_path"))
         .values("district_path", "case_id", "case__name", "name")
@@ -92,12 +102,15 @@ def _describe_duplicate(row):
 def _inactive_rows(user):
     """Aid paid to a case not verified at the time, or after it exited hardship."""
     return (
-        Disbursement.objects.for_user(user)
+        Disbursement.objects.for_user_listed(user)
         .filter(is_reversed=False)
         .filter(
             Q(disbursed_on__lt=F("case__verified_on"))
             | Q(case__status=CaseStatus.EXITED, disbursed_on__gt=F("case__exited_on"))
-            | ~Q(case__status__in=ACTIVE_STATUSES)
+            # Never verified (or reopened since): any aid was paid before verification.
+            # Not "not on file now": aid paid while a case was on file stays correct
+            # after the case leaves hardship.
+            | Q(case__status=CaseStatus.PENDING)
         )
         .annotate(district_path=_district_path("paying_unit__tree_path"))
         .values("district_path", "pk", "case__name", "case__status", "disbursed_on")
@@ -123,7 +136,7 @@ def _threshold_rows(user):
         Sum(F("quantity") * F("unit_value")), Value(ZERO), output_field=MONEY
     )
     return (
-        Disbursement.objects.for_user(user)
+        Disbursement.objects.for_user_listed(user)
         .filter(is_reversed=False, disbursed_on__year=year)
         .annotate(district_path=_district_path("case__unit__tree_path"))
         .values("district_path", "case_id", "case__name")
@@ -145,11 +158,17 @@ def _describe_threshold(row):
     )
 
 
-def _receipt_rows(user):
+def _unsigned(user):
     return (
-        Disbursement.objects.for_user(user)
+        Disbursement.objects.for_user_listed(user)
         .filter(is_reversed=False, receipt_signed=False)
         .annotate(district_path=_district_path("paying_unit__tree_path"))
+    )
+
+
+def _receipt_rows(user):
+    return (
+        _unsigned(user)
         .values("district_path", "pk", "case__name", "disbursed_on")
         .order_by("-disbursed_on", "-pk")
     )
@@ -165,7 +184,7 @@ def _describe_receipt(row):
 
 def _review_rows(user):
     return (
-        Case.objects.for_user(user)
+        Case.objects.for_user_listed(user)
         .not_reviewed_in(timezone.localdate().year)
         .annotate(district_path=_district_path("unit__tree_path"))
         .values("district_path", "pk", "name")
@@ -189,7 +208,7 @@ def _ledger_rows(user):
         .values("total")
     )
     return (
-        Fund.objects.for_user(user)
+        Fund.objects.for_user_listed(user)
         .annotate(
             # Rounded on both sides: SQLite sums decimals as floats.
             ledger=Round(Coalesce(Subquery(ledger_sum), Value(ZERO), output_field=MONEY), 2),
@@ -247,7 +266,7 @@ RULES = [
     Rule("threshold", gettext_lazy("One person's aid this year above the threshold"),
          _threshold_rows, _describe_threshold),
     Rule("receipts", gettext_lazy("Disbursements without a signed receipt"), _receipt_rows,
-         _describe_receipt),
+         _describe_receipt, counted=_unsigned),
     Rule("reviews", gettext_lazy("Cases not reviewed this year"), _review_rows,
          _describe_review),
     Rule("ledgers", gettext_lazy("Fund ledgers that do not reconcile"), _ledger_rows,
@@ -271,7 +290,7 @@ def district_names() -> dict[str, str]:
 
 def counts(rule: Rule, user) -> dict[str, int]:
     """Findings of ``rule`` per district path, counted in the database."""
-    rows = rule.rows(user)
+    rows = (rule.counted or rule.rows)(user)
     if isinstance(rows, list):
         tally: dict[str, int] = {}
         for row in rows:

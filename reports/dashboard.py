@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStatus, Referral
+from pairings.admin import EXPIRING_DAYS, ExpiringFilter
 from pairings.models import Agreement
 from reports import audit
 
@@ -33,8 +34,10 @@ def dashboard_for(user) -> list[dict]:
         cards.append(
             {
                 "title": _("Agreements expiring in 30 days"),
-                "count": Agreement.objects.for_user(user).expiring_within(30).count(),
-                "url": reverse("admin:pairings_agreement_changelist") + "?expiring=30",
+                "count": Agreement.objects.for_user(user).expiring_within(EXPIRING_DAYS).count(),
+                # The agreement list's own filter, so the list shows what the card counts.
+                "url": reverse("admin:pairings_agreement_changelist")
+                + f"?{ExpiringFilter.parameter_name}={EXPIRING_DAYS}",
             }
         )
     if user.has_perm("reports.run_audit"):

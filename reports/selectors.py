@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import DecimalField, ExpressionWrapper, F
+from django.db.models.functions import Substr
 
 from cases.models import Category
 from unions.models import UnionUnit
@@ -18,6 +20,7 @@ ZERO = Decimal("0.00")
 LEVEL_WIDTH = UnionUnit.PATH_STEP + 1
 DISTRICT_PATH_LENGTH = 2 * LEVEL_WIDTH
 GROUPINGS = ("unit", "category", "unit,category")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 # The column headers are a file format (INTERFACES.md, `reliefreport`): fixed Chinese,
 # like the spreadsheet templates, whatever the interface language.
 KEY_HEADERS = {"unit": "单位", "category": "困难类别"}
@@ -58,61 +61,92 @@ class Summary:
         return out
 
 
-def _money(expression):
-    return Coalesce(
-        Sum(expression), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)
-    )
-
-
 def summary(queryset, by: str = "unit") -> Summary:
     """人数, 人次, cash, goods value and total of ``queryset`` (scoped, filtered
     disbursements) grouped by district-level unit and/or category, plus the total row.
 
     Reversed disbursements are left out: their money went back to the fund.
+
+    One statement, one pass over the rows: the groups and the total row (whose 人数
+    counts each person once, however many groups they are in) come from
+    ``GROUPING SETS`` on PostgreSQL, and from two aggregates joined with ``UNION ALL``
+    elsewhere.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}")
     group = tuple(by.split(","))
-    queryset = queryset.filter(is_reversed=False).order_by()
-    measures = {
-        "people": Count("case", distinct=True),
-        "disbursements": Count("pk"),
-        "cash": _money("cash_amount"),
-        "goods": _money(F("quantity") * F("unit_value")),
-    }
-    keys = []
+    keys = {}
     if "unit" in group:
-        queryset = queryset.annotate(
-            district_path=Substr("paying_unit__tree_path", 1, DISTRICT_PATH_LENGTH)
-        )
-        keys.append("district_path")
+        keys["district_path"] = Substr("paying_unit__tree_path", 1, DISTRICT_PATH_LENGTH)
     if "category" in group:
-        keys.append("case__category")
-    grouped = queryset.values(*keys).annotate(**measures)
+        keys["category"] = F("case__category")
+    rows = (
+        queryset.filter(is_reversed=False)
+        .order_by()
+        .values(
+            **keys,
+            person=F("case_id"),
+            cash=F("cash_amount"),
+            goods=ExpressionWrapper(F("quantity") * F("unit_value"), output_field=MONEY),
+        )
+    )
     names = dict(UnionUnit.objects.values_list("tree_path", "name"))
     categories = dict(Category.choices)
-    rows = []
-    for values in grouped:
-        rows.append(
-            SummaryRow(
-                unit=names.get(values.get("district_path"), ""),
-                category=str(categories.get(values.get("case__category"), "")),
-                people=values["people"],
-                disbursements=values["disbursements"],
-                cash=quantize_yuan(values["cash"]),
-                goods=quantize_yuan(values["goods"]),
-            )
-        )
-    order = {path: i for i, path in enumerate(sorted(names))}
-    path_of = {name: path for path, name in names.items()}
-    category_order = {str(label): i for i, (_code, label) in enumerate(Category.choices)}
-    rows.sort(key=lambda r: (order.get(path_of.get(r.unit), 0), category_order.get(r.category, 0)))
-    totals = queryset.aggregate(**measures)
-    # SQLite hands sums back without their scale; money always has two places.
-    totals["cash"], totals["goods"] = quantize_yuan(totals["cash"]), quantize_yuan(totals["goods"])
+    out = []
     total = SummaryRow(
         unit=TOTAL_LABEL if "unit" in group else "",
         category=TOTAL_LABEL if group == ("category",) else "",
-        **totals,
     )
-    return Summary(by=group, rows=rows, total=total)
+    for values in _grouped(rows, list(keys)):
+        row = total if values["is_total"] else SummaryRow()
+        row.people = values["people"]
+        row.disbursements = values["disbursements"]
+        row.cash = _yuan(values["cash"])
+        row.goods = _yuan(values["goods"])
+        if not values["is_total"]:
+            row.unit = names.get(values.get("district_path"), "")
+            row.category = str(categories.get(values.get("category"), ""))
+            out.append(row)
+    order = {path: i for i, path in enumerate(sorted(names))}
+    path_of = {name: path for path, name in names.items()}
+    category_order = {str(label): i for i, (_code, label) in enumerate(Category.choices)}
+    out.sort(key=lambda r: (order.get(path_of.get(r.unit), 0), category_order.get(r.category, 0)))
+    return Summary(by=group, rows=out, total=total)
+
+
+def _grouped(rows, keys: list[str]) -> list[dict]:
+    """Aggregate ``rows`` (a values() queryset) per ``keys`` and in total, in one query."""
+    try:
+        inner, params = rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:  # e.g. a scope without units: nothing to read
+        return []
+    connection = connections[rows.db]
+    qn = connection.ops.quote_name
+    key_columns = ", ".join(qn(key) for key in keys)
+    measures = f"COUNT(DISTINCT {qn('person')}), COUNT(*), SUM({qn('cash')}), SUM({qn('goods')})"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT {key_columns}, {measures}, GROUPING({key_columns}) <> 0 "
+            f"FROM ({inner}) AS {qn('rows')} GROUP BY GROUPING SETS (({key_columns}), ())"
+        )
+    else:
+        nulls = ", ".join("NULL" for _key in keys)
+        sql = (
+            f"SELECT {key_columns}, {measures}, 0 FROM ({inner}) AS {qn('rows')} "
+            f"GROUP BY {key_columns} "
+            f"UNION ALL SELECT {nulls}, {measures}, 1 FROM ({inner}) AS {qn('all_rows')}"
+        )
+        params = (*params, *params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [*keys, "people", "disbursements", "cash", "goods", "is_total"]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _yuan(value) -> Decimal:
+    """A sum as money: SQLite hands sums back as floats (or NULL for no rows)."""
+    if value is None:
+        return ZERO
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return quantize_yuan(value)

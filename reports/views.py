@@ -40,8 +40,8 @@ def _require(request, perm: str) -> None:
 
 def report_queryset(user, params):
     """Scoped disbursements with the report filters applied: page, xlsx and CLI share it."""
-    scoped = Disbursement.objects.for_user(user).select_related(None)
-    filterset = DisbursementReportFilter(params, queryset=scoped, request=_Request(user))
+    disbursements = Disbursement.objects.for_user_listed(user).select_related(None)
+    filterset = DisbursementReportFilter(params, queryset=disbursements, request=_Request(user))
     return filterset
 
 
@@ -120,7 +120,7 @@ def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
     )
     paid = {
         row["activity"]: row
-        for row in Disbursement.objects.for_user(user)
+        for row in Disbursement.objects.for_user_listed(user)
         .filter(campaign=campaign, is_reversed=False, activity__isnull=False)
         .values("activity")
         .annotate(
@@ -156,7 +156,7 @@ def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
             outing["cash"] += money["cash"]
             outing["goods"] += money["goods"]
     reached = dict(
-        Case.objects.for_user(user)
+        Case.objects.for_user_listed(user)
         .filter(activities__campaign=campaign)
         .annotate(district_path=Substr("unit__tree_path", 1, audit.DISTRICT_PATH_LENGTH))
         .values("district_path")
@@ -167,7 +167,7 @@ def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
     money = {
         row.unit: row
         for row in summary(
-            Disbursement.objects.for_user(user).filter(campaign=campaign), "unit"
+            Disbursement.objects.for_user_listed(user).filter(campaign=campaign), "unit"
         ).rows
     }
     paragraphs = []
@@ -196,7 +196,6 @@ def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
 
 def audit_view(request, admin_site):
     _require(request, "reports.run_audit")
-    rules, table = audit.district_table(request.user)
     code = request.GET.get("rule")
     rule = audit.RULES_BY_CODE.get(code) if code else None
     if rule is not None and request.GET.get("format") == XLSX:
@@ -208,6 +207,8 @@ def audit_view(request, admin_site):
             ["单位", "问题", "链接"],
             rows,
         )
+    # The counts of every rule are for the page only: a download lists one rule.
+    rules, table = audit.district_table(request.user)
     return render(
         request,
         "admin/reports/audit.html",

@@ -52,6 +52,24 @@ class ScopedQuerySet(models.QuerySet):
             return self
         return self.filter(**{f"{self.scope_field}__in": units.values("pk")})
 
+    def for_user_listed(self, user: AbstractBaseUser | None) -> Self:
+        """``for_user``, with the units in scope read first and listed by key.
+
+        For aggregates over many rows (the reports, the audit). ``for_user`` filters by
+        a subquery, a semi-join with a LIKE on tree paths that PostgreSQL cannot
+        estimate: it plans for one unit whatever the scope holds, harmless for a page of
+        50 rows, but over 5M disbursements it picks nested loops (a city summary for a
+        year took 3 s instead of 0.8 s). A list of keys it estimates from its
+        statistics, at the cost of one small query. A queryset with a rule of its own
+        (``for_user`` overridden) keeps that rule.
+        """
+        if type(self).for_user is not ScopedQuerySet.for_user:
+            return self.for_user(user)
+        units = unit_scope_for(user)
+        if units is None:
+            return self
+        return self.filter(**{f"{self.scope_field}__in": list(units.values_list("pk", flat=True))})
+
     def in_units(self, units: models.QuerySet) -> Self:
         """Rows owned by ``units`` or any unit below them."""
         from unions.models import UnionUnit

@@ -90,6 +90,19 @@ def test_inactive_is_quiet_for_aid_to_a_verified_case(city_auditor, kunshan_head
     assert found("inactive", city_auditor) == []
 
 
+def test_inactive_is_quiet_for_aid_paid_before_a_later_exit(
+    units, city_auditor, kunshan_head, fund, verified
+):
+    from cases.services import case_exit
+
+    pay_cash(case=verified, fund=fund, amount=Decimal("100"), acting_user=kunshan_head,
+             disbursed_on=TODAY - datetime.timedelta(days=2))  # fmt: skip
+    case_exit(case=verified, exited_on=TODAY - datetime.timedelta(days=1), reason="再就业",
+              acting_user=kunshan_head)  # fmt: skip
+
+    assert found("inactive", city_auditor) == []
+
+
 def test_threshold_flags_one_persons_aid_above_it_this_year(
     city_auditor, kunshan_head, fund, verified, settings
 ):
