@@ -7,11 +7,13 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,7 @@ from funds.models import Disbursement
 from reports import audit
 from reports.charts import bar_chart, share_chart
 from reports.filters import DisbursementReportFilter
+from reports.pdf import PdfUnavailable, pdf_response
 from reports.selectors import GROUPINGS, summary
 from reports.xlsx import xlsx_response
 from unions.parsing import format_yuan
@@ -99,6 +102,16 @@ def bulletin_view(request, admin_site, campaign_id):
     if campaign is None:
         raise Http404
     paragraphs = campaign_paragraphs(campaign, request.user)
+    if request.GET.get("format") == "pdf":
+        html = render_to_string(
+            "admin/reports/bulletin_pdf.html",
+            {"campaign": campaign, "paragraphs": paragraphs, "printed_at": timezone.now()},
+            request=request,
+        )
+        try:
+            return pdf_response(html, f"{campaign.name}.pdf")
+        except PdfUnavailable as error:
+            messages.error(request, str(error))
     return render(
         request,
         "admin/reports/bulletin.html",
