@@ -33,7 +33,7 @@ def dashboard_for(user) -> list[dict]:
     if user.has_perm("pairings.view_agreement"):
         cards.append(
             {
-                "title": _("Agreements expiring in 30 days"),
+                "title": _("Agreements expiring in %(days)d days") % {"days": EXPIRING_DAYS},
                 "count": Agreement.objects.for_user(user).expiring_within(EXPIRING_DAYS).count(),
                 # The agreement list's own filter, so the list shows what the card counts.
                 "url": reverse("admin:pairings_agreement_changelist")
