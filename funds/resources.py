@@ -35,6 +35,7 @@ from funds.services import (
     FundsOverdrawn,
     disbursements_pay_out,
     incomes_post_many,
+    lock_funds,
     not_on_file_message,
     overdrawn,
 )
@@ -388,6 +389,11 @@ class DisbursementResource(PostingSheet):
     def write(self, rows: list[SheetRow], progress=None) -> None:
         new = [row for row in rows if row.import_type == NEW]
         now = timezone.now()
+        # Two people importing one file at once both checked it before either wrote.
+        # The funds' locks put them in turn; the second then finds the first's
+        # postings here and is refused whole instead of paying everyone twice.
+        lock_funds(*{row.instance.fund for row in new if row.instance.fund_id})
+        self._refuse_posted_meanwhile(rows, new)
         try:
             disbursements_pay_out(
                 [row.instance for row in new],
@@ -404,6 +410,30 @@ class DisbursementResource(PostingSheet):
                 ]
             )
         super().write(rows, progress)
+
+    def _refuse_posted_meanwhile(self, rows: list[SheetRow], new: list[SheetRow]) -> None:
+        on_file: dict[tuple, int] = defaultdict(int)
+        for posting in self.existing_postings(new):
+            on_file[self.key_of(posting)] += 1
+        for row in rows:  # the postings this file already matched are spoken for
+            if row.import_type != NEW and row.key in on_file:
+                on_file[row.key] -= 1
+        taken = []
+        for row in new:
+            if on_file.get(row.key, 0) > 0:
+                on_file[row.key] -= 1
+                taken.append(
+                    SheetError(
+                        row.number,
+                        "身份证号",
+                        _(
+                            "Someone else posted this payment while you were importing: "
+                            "import the file again to see what is left."
+                        ),
+                    )
+                )
+        if taken:
+            raise RowsRefused(taken)
 
     def object_repr(self, row: SheetRow) -> str:
         case = self.cases.get(row.instance.case_id)
