@@ -537,25 +537,7 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
     # the autocomplete view asks those admins' get_queryset.
     autocomplete_fields = ["case", "activity"]
 
-    POST_FIELDS = [
-        "case",
-        "disbursed_on",
-        "kind",
-        "cash_amount",
-        "item",
-        "quantity",
-        "unit_value",
-        "fund",
-        "campaign",
-        "activity",
-        "paying_unit",
-        "paid_directly_by",
-        "leader",
-        "handled_by",
-        "receipt_signed",
-        "notes",
-    ]
-    EDITABLE_AFTER_POSTING = ["receipt_signed", "notes"]
+    POST_FIELDS = DisbursementPostForm._meta.fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_values()
@@ -578,7 +560,7 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
         return [
             name
             for name in flatten_fieldsets(self.get_fieldsets(request, obj))
-            if name not in self.EDITABLE_AFTER_POSTING
+            if name not in Disbursement.EDITABLE_AFTER_POSTING
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -635,7 +617,7 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
         # Only change pages get here (add pages post through the service): after
         # posting, only the receipt and the notes may change, whatever the POST says.
         obj._history_user = request.user
-        obj.save(update_fields=self.EDITABLE_AFTER_POSTING)
+        obj.save(update_fields=list(Disbursement.EDITABLE_AFTER_POSTING))
 
     # --- list ------------------------------------------------------------------------
 

@@ -259,6 +259,10 @@ class Disbursement(models.Model):
     )
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now, editable=False)
 
+    #: What may still change once a disbursement is posted (the admin, the sheet):
+    #: anything else is corrected by reversing its ledger entry.
+    EDITABLE_AFTER_POSTING = ("receipt_signed", "notes")
+
     history = HistoricalRecords()
     objects = DisbursementQuerySet.as_manager()
 

@@ -117,8 +117,6 @@ class DisbursementResource(PostingSheet):
     sheet_title = "发放记录"
     import_permissions = ("funds.add_disbursement", "funds.change_disbursement")
     export_filters = {"unit": "paying_unit", "kind": "kind", "campaign": "campaign"}
-    #: What may still change on a posted disbursement (as in the admin).
-    EDITABLE_AFTER_POSTING = frozenset({"receipt_signed", "notes"})
 
     case = SheetField(
         "case", "身份证号", IdNumberWidget(), required=True, export_lookup="case__id_number"
@@ -336,7 +334,7 @@ class DisbursementResource(PostingSheet):
             self._validate_new(row)
         else:
             for attribute in row.old:
-                if attribute not in self.EDITABLE_AFTER_POSTING:
+                if attribute not in Disbursement.EDITABLE_AFTER_POSTING:
                     row.add_error(self.column_of(attribute), self.posted_message())
 
     def posted_message(self) -> str:
