@@ -76,12 +76,14 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
     # --- permissions: the sheet's own ---
 
     def has_import_permission(self, request):
-        user = request.user
-        return user.is_active and user.has_perms(self.sheet_class().import_permissions)
+        return self._allowed(request, SheetResource.check_import_permission)
 
     def has_export_permission(self, request):
+        return self._allowed(request, SheetResource.check_export_permission)
+
+    def _allowed(self, request, check) -> bool:
         try:
-            self.sheet_class()(user=request.user).check_export_permission()
+            check(self.sheet_class()(user=request.user))
         except PermissionDenied:
             return False
         return True
