@@ -22,7 +22,6 @@ from django.db.models.functions import Coalesce, NullIf
 from django.forms import Field as FormField
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import mask_id_number
 from cases.models import Case, HouseholdMember
@@ -178,13 +177,6 @@ class AgreementGroup:
     changed: dict[str, Any] = field(default_factory=dict)  # attribute -> old value
 
 
-def _choice(choices) -> ChoiceWidget:
-    return ChoiceWidget(
-        choices,
-        unknown_message=gettext_lazy("Unknown value %(value)s: choose one of %(choices)s."),
-    )
-
-
 class AgreementResource(SheetResource):
     """结对协议: one row per agreement and beneficiary, keyed by (协议编号, 帮扶对象身份证号)."""
 
@@ -217,14 +209,14 @@ class AgreementResource(SheetResource):
     sponsor_kind = SheetField(
         "sponsor_kind",
         "结对方类型",
-        _choice(SponsorKind),
+        ChoiceWidget(SponsorKind),
         readonly=True,
         export_lookup="agreement__sponsor__kind",
     )
     kind = SheetField(
         "kind",
         "结对类型",
-        _choice(AgreementKind),
+        ChoiceWidget(AgreementKind),
         readonly=True,
         export_lookup="agreement__kind",
     )
@@ -247,7 +239,7 @@ class AgreementResource(SheetResource):
         export_lookup="agreement__amount",
     )
     period = SheetField(
-        "period", "周期", _choice(Period), readonly=True, export_lookup="agreement__period"
+        "period", "周期", ChoiceWidget(Period), readonly=True, export_lookup="agreement__period"
     )
     start = SheetField(
         "start", "开始日期", DateWidget(), readonly=True, export_lookup="agreement__start"
@@ -258,7 +250,7 @@ class AgreementResource(SheetResource):
     status = SheetField(
         "status",
         "状态",
-        _choice(AgreementStatus),
+        ChoiceWidget(AgreementStatus),
         readonly=True,
         export_lookup="effective_status",
     )
