@@ -316,12 +316,17 @@ def disbursements_pay_out(
             balance_after=balances[disbursement.fund_id],
         )
         entries.append(disbursement.ledger_entry)
-    if save_entries is None:
-        bulk_create_with_history(entries, LedgerEntry, default_user=acting_user)
-    else:
-        save_entries(entries)
+    _store_postings(entries, balances, acting_user, save_entries)
     for disbursement in paid:
         disbursement.ledger_entry_id = disbursement.ledger_entry.pk
+
+
+def _store_postings(entries, balances: dict[int, Decimal], acting_user, save_entries) -> None:
+    """Write many new entries (with their history) and the balances they lead to."""
+    if save_entries is None:
+        bulk_create_with_history(list(entries), LedgerEntry, default_user=acting_user)
+    else:
+        save_entries(list(entries))
     for pk, balance in balances.items():
         # FundQuerySet allows update; the stored balance moves with its entries.
         Fund.objects.filter(pk=pk).update(balance=balance)
@@ -349,12 +354,7 @@ def incomes_post_many(
         balances[entry.fund_id] += entry.amount
         entry.balance_after = balances[entry.fund_id]
         entry.posted_by = acting_user
-    if save_entries is None:
-        bulk_create_with_history(list(entries), LedgerEntry, default_user=acting_user)
-    else:
-        save_entries(list(entries))
-    for pk, balance in balances.items():
-        Fund.objects.filter(pk=pk).update(balance=balance)
+    _store_postings(entries, balances, acting_user, save_entries)
 
 
 @transaction.atomic
