@@ -65,6 +65,7 @@ from cases.models import (
     Referral,
     ReferralStatus,
 )
+from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from unions.admin_scope import (
     ScopedAdmin,
     ScopedRelatedFieldListFilter,
@@ -74,7 +75,6 @@ from unions.admin_scope import (
 from unions.admin_sheets import SheetAdminMixin
 from unions.models import Membership
 
-FULL_ID_PERMISSION = "cases.view_full_id_number"
 # Personal fields no query string may filter on: the birth date is exactly the starred
 # part of a masked ID number.
 PERSONAL_FIELDS = ("id_number", "birth_date")

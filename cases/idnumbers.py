@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
+from core.text import INVISIBLE_CHARACTERS
+
 __all__ = [
     "IdNumberError",
     "IdNumberValidator",
@@ -62,9 +64,6 @@ MESSAGES = {
     "region": _("The first six digits of this ID number are not a valid region code."),
 }
 
-# Whitespace-like characters that str.split() does not treat as whitespace but
-# which show up in pasted text (zero-width space/joiners, BOM, word joiner).
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 # Full-width ASCII block (U+FF01..U+FF5E) maps onto ASCII 0x21..0x7E.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
@@ -104,7 +103,7 @@ def normalize_id_number(raw: str) -> str:
     """
     if raw is None:
         return ""
-    text = str(raw).translate(_FULL_WIDTH).translate(_INVISIBLE)
+    text = str(raw).translate(_FULL_WIDTH).translate(INVISIBLE_CHARACTERS)
     text = "".join(text.split())
     if text.endswith("x"):
         text = text[:-1] + "X"

@@ -19,7 +19,7 @@ from cases.idnumbers import (
     mask_id_number,
     validate_id_number,
 )
-from unions.fields import MoneyField
+from core.money import MoneyField
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet, unit_scope_for
 

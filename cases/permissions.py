@@ -2,11 +2,17 @@
 
 from unions.models import Role
 
+# Codenames the code checks (user.has_perm) as well as grants.
+VIEW_FULL_ID_NUMBER = "cases.view_full_id_number"
+VERIFY_CASE = "cases.verify_case"
+SUBMIT_REFERRAL = "cases.submit_referral"
+DECIDE_REFERRAL = "cases.decide_referral"
+
 _CLERK = [
     "cases.view_case",
     "cases.add_case",
     "cases.change_case",
-    "cases.view_full_id_number",
+    VIEW_FULL_ID_NUMBER,
     "cases.view_householdmember",
     "cases.add_householdmember",
     "cases.change_householdmember",
@@ -27,7 +33,7 @@ _CLERK = [
 
 ROLE_PERMISSIONS = {
     Role.CLERK: _CLERK,
-    Role.APPROVER: [*_CLERK, "cases.verify_case", "cases.submit_referral"],
+    Role.APPROVER: [*_CLERK, VERIFY_CASE, SUBMIT_REFERRAL],
     Role.AUDITOR: [
         "cases.view_case",
         "cases.view_householdmember",
@@ -39,12 +45,12 @@ ROLE_PERMISSIONS = {
     ],
     Role.ADMINISTRATOR: [
         "cases.view_case",
-        "cases.view_full_id_number",
+        VIEW_FULL_ID_NUMBER,
         "cases.view_householdmember",
         "cases.view_annualreview",
         "cases.view_referral",
         "cases.change_referral",
-        "cases.decide_referral",
+        DECIDE_REFERRAL,
         "cases.view_campaign",
         "cases.add_campaign",
         "cases.change_campaign",

@@ -11,6 +11,8 @@ from import_export.results import RowResult
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
 from cases.models import Case, CaseStatus, Category, Cause, Gender
+from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
+from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from unions.models import UnionUnit
 from unions.sheets import (
     ChoiceWidget,
@@ -28,8 +30,6 @@ from unions.sheets import (
     cell_text,
 )
 
-VERIFY_PERMISSION = "cases.verify_case"
-FULL_ID_PERMISSION = "cases.view_full_id_number"
 # Statuses only an approver may set. spreadsheets.md names 在档 and 已脱困; 长期救助 is
 # further along the same path (在档 → 长期救助), so letting a clerk set it would skip the
 # verification the rule exists for.

@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from core.money import format_yuan
 from funds.forms import (
     AllocationForm,
     ApproverDisbursementPostForm,
@@ -44,7 +45,6 @@ from unions.admin_scope import (
     scoped_queryset,
 )
 from unions.admin_sheets import SheetAdminMixin
-from unions.parsing import format_yuan
 
 RECENT_ENTRIES = 20
 

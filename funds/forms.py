@@ -11,10 +11,8 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.money import FEN, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from funds.models import INCOME_KINDS, Disbursement, Fund, LedgerEntry
-from unions.parsing import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-
-FEN = Decimal("0.01")
 
 
 def money_field(label, **kwargs) -> forms.DecimalField:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.models import Activity, Campaign, Case
-from unions.fields import MoneyField
+from core.money import MoneyField
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet
 

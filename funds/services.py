@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from cases.models import ACTIVE_STATUSES, Activity, Campaign, Case
+from core.money import format_yuan, quantize_yuan
 from funds.models import (
     INCOME_KINDS,
     Disbursement,
@@ -28,7 +29,6 @@ from funds.models import (
     LedgerEntry,
 )
 from unions.models import UnionUnit
-from unions.parsing import format_yuan, quantize_yuan
 from unions.querysets import visible_to
 from unions.services import require
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import os
-from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -25,6 +24,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, HouseholdMember
+from core.money import ZERO, MoneyField, format_yuan
 from funds.models import Fund
 from pairings.forms import (
     BeneficiaryFormSet,
@@ -56,10 +56,7 @@ from unions.admin_scope import (
     scoped_queryset,
 )
 from unions.admin_sheets import SheetAdminMixin
-from unions.fields import MoneyField
-from unions.parsing import format_yuan
 
-ZERO = Decimal("0.00")
 EXPIRING_DAYS = 30
 
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from funds.models import Fund
 from pairings.models import Agreement, AgreementKind, Beneficiary
-from unions.parsing import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 
 def beneficiary_label(beneficiary: Beneficiary) -> str:

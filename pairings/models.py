@@ -15,8 +15,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cases.models import Case, HouseholdMember
+from core.money import MoneyField
 from funds.models import Disbursement
-from unions.fields import MoneyField
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet, unit_scope_for
 

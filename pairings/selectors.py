@@ -9,10 +9,8 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.money import ZERO, MoneyField
 from pairings.models import Agreement, AgreementStatus, Beneficiary
-from unions.fields import MoneyField
-
-ZERO = Decimal("0.00")
 
 
 def beneficiaries_with_paid(queryset, on: datetime.date):

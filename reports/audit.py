@@ -22,12 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseStatus, HouseholdMember
+from core.money import ZERO, format_yuan
 from funds.models import Disbursement, Fund, LedgerEntry
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
-from unions.parsing import format_yuan
 
-ZERO = Decimal("0.00")
 DISTRICT_PATH_LENGTH = 2 * (UnionUnit.PATH_STEP + 1)
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 

@@ -11,10 +11,9 @@ from django.db.models import DecimalField, ExpressionWrapper, F
 from django.db.models.functions import Substr
 
 from cases.models import Category
+from core.money import ZERO, quantize_yuan
 from unions.models import UnionUnit
-from unions.parsing import quantize_yuan
 
-ZERO = Decimal("0.00")
 # tree_path holds one zero-padded pk and a slash per level; the first two levels are the
 # city union and the district-level unit (district, county or enterprise system).
 LEVEL_WIDTH = UnionUnit.PATH_STEP + 1

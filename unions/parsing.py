@@ -9,16 +9,20 @@ import codecs
 import datetime
 import math
 import re
-import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-MONEY_MAX_DIGITS = 14
-MONEY_DECIMAL_PLACES = 2
-YUAN = Decimal("0.01")
-# Digits allowed before the decimal point (999,999,999,999.99 at most).
-MONEY_INTEGER_DIGITS = MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES
+from core.money import (  # noqa: F401 - re-exported until the sheet package owns parsing
+    MONEY_DECIMAL_PLACES,
+    MONEY_INTEGER_DIGITS,
+    MONEY_MAX_DIGITS,
+    YUAN,
+    format_yuan,
+    parse_money,
+    quantize_yuan,
+)
+from core.text import normalize_text
 
 # Plausible years for any date in the relief records.
 DATE_MIN_YEAR = 1900
@@ -30,9 +34,6 @@ DATE_MAX_YEAR = 2100
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
 EXCEL_SERIAL_MIN = 61
 EXCEL_SERIAL_MAX = 73415
-
-# Invisible characters copied in from web pages or left over from a BOM.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 _GROUPED_OR_PLAIN = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 
@@ -47,31 +48,12 @@ _DATE_CHINESE = re.compile(
 )
 _DATE_COMPACT = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})", re.ASCII)
 
-_MONEY = re.compile(
-    r"(?P<sign1>[-+]?)\s*(?:¥\s*)?(?P<sign2>[-+]?)"
-    rf"(?P<int>{_GROUPED_OR_PLAIN})(?:\.(?P<frac>\d+))?"
-    r"\s*(?:元整?)?",
-    re.ASCII,
-)
 _INT = re.compile(rf"(?P<sign>[-+]?)(?P<int>{_GROUPED_OR_PLAIN})(?:\.0+)?", re.ASCII)
 
 _LIST_SEPARATORS = re.compile(r"[、,;\s]+")
 
 _TRUE_WORDS = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "✔"})
 _FALSE_WORDS = frozenset({"否", "n", "no", "false", "0", "×", "✗", "✘"})
-
-
-def quantize_yuan(value: Decimal) -> Decimal:
-    """Round to whole fen (0.01), halves away from zero."""
-    return value.quantize(YUAN, rounding=ROUND_HALF_UP)
-
-
-def normalize_text(value) -> str:
-    """NFKC-normalise (full-width to ASCII), strip and collapse whitespace."""
-    if value is None:
-        return ""
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
-    return " ".join(text.split())
 
 
 def _is_number(value) -> bool:
@@ -128,54 +110,6 @@ def parse_date(value) -> datetime.date:
         if match:
             return _checked_date(int(match["y"]), int(match["m"]), int(match["d"]))
     raise _not_a_date()
-
-
-def _not_an_amount() -> ValueError:
-    return ValueError(_("Not an amount: enter a number such as 800 or 800.50."))
-
-
-def _money_from_text(value) -> Decimal:
-    text = normalize_text(value).replace("\u2212", "-")  # U+2212 MINUS SIGN
-    match = _MONEY.fullmatch(text)
-    if not match or (match["sign1"] and match["sign2"]):
-        raise _not_an_amount()
-    sign = match["sign1"] or match["sign2"]
-    digits = match["int"].replace(",", "")
-    if match["frac"] is not None:
-        digits += "." + match["frac"]
-    return Decimal(sign + digits)
-
-
-def parse_money(value) -> Decimal:
-    """Parse an amount in yuan; returns a Decimal with two places. Sign is not judged."""
-    if isinstance(value, bool):
-        raise _not_an_amount()
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _not_an_amount()
-        # 15 significant digits is what Excel itself stores and shows, so this
-        # drops binary noise (0.1 + 0.2 -> "0.3") without any float arithmetic.
-        amount = Decimal(format(value, ".15g"))
-    elif isinstance(value, int | Decimal):
-        amount = Decimal(value)
-    else:
-        amount = _money_from_text(value)
-    if not amount.is_finite():
-        raise _not_an_amount()
-    if amount and amount.adjusted() >= MONEY_INTEGER_DIGITS:
-        raise ValueError(
-            _("Amount too large: at most %(digits)d digits before the decimal point.")
-            % {"digits": MONEY_INTEGER_DIGITS}
-        )
-    try:
-        result = quantize_yuan(amount)
-    except InvalidOperation:
-        raise _not_an_amount() from None
-    if result != amount:
-        raise ValueError(_("An amount may have at most two decimal places."))
-    if not result:
-        return Decimal("0.00")  # no "-0.00"
-    return result
 
 
 def _not_a_whole_number() -> ValueError:
@@ -235,10 +169,3 @@ def decode_csv_bytes(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise ValueError(_("Cannot read the file: save it as CSV in UTF-8 or GBK (GB18030) encoding."))
-
-
-def format_yuan(value: Decimal | None) -> str:
-    """Yuan as people write it in reports: thousands separators and two places."""
-    if value is None:
-        return ""
-    return f"{quantize_yuan(Decimal(value)):,.2f}"

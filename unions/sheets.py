@@ -67,8 +67,10 @@ from import_export.formats import base_formats
 from import_export.results import InvalidRow, Result, RowResult
 from simple_history.utils import get_history_model_for_model
 
+from core.text import INVISIBLE_CHARACTERS
 from unions.bulk import insert_history, insert_rows, insert_with_history, update_rows
 from unions.parsing import (
+    EXCEL_EPOCH,
     decode_csv_bytes,
     normalize_text,
     parse_bool_zh,
@@ -206,10 +208,6 @@ def sheet_from_dataset(dataset: tablib.Dataset) -> SheetData:
 # --- cells: the widgets ----------------------------------------------------------------
 
 
-# Zero-width characters pasted in from web pages and chat apps.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
 def _strip_formula_escape(text: str) -> str:
     # Our export writes '=... for a cell that would start a formula; take it back off.
     if text[:1] == "'" and text[1:2] in FORMULA_PREFIXES:
@@ -225,7 +223,7 @@ def cell_text(value) -> str:
         return value.date().isoformat() if not value.time() else value.isoformat(" ")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return _strip_formula_escape(str(value).translate(_INVISIBLE).strip())
+    return _strip_formula_escape(str(value).translate(INVISIBLE_CHARACTERS).strip())
 
 
 class SheetWidget(widgets.Widget):
@@ -1595,7 +1593,6 @@ _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _XML_ESCAPES.update((c, None) for c in range(32) if c not in (9, 10, 13))
 _XML_ESCAPES.update({0xFFFE: None, 0xFFFF: None})
-_EXCEL_EPOCH = datetime.date(1899, 12, 30)
 _STYLE_DATE, _STYLE_MONEY, _STYLE_HEADER, _STYLE_TEXT = 1, 2, 3, 4
 
 _OOXML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
@@ -1665,7 +1662,7 @@ def _xlsx_cell(ref: str, value, header: bool = False) -> str:
     if kind is Decimal:
         return f'<c r="{ref}" s="{_STYLE_MONEY}"><v>{value:f}</v></c>'
     if kind is datetime.date:
-        return f'<c r="{ref}" s="{_STYLE_DATE}"><v>{(value - _EXCEL_EPOCH).days}</v></c>'
+        return f'<c r="{ref}" s="{_STYLE_DATE}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
     if kind is datetime.datetime:
         return _xlsx_cell(ref, value.date())
     if kind is bool:

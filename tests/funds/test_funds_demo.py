@@ -12,11 +12,9 @@ from django.db.models import Count, Sum
 from django.test import TestCase, override_settings
 
 from cases.demo import CAMPAIGN_NAME
+from core.money import ZERO, quantize_yuan
 from funds import demo as funds_demo
 from funds.models import Disbursement, DisbursementKind, Fund, LedgerEntry
-from unions.parsing import quantize_yuan
-
-ZERO = Decimal("0.00")
 
 
 def paid(**filters) -> tuple[int, int, Decimal, Decimal]:

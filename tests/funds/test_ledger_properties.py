@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from cases.models import CaseStatus
+from core.money import quantize_yuan
 from funds.models import EntryKind, Fund, LedgerEntry
 from funds.services import allocation_post, disbursement_post, entry_reverse, income_post
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
 from unions import demo as unions_demo
 from unions.models import UnionUnit, User
-from unions.parsing import quantize_yuan
 
 # City → Kunshan → Zhangpu is a chain (allocations go down it); Wuzhong is a sibling
 # branch, so some allocations are refused.
