@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,17 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Activity, Campaign, Case
+from core.money import ZERO, format_yuan
 from funds.models import Disbursement
 from reports import audit
 from reports.charts import bar_chart, share_chart
 from reports.filters import DisbursementReportFilter
-from reports.pdf import PdfUnavailable, pdf_response
+from reports.pdf import PdfUnavailable, pdf_response, pdf_unavailable_reason
 from reports.selectors import GROUPINGS, summary
 from reports.xlsx import xlsx_response
-from unions.parsing import format_yuan
 
 XLSX = "xlsx"
-ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -115,7 +113,14 @@ def bulletin_view(request, admin_site, campaign_id):
     return render(
         request,
         "admin/reports/bulletin.html",
-        _context(request, admin_site, campaign.name, campaign=campaign, paragraphs=paragraphs),
+        _context(
+            request,
+            admin_site,
+            campaign.name,
+            campaign=campaign,
+            paragraphs=paragraphs,
+            pdf_unavailable=pdf_unavailable_reason(),
+        ),
     )
 
 

@@ -7,9 +7,17 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from cases.models import Campaign
+from reports.pdf import pdf_unavailable_reason
 from unions.models import User
 
 pypdf = pytest.importorskip("pypdf")
+
+# Without Pango or a font that covers Chinese the PDF cannot be drawn (the page says so
+# instead, tested below); these tests then skip and say which package is missing.
+needs_pdf = pytest.mark.skipif(
+    pdf_unavailable_reason() is not None,
+    reason=f"PDF tests skipped: {pdf_unavailable_reason()}",
+)
 
 
 @pytest.fixture
@@ -23,6 +31,7 @@ def pdf_text(response) -> str:
     return "".join(page.extract_text() for page in reader.pages)
 
 
+@needs_pdf
 def test_the_bulletin_pdf_holds_the_seed_figures(demo, client_for):
     client = client_for(User.objects.get(username="city_auditor"))
     url = reverse("admin:reports_bulletin", args=[demo.pk])
@@ -38,6 +47,7 @@ def test_the_bulletin_pdf_holds_the_seed_figures(demo, client_for):
     assert "共592户（人），发放慰问金750,000.00元" in text
 
 
+@needs_pdf
 def test_a_district_pdf_holds_only_its_district(demo, client_for):
     client = client_for(User.objects.get(username="kunshan_clerk"))
 
@@ -45,3 +55,19 @@ def test_a_district_pdf_holds_only_its_district(demo, client_for):
 
     text = "".join(pdf_text(response).split())
     assert "昆山市总工会" in text and "吴中区总工会" not in text
+
+
+def test_without_a_chinese_font_the_page_says_why_and_offers_no_pdf(demo, client_for, monkeypatch):
+    reason = "no installed font can show Chinese (Debian package fonts-noto-cjk)"
+    monkeypatch.setattr("reports.views.pdf_unavailable_reason", lambda: reason)
+    monkeypatch.setattr("reports.pdf.pdf_unavailable_reason", lambda: reason)
+    client = client_for(User.objects.get(username="city_auditor"))
+    url = reverse("admin:reports_bulletin", args=[demo.pk])
+
+    page = client.get(url).content.decode()
+    refused = client.get(url, {"format": "pdf"}, follow=True)
+
+    assert 'id="bulletin-pdf"' not in page
+    assert "fonts-noto-cjk" in page
+    assert refused["Content-Type"].startswith("text/html")
+    assert "fonts-noto-cjk" in refused.content.decode()
