@@ -46,6 +46,9 @@ test: $(VENV)/.test-deps
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "NOTE: /usr/bin/chromium not found: the browser tests will be skipped" \
 		     "(apt-get install chromium to run them)."; fi
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "NOTE: no font covers Chinese: the bulletin PDF tests will be skipped" \
+		     "(apt-get install fonts-noto-cjk to run them)."; fi
 	$(TEST_ENV) $(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-deps
