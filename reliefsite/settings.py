@@ -1,6 +1,7 @@
 """Settings for 帮扶 Relief, read from the environment (see README "Configuration")."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "django_filters",
     "import_export",
     "simple_history",
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reliefsite.urls"
@@ -106,6 +110,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username + address is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "unions.User"
 
@@ -139,6 +149,21 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
 LOGIN_URL = "admin:login"
+
+# Login protection (django-axes, PRIVACY.md "Login"): failures are counted per username
+# and client address together, so one person mistyping does not lock a whole office
+# behind one NAT address, and a guesser cannot lock a user out from elsewhere.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "reliefsite.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "reliefsite.security.client_ip"
+AXES_ENABLE_ADMIN = False  # reliefsite.admin shows the locks and unlocks them
+AXES_VERBOSE = False
+# How many reverse proxies (nginx, a load balancer) stand in front of Django and append
+# to X-Forwarded-For. 0: the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Production-safe defaults: secure cookies and HSTS when DEBUG is off. HTTPS redirect is
 # left to the reverse proxy (SECURE_SSL_REDIRECT=1 turns it on here).
