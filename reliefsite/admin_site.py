@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from reliefsite.timeouts import with_report_timeout
+
 
 class ReliefAdminSite(admin.AdminSite):
     """The admin site, with the report, bulletin and audit pages and a dashboard."""
@@ -15,7 +17,9 @@ class ReliefAdminSite(admin.AdminSite):
         from reports import views
 
         def page(view):
-            return self.admin_view(lambda request, **kw: view(request, self, **kw))
+            # Reports and the audit read more than a list page: a longer statement timeout.
+            report = with_report_timeout(view)
+            return self.admin_view(lambda request, **kw: report(request, self, **kw))
 
         return [
             path("reports/summary/", page(views.summary_view), name="reports_summary"),

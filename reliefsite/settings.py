@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its time covers the whole request and its id is set for everything below.
+    "reliefsite.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,6 +117,16 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Statement timeouts (PostgreSQL; reliefsite.timeouts). gunicorn.conf.py sets
+# WEB_STATEMENT_TIMEOUT for the web processes only, so a runaway page is cut while
+# workers and management commands (imports of a million rows) are not.
+WEB_STATEMENT_TIMEOUT = os.environ.get("WEB_STATEMENT_TIMEOUT", "").strip()
+REPORT_STATEMENT_TIMEOUT = os.environ.get("REPORT_STATEMENT_TIMEOUT", "60s").strip()
+if WEB_STATEMENT_TIMEOUT and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={WEB_STATEMENT_TIMEOUT}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "unions.User"
@@ -212,4 +224,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # One line per request (reliefsite.middleware); REQUEST_LOG=0 silences it.
+        "relief.request": {
+            "handlers": ["console"],
+            "level": "INFO" if env_bool("REQUEST_LOG", not DEBUG) else "WARNING",
+            "propagate": False,
+        },
+        # Django's own request log would repeat ours (and logs 4xx as warnings).
+        "django.request": {"level": "ERROR"},
+    },
 }
