@@ -1,8 +1,15 @@
 from django.contrib import admin
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from reliefsite.timeouts import with_report_timeout
+
+
+def no_public_page(request, content_type_id, object_id):
+    """No record has a page outside the admin: every "view on site" answers as missing,
+    whether the record exists, is out of the user's scope or never was."""
+    raise Http404(_("No such page."))
 
 
 class ReliefAdminSite(admin.AdminSite):
@@ -29,6 +36,13 @@ class ReliefAdminSite(admin.AdminSite):
                 name="reports_bulletin",
             ),
             path("reports/audit/", page(views.audit_view), name="reports_audit"),
+            # Before the stock "view on site" redirect, which answered differently for a
+            # record out of scope ("has no get_absolute_url()") and a missing one.
+            path(
+                "r/<int:content_type_id>/<path:object_id>/",
+                no_public_page,
+                name="view_on_site",
+            ),
             *super().get_urls(),
         ]
 

@@ -161,6 +161,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
 LOGIN_URL = "admin:login"
+# Where a login lands when ?next= is missing or unsafe (Django's default is a 404).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Login protection (django-axes, PRIVACY.md "Login"): failures are counted per username
 # and client address together, so one person mistyping does not lock a whole office
