@@ -159,6 +159,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
+# Where `manage.py backup` writes when given no file (keep it off the database's disk).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
 
 LOGIN_URL = "admin:login"
 # Where a login lands when ?next= is missing or unsafe (Django's default is a 404).
