@@ -67,7 +67,6 @@ PLACES = ["昆山市玉山镇", "昆山市张浦镇", "昆山市陆家镇", "昆
 def generate_rows(count: int) -> list[list]:
     """Rows as an export writes them (ISO dates, plain amounts), so the stock
     django-import-export widgets can read the very same file."""
-    sys.path.insert(0, str(ROOT))
     from cases.idnumbers import birth_date_from_id, random_id_number
 
     rng = random.Random(SEED)
