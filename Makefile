@@ -1,4 +1,5 @@
 # 帮扶 Relief — the two commands of the README: `make run` and `make test`.
+# Also `make lint` (ruff + mypy) and `make bench` (the case-list benchmark).
 SHELL := /bin/bash
 
 # Django 6.1 needs Python 3.12+. Take the newest interpreter found on PATH or in pyenv.
@@ -36,6 +37,10 @@ $(VENV)/.test-deps: requirements-test.txt $(VENV)/.run-deps
 	$(VENV_PY) -m pip install --quiet -r requirements-test.txt
 	@touch $@
 
+$(VENV)/.bench-deps: requirements-bench.txt $(VENV)/.test-deps
+	$(VENV_PY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
 run: $(VENV)/.run-deps
 	$(RUN_ENV) $(VENV_PY) manage.py migrate --noinput
 	$(RUN_ENV) $(VENV_PY) manage.py loaddemo
@@ -54,13 +59,14 @@ test: $(VENV)/.test-deps
 lint: $(VENV)/.test-deps
 	$(VENV_PY) -m ruff check .
 	$(VENV_PY) -m ruff format --check .
+	$(TEST_ENV) $(VENV_PY) -m mypy
 
 messages: $(VENV)/.run-deps
 	$(RUN_ENV) $(VENV_PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=bench
 	$(RUN_ENV) $(VENV_PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
-bench: $(VENV)/.test-deps
-	$(RUN_ENV) $(VENV_PY) bench/run.py $(BENCH_ARGS)
+bench: $(VENV)/.bench-deps
+	$(RUN_ENV) $(VENV_PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache

@@ -1,7 +1,6 @@
-#!/usr/bin/env python
-"""Generate N realistic hardship cases for the benchmarks (bench/run.py).
+"""Generate N realistic hardship cases for the benchmarks (bench.run, bench.load).
 
-    DEBUG=1 .venv/bin/python bench/generate_cases.py --cases 100000 [--reset]
+    DEBUG=1 .venv/bin/python -m bench.generate_cases --cases 100000 [--reset]
 
 ``--cases N`` makes the database hold N generated cases: it tops up from what an
 earlier run left (each case ``i`` is drawn from its own seeded generator, so 100k then
@@ -22,22 +21,19 @@ never the development database; it refuses any database whose name does not cont
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "bench" / "data"
-DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'bench.sqlite3'}"
+from bench import harness
+from bench.harness import DEMO_PASSWORD, check_database
+
+DEFAULT_DATABASE_URL = f"sqlite:///{harness.DATA_DIR / 'bench.sqlite3'}"
 
 MARKER = "[bench]"
 DEFAULT_SEED = 20260101
 DEFAULT_BATCH = 5000
-DEMO_PASSWORD = "relief2007"
 
 # Region code (first six ID digits) by district code; 工投 is a city-wide system union.
 REGION_BY_DISTRICT = {"KS": "320583", "WZ": "320506", "JC": "320504", "GT": "320500"}
@@ -108,30 +104,7 @@ FIRST_REGISTRATION = date(2005, 1, 1)
 
 def bootstrap() -> None:
     """Configure Django for the benchmark database (idempotent)."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reliefsite.settings")
-    os.environ.setdefault("DEBUG", "1")
-    if not os.environ.get("DATABASE_URL"):
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = DEFAULT_DATABASE_URL
-    import django
-
-    django.setup()
-
-
-def check_database(force: bool) -> str:
-    """A one-line description of the database; refuse non-benchmark ones."""
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"])
-    if "bench" not in name.lower() and not force:
-        raise SystemExit(
-            f"Refusing to write benchmark data into {name!r}: its name does not contain "
-            "'bench'. Point DATABASE_URL at a benchmark database or pass --force."
-        )
-    return f"{connection.vendor} {name}"
+    harness.setup_django(DEFAULT_DATABASE_URL)
 
 
 def ensure_schema_and_demo(log=print) -> None:
@@ -207,7 +180,7 @@ def _truncate(cursor, case_table: str, through_table: str) -> int | None:
     return count
 
 
-class CaseFactory:
+class CaseBuilder:
     """Builds unsaved Case rows; row ``i`` depends only on the seed and ``i``."""
 
     def __init__(self, seed: int, today: date) -> None:
@@ -410,7 +383,7 @@ def _present_indices() -> set[int]:
 
 
 # Set in the parent before the worker processes are forked, so they inherit it.
-_FACTORY: CaseFactory | None = None
+_FACTORY: CaseBuilder | None = None
 
 
 def _insert(task: tuple[list[int], list[int]]) -> int:
@@ -438,9 +411,6 @@ def _generate(
     target: int, reset_first: bool, seed: int, batch_size: int, jobs: int | None, log
 ) -> dict:
     global _FACTORY
-    import multiprocessing
-
-    from django.db import connection, connections
     from django.utils import timezone
 
     from cases.models import Case
@@ -454,14 +424,11 @@ def _generate(
     if not missing:
         log(f"{len(present):,} generated cases present (target {target:,}): nothing to do")
         return result
-    if jobs is None:
-        jobs = 2 if connection.vendor == "postgresql" else 1
-    if connection.vendor == "sqlite":
-        jobs = 1  # one writer at a time
+    jobs = harness.default_jobs(jobs)
 
     started = time.perf_counter()
     seen = set(Case.objects.values_list("id_number", flat=True).iterator(chunk_size=20_000))
-    _FACTORY = CaseFactory(seed, timezone.localdate())
+    _FACTORY = CaseBuilder(seed, timezone.localdate())
     log(
         f"generating {len(missing):,} cases (#{missing[0]:,}..#{missing[-1]:,}) in batches "
         f"of {batch_size:,}, {jobs} process(es); {len(seen):,} ID numbers in use, "
@@ -475,27 +442,10 @@ def _generate(
             indices = missing[start : start + batch_size]
             yield indices, [_FACTORY.reserve(i, seen) for i in indices]
 
-    started = time.perf_counter()
-    done = 0
-
-    def progress(count: int) -> None:
-        nonlocal done
-        done += count
-        elapsed = time.perf_counter() - started
-        log(
-            f"  {len(present) + done:>10,} / {target:,} cases  "
-            f"{done / elapsed:>8,.0f} rows/s  {elapsed:6.1f} s"
-        )
-
-    if jobs == 1:
-        for task in tasks():
-            progress(_insert(task))
-    else:
-        connections.close_all()  # forked children must not share the parent's socket
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for count in pool.imap_unordered(_insert, tasks()):
-                progress(count)
-    elapsed = time.perf_counter() - started
+    progress = harness.Progress(len(present), target, "cases", log)
+    for count in harness.pooled(_insert, tasks(), jobs):
+        progress(count)
+    elapsed = progress.elapsed()
     result.update(created=len(missing), seconds=elapsed)
     log(
         f"created {len(missing):,} cases in {elapsed:.1f} s ({len(missing) / elapsed:,.0f} rows/s)"

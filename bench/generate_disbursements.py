@@ -1,12 +1,11 @@
-#!/usr/bin/env python
-"""Generate N realistic disbursements (and household members) for bench/reports.py.
+"""Generate N realistic disbursements (and household members) for bench.reports.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relief_bench DEBUG=1 \\
-        .venv/bin/python bench/generate_disbursements.py --cases 1000000 \\
+        .venv/bin/python -m bench.generate_disbursements --cases 1000000 \\
         --disbursements 5000000
 
 ``--disbursements N`` makes the database hold N generated disbursements: it tops up from
-what an earlier run left, like bench/generate_cases.py (``--reset`` deletes them and the
+what an earlier run left, like bench.generate_cases (``--reset`` deletes them and the
 generated household members first).
 ``--cases N`` first tops the register up to N generated cases with that script; without
 it the generated cases already in the database are used (there must be some).
@@ -25,7 +24,7 @@ sponsor, a few without a signed receipt, a few reversed.
 The rows go straight into the table: COPY on PostgreSQL (psycopg's ``cursor.copy``),
 multi-row INSERTs on SQLite, one transaction per batch. No ledger entries are written
 and fund balances are left alone: the reports and the audit read disbursements, and
-fund balances are not part of what bench/reports.py times (so the ledger-reconciliation
+fund balances are not part of what bench.reports times (so the ledger-reconciliation
 rule stays quiet: every generated fund has a zero balance and an empty ledger). No
 django-simple-history rows either. Funds and campaigns the rows need are created once
 (``notes`` starts with ``[bench]``) and kept by ``--reset``.
@@ -44,16 +43,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 from array import array
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import generate_cases  # noqa: E402  (the bench directory, put on the path above)
-from generate_cases import MARKER, bootstrap, check_database  # noqa: E402
+from bench import generate_cases, harness
+from bench.generate_cases import MARKER, bootstrap
+from bench.harness import check_database
 
 DEFAULT_SEED = 20260102
 MEMBER_SEED_OFFSET = 7_777
@@ -202,7 +198,7 @@ class World:
             by_number[row[0]] = row[1:]
         if not by_number:
             raise SystemExit(
-                "No generated cases: run bench/generate_cases.py first (or pass --cases N)."
+                "No generated cases: run bench.generate_cases first (or pass --cases N)."
             )
         self.size = len(by_number)
         numbers = sorted(by_number)
@@ -581,9 +577,7 @@ def generate(
 
 def _generate(target, reset_first, seed, batch_size, jobs, member_share, log) -> dict:
     global _WORLD, _SEED, _VENDOR
-    import multiprocessing
-
-    from django.db import connection, connections
+    from django.db import connection
     from django.utils import timezone
 
     generate_cases.ensure_schema_and_demo(log)
@@ -602,36 +596,16 @@ def _generate(target, reset_first, seed, batch_size, jobs, member_share, log) ->
     if not missing:
         log(f"{len(present):,} generated disbursements present (target {target:,}): nothing to do")
         return result
-    if jobs is None:
-        jobs = 2 if connection.vendor == "postgresql" else 1
-    if connection.vendor == "sqlite":
-        jobs = 1  # one writer at a time
+    jobs = harness.default_jobs(jobs)
     log(
         f"generating {len(missing):,} disbursements (#{missing[0]:,}..#{missing[-1]:,}) in "
         f"batches of {batch_size:,}, {jobs} process(es)"
     )
     tasks = [missing[s : s + batch_size] for s in range(0, len(missing), batch_size)]
-    started = time.perf_counter()
-    done = 0
-
-    def progress(count: int) -> None:
-        nonlocal done
-        done += count
-        elapsed = time.perf_counter() - started
-        log(
-            f"  {len(present) + done:>10,} / {target:,} disbursements  "
-            f"{done / elapsed:>8,.0f} rows/s  {elapsed:6.1f} s"
-        )
-
-    if jobs == 1:
-        for task in tasks:
-            progress(_insert(task))
-    else:
-        connections.close_all()  # forked children must not share the parent's socket
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for count in pool.imap_unordered(_insert, tasks):
-                progress(count)
-    elapsed = time.perf_counter() - started
+    progress = harness.Progress(len(present), target, "disbursements", log)
+    for count in harness.pooled(_insert, tasks, jobs):
+        progress(count)
+    elapsed = progress.elapsed()
     result.update(created=len(missing), seconds=elapsed)
     log(
         f"created {len(missing):,} disbursements in {elapsed:.1f} s "

@@ -1,9 +1,8 @@
-#!/usr/bin/env python
 """Time the case sheet (困难职工档案): import, re-import, preview and export of 100,000 rows.
 
-    .venv/bin/python bench/import_cases.py [--rows 100000] [--preview-rows 10000]
+    .venv/bin/python -m bench.import_cases [--rows 100000] [--preview-rows 10000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relief_import_bench \\
-        .venv/bin/python bench/import_cases.py
+        .venv/bin/python -m bench.import_cases
 
 Generates a sheet of valid, realistic rows for 昆山市总工会 and its towns (CSV and .xlsx,
 cached under bench/data/, which is gitignored) and runs each step in a fresh child
@@ -31,14 +30,14 @@ import datetime
 import json
 import os
 import random
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
+from bench import harness
+
+ROOT = harness.ROOT
+DATA = harness.DATA_DIR
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA / 'import_bench.sqlite3'}"
 CLERK = "kunshan_clerk"
 SEED = 2007
@@ -68,7 +67,6 @@ PLACES = ["昆山市玉山镇", "昆山市张浦镇", "昆山市陆家镇", "昆
 def generate_rows(count: int) -> list[list]:
     """Rows as an export writes them (ISO dates, plain amounts), so the stock
     django-import-export widgets can read the very same file."""
-    sys.path.insert(0, str(ROOT))
     from cases.idnumbers import birth_date_from_id, random_id_number
 
     rng = random.Random(SEED)
@@ -149,25 +147,10 @@ def write_files(rows: int, preview_rows: int) -> dict[str, Path]:
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reliefsite.settings")
-    os.environ["DEBUG"] = "0"  # DEBUG would keep every query's SQL in memory
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    import django
-
-    django.setup()
+    harness.setup_django(DEFAULT_DATABASE_URL, debug="0")
 
 
-def call(*args) -> str:
-    import io
-
-    from django.core.management import call_command
-
-    out = io.StringIO()
-    call_command(*args, stdout=out, stderr=io.StringIO())
-    return out.getvalue().strip()
+call = harness.call_command
 
 
 def step_reset(_args) -> str:
@@ -182,7 +165,7 @@ def step_reset(_args) -> str:
     call_command("flush", interactive=False, verbosity=0)
     # flush also empties what data migrations filled: the fixed list of causes.
     import_module("cases.migrations.0002_causes").load_causes(apps, None)
-    demo.load(password="relief2007", log=lambda message: None)
+    demo.load(password=harness.DEMO_PASSWORD, log=lambda message: None)
     return "empty register, demo units and users"
 
 
@@ -205,7 +188,8 @@ def step_preview(args) -> str:
     result = CaseResource().import_data(
         dataset, dry_run=True, user=User.objects.get(username=CLERK), file_name="preview.csv"
     )
-    assert not result.errors and all(row.diff for row in result.rows)
+    if result.errors or not all(row.diff for row in result.rows):
+        raise RuntimeError("the preview should have every row valid and changed")
     return result.summary()
 
 
@@ -292,33 +276,18 @@ STEPS = {
 
 def run_child(args) -> None:
     setup_django()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    startup_cpu = usage.ru_utime + usage.ru_stime
-    started = time.perf_counter()
-    detail = STEPS[args.step](args)
-    seconds = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak = usage.ru_maxrss / 1024  # KiB on Linux
-    cpu = usage.ru_utime + usage.ru_stime - startup_cpu
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mib": peak, "detail": detail}))
+    harness.run_step(STEPS[args.step], args)
 
 
 def child(step: str, **options) -> dict:
-    command = [sys.executable, __file__, "--step", step]
-    for name, value in options.items():
-        command += [f"--{name.replace('_', '-')}", str(value)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode:
-        raise SystemExit(f"step {step} failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return harness.child("bench.import_cases", step, **options)
 
 
 # --- the run ------------------------------------------------------------------------------
 
 
 def database_name() -> str:
-    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    return url.rsplit("/", 1)[-1]
+    return harness.database_url_name(DEFAULT_DATABASE_URL)
 
 
 def main() -> None:
@@ -333,11 +302,7 @@ def main() -> None:
     if args.step:
         return run_child(args)
 
-    if "bench" not in database_name().lower() and not args.force:
-        raise SystemExit(
-            f"Refusing to empty database {database_name()!r}: its name does not contain "
-            "'bench'. Point DATABASE_URL at a benchmark database or pass --force."
-        )
+    harness.refuse_unless_bench(database_name(), args.force, "empty database")
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     paths = write_files(args.rows, args.preview_rows)
     engine = "PostgreSQL" if database_name() != "import_bench.sqlite3" else "SQLite"

@@ -1,12 +1,11 @@
-#!/usr/bin/env python
 """Time the money sheets: a 100,000-row disbursement sheet (发放记录) and the ledger.
 
-    .venv/bin/python bench/import_money.py [--rows 100000]
+    .venv/bin/python -m bench.import_money [--rows 100000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relief_money_bench \\
-        .venv/bin/python bench/import_money.py
+        .venv/bin/python -m bench.import_money
 
 Puts ``--rows`` verified cases on file in 昆山市总工会 and its towns (the case sheet of
-``bench/import_cases.py``, imported as kunshan_head), opens a fund with one ledger-sheet
+``bench.import_cases``, imported as kunshan_head), opens a fund with one ledger-sheet
 row, then times, each step in a fresh child process (peak memory is that step's own):
 
 - ``importsheet disbursements``: one cash row per case, all new — every row checked
@@ -25,18 +24,11 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import json
 import os
 import random
-import resource
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import import_cases  # noqa: E402  (the bench directory, put on the path above)
+from bench import harness, import_cases
 
 ROOT = import_cases.ROOT
 DATA = import_cases.DATA
@@ -114,21 +106,11 @@ STEPS = {"reset": import_cases.step_reset, "import": step_import, "export": step
 
 def run_child(args) -> None:
     import_cases.setup_django()
-    started = time.perf_counter()
-    detail = STEPS[args.step](args)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mib": peak, "detail": detail}))
+    harness.run_step(STEPS[args.step], args)
 
 
 def child(step: str, **options) -> dict:
-    command = [sys.executable, __file__, "--step", step]
-    for name, value in options.items():
-        command += [f"--{name}", str(value)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode:
-        raise SystemExit(f"step {step} failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return harness.child("bench.import_money", step, **options)
 
 
 def main() -> None:
@@ -142,9 +124,8 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     if args.step:
         return run_child(args)
-    name = os.environ["DATABASE_URL"].rsplit("/", 1)[-1]
-    if "bench" not in name.lower() and not args.force:
-        raise SystemExit(f"Refusing to empty database {name!r}: its name lacks 'bench'.")
+    name = harness.database_url_name(DEFAULT_DATABASE_URL)
+    harness.refuse_unless_bench(name, args.force, "empty database")
     paths = write_files(args.rows)
     engine = "SQLite" if name.endswith(".sqlite3") else "PostgreSQL"
     print(f"{engine} {name}, {args.rows:,} rows, {os.cpu_count()} cores")

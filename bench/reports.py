@@ -1,11 +1,10 @@
-#!/usr/bin/env python
 """Time the reports on generated data: summary, audit, dashboard; prints figures only.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relief_bench DEBUG=1 \\
-        .venv/bin/python bench/reports.py --cases 1000000 --disbursements 5000000
+        .venv/bin/python -m bench.reports --cases 1000000 --disbursements 5000000
 
-``--cases``/``--disbursements`` first top the database up with bench/generate_cases.py
-and bench/generate_disbursements.py (incremental; without them the data is measured as
+``--cases``/``--disbursements`` first top the database up with bench.generate_cases
+and bench.generate_disbursements (incremental; without them the data is measured as
 it is). Then each scenario runs once to warm up and ``--runs`` times more, timed:
 
 - the summary report for one year (``--year``, default last year) by unit and by
@@ -29,19 +28,11 @@ Without ``DATABASE_URL`` the data lives in bench/data/bench.sqlite3.
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import generate_cases  # noqa: E402  (the bench directory, put on the path above)
-import generate_disbursements  # noqa: E402
-import run  # noqa: E402  (machine, database and EXPLAIN helpers of the case-list bench)
+from bench import generate_cases, generate_disbursements, harness
 
 CITY_USER = "city_auditor"
 DISTRICT_USER = "kunshan_clerk"
@@ -56,36 +47,22 @@ class Measurement:
     user: str
     target_ms: float | None = None
     rows: str = ""
-    wall_ms: list[float] = field(default_factory=list)
-    db_ms: list[float] = field(default_factory=list)
-    queries: list[int] = field(default_factory=list)
-    slowest: list[tuple[float, str]] = field(default_factory=list)
+    timings: harness.Timings = field(default_factory=harness.Timings)
     error: str = ""
 
     def verdict(self) -> str:
         if self.target_ms is None:
             return ""
-        met = statistics.median(self.wall_ms) < self.target_ms
+        met = self.timings.median_ms() < self.target_ms
         return f"< {self.target_ms / 1000:g} s: {'met' if met else 'MISSED'}"
 
 
 def timed(result: Measurement, action: Callable[[], str], runs: int) -> None:
     """One warm-up call of ``action`` (which returns a row description), then ``runs``."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     try:
         result.rows = action()
         for _ in range(runs):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                action()
-                elapsed = time.perf_counter() - started
-            times = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
-            result.wall_ms.append(elapsed * 1000)
-            result.db_ms.append(sum(t for t, _sql in times))
-            result.queries.append(len(times))
-            result.slowest = sorted(times, key=lambda pair: pair[0], reverse=True)[:3]
+            harness.time_queries(action, result.timings)
     except Exception as error:  # a benchmark reports, it does not stop
         result.error = f"{type(error).__name__}: {error}"[:200]
 
@@ -233,21 +210,19 @@ def scenarios(users: dict, year: int, clients: dict) -> list[tuple[Measurement, 
 
 
 def table(results: list[Measurement]) -> str:
-    lines = [
-        "| scenario | user | result | median ms | min ms | queries | SQL ms (median) | target |",
-        "|---|---|---|---:|---:|---:|---:|---|",
-    ]
+    headers = ["scenario", "user", "result", "median ms:", "min ms:", "queries:",
+               "SQL ms (median):", "target"]  # fmt: skip
+    rows = []
     for r in results:
         if r.error:
-            lines.append(f"| {r.label} | {r.user} | — | {r.error} | | | | |")
+            rows.append([r.label, r.user, "—", r.error, "", "", "", ""])
             continue
-        queries = sorted(set(r.queries))
-        lines.append(
-            f"| {r.label} | {r.user} | {r.rows} | {statistics.median(r.wall_ms):,.0f} "
-            f"| {min(r.wall_ms):,.0f} | {'/'.join(map(str, queries))} "
-            f"| {statistics.median(r.db_ms):,.0f} | {r.verdict()} |"
-        )
-    return "\n".join(lines)
+        t = r.timings
+        rows.append(
+            [r.label, r.user, r.rows, f"{t.median_ms():,.0f}", f"{t.min_ms():,.0f}",
+             t.query_counts(), f"{t.median_db_ms():,.0f}", r.verdict()]
+        )  # fmt: skip
+    return harness.markdown_table(headers, rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -285,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     from unions.models import User
 
     settings.ALLOWED_HOSTS.append("testserver")
-    database = generate_cases.check_database(args.force)
+    database = harness.check_database(args.force)
     if args.cases:
         generate_cases.generate(args.cases, jobs=args.jobs)
         generate_cases.analyze()
@@ -303,12 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     report = [
         f"# Reports benchmark, {timezone.localdate()}",
         "",
-        f"- machine: {run.machine()}",
-        f"- database: {run.describe_database()} ({database})",
+        f"- machine: {harness.machine()}",
+        f"- database: {harness.describe_database()} ({database})",
         f"- Django {__import__('django').get_version()}, DEBUG off while timing, "
         f"{args.runs} timed runs after 1 warm-up, times in ms",
         "- " + ", ".join(f"{n:,} {what}" for what, n in counts.items()),
-        f"- load average at start: {run.load_average()}",
+        f"- load average at start: {harness.load_average()}",
         "",
     ]
     print("\n".join(report), flush=True)
@@ -333,21 +308,17 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             print(
                 f"  {result.user:<14} {result.label:<40} {result.rows:<26} "
-                f"median {statistics.median(result.wall_ms):7.0f} ms  "
-                f"{result.queries[-1]:3d} queries  "
-                f"SQL {statistics.median(result.db_ms):6.0f} ms  {result.verdict()}",
+                f"median {result.timings.median_ms():7.0f} ms  "
+                f"{result.timings.queries[-1]:3d} queries  "
+                f"SQL {result.timings.median_db_ms():6.0f} ms  {result.verdict()}",
                 flush=True,
             )
             if args.explain:
-                for ms, sql in result.slowest[:2]:
-                    print(f"\n    -- {ms:.0f} ms: {sql}\n")
-                    print("    " + run.explain(sql).replace("\n", "\n    ") + "\n", flush=True)
+                harness.print_explained(result.timings.slowest)
 
-    report += [f"- load average at end: {run.load_average()}", "", table(results)]
+    report += [f"- load average at end: {harness.load_average()}", "", table(results)]
     print("\n" + table(results))
-    if args.output:
-        Path(args.output).write_text("\n".join(report) + "\n", encoding="utf-8")
-        print(f"\nwritten to {args.output}")
+    harness.write_report(args.output, report)
 
 
 if __name__ == "__main__":

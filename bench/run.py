@@ -1,12 +1,11 @@
-#!/usr/bin/env python
 """Time the hardship-case changelist (CaseAdmin) on generated data; prints figures only.
 
     make bench BENCH_ARGS="--sizes 100000,1000000"
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relief_bench \\
-        DEBUG=1 .venv/bin/python bench/run.py --sizes 100000,1000000
+        DEBUG=1 .venv/bin/python -m bench.run --sizes 100000,1000000
 
 For each size the database is topped up to that many generated cases
-(bench/generate_cases.py, incremental), analysed, and then every scenario is requested
+(bench.generate_cases, incremental), analysed, and then every scenario is requested
 through ``django.test.Client`` as each user (logged in with ``force_login``): one
 warm-up request, then ``--runs`` timed ones. The table gives the median and fastest wall
 time of a whole request (middleware, queries, template), the number of SQL queries
@@ -20,18 +19,10 @@ development database.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
-import sys
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import generate_cases  # noqa: E402  (the bench directory, put on the path above)
+from bench import generate_cases, harness
 
 CHANGELIST = "/admin/cases/case/"
 DEFAULT_USERS = ("kunshan_clerk", "city_auditor")
@@ -51,10 +42,7 @@ class Measurement:
     scenario: Scenario
     status: int = 0
     rows: str = ""
-    wall_ms: list[float] = field(default_factory=list)
-    db_ms: list[float] = field(default_factory=list)
-    queries: list[int] = field(default_factory=list)
-    slowest: list[tuple[float, str]] = field(default_factory=list)
+    timings: harness.Timings = field(default_factory=harness.Timings)
     error: str = ""
 
 
@@ -111,12 +99,7 @@ def not_reviewed_query(case_admin, request) -> str:
 
 
 def measure(client, url: str, runs: int, result: Measurement) -> None:
-    from django.db import connection
-    from django.test.utils import (
-        CaptureQueriesContext,
-        setup_test_environment,
-        teardown_test_environment,
-    )
+    from django.test.utils import setup_test_environment, teardown_test_environment
 
     # Warm-up, instrumented so the response carries its template context (row counts);
     # the instrumentation is switched off again before the timed runs.
@@ -137,80 +120,26 @@ def measure(client, url: str, runs: int, result: Measurement) -> None:
         if cl.full_result_count is not None and cl.full_result_count != cl.result_count:
             result.rows += f" of {cl.full_result_count:,}"
     for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            elapsed = time.perf_counter() - started
+        response = harness.time_queries(lambda: client.get(url), result.timings)
         if response.status_code != 200:
             result.error = f"HTTP {response.status_code} on a timed run"
             return
-        times = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
-        result.wall_ms.append(elapsed * 1000)
-        result.db_ms.append(sum(t for t, _sql in times))
-        result.queries.append(len(times))
-        result.slowest = sorted(times, key=lambda pair: pair[0], reverse=True)[:3]
-
-
-def explain(sql: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-        else:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-        return "\n".join(" ".join(str(c) for c in row) for row in cursor.fetchall())
-
-
-def describe_database() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
-            cursor.execute("SHOW shared_buffers")
-            return f"PostgreSQL {version} (shared_buffers {cursor.fetchone()[0]})"
-        cursor.execute("SELECT sqlite_version()")
-        return f"SQLite {cursor.fetchone()[0]}"
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores {model}".strip() + f", Python {platform.python_version()}"
-
-
-def load_average() -> str:
-    """The 1-minute load average: other work on the machine skews the timings."""
-    try:
-        return f"{os.getloadavg()[0]:.1f}"
-    except OSError:
-        return "?"
 
 
 def table(results: list[Measurement]) -> str:
-    lines = [
-        "| cases | user | scenario | rows | median ms | min ms | queries | SQL ms (median) |",
-        "|---:|---|---|---:|---:|---:|---:|---:|",
-    ]
+    headers = ["cases:", "user", "scenario", "rows:", "median ms:", "min ms:", "queries:",
+               "SQL ms (median):"]  # fmt: skip
+    rows = []
     for r in results:
         if r.error:
-            lines.append(f"| {r.size:,} | {r.user} | {r.scenario.label} | — | {r.error} | | | |")
+            rows.append([f"{r.size:,}", r.user, r.scenario.label, "—", r.error, "", "", ""])
             continue
-        queries = sorted(set(r.queries))
-        lines.append(
-            f"| {r.size:,} | {r.user} | {r.scenario.label} | {r.rows} "
-            f"| {statistics.median(r.wall_ms):,.0f} | {min(r.wall_ms):,.0f} "
-            f"| {'/'.join(map(str, queries))} | {statistics.median(r.db_ms):,.0f} |"
-        )
-    return "\n".join(lines)
+        t = r.timings
+        rows.append(
+            [f"{r.size:,}", r.user, r.scenario.label, r.rows, f"{t.median_ms():,.0f}",
+             f"{t.min_ms():,.0f}", t.query_counts(), f"{t.median_db_ms():,.0f}"]
+        )  # fmt: skip
+    return harness.markdown_table(headers, rows)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -249,15 +178,15 @@ def main(argv: list[str] | None = None) -> None:
     from unions.models import User
 
     settings.ALLOWED_HOSTS.append("testserver")
-    database = generate_cases.check_database(args.force)
+    database = harness.check_database(args.force)
     report = [
         f"# Changelist benchmark, {timezone.localdate()}",
         "",
-        f"- machine: {machine()}",
-        f"- database: {describe_database()} ({database})",
+        f"- machine: {harness.machine()}",
+        f"- database: {harness.describe_database()} ({database})",
         f"- Django {__import__('django').get_version()}, DEBUG={settings.DEBUG}, "
         f"{args.runs} timed runs after 1 warm-up, times in ms",
-        f"- load average at start: {load_average()}",
+        f"- load average at start: {harness.load_average()}",
         "",
     ]
     print("\n".join(report), flush=True)
@@ -313,21 +242,17 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 print(
                     f"  {username:<14} {scenario.label:<28} rows {result.rows:<20} "
-                    f"median {statistics.median(result.wall_ms):7.0f} ms  "
-                    f"{result.queries[-1]:3d} queries  "
-                    f"SQL {statistics.median(result.db_ms):6.0f} ms  ({url})",
+                    f"median {result.timings.median_ms():7.0f} ms  "
+                    f"{result.timings.queries[-1]:3d} queries  "
+                    f"SQL {result.timings.median_db_ms():6.0f} ms  ({url})",
                     flush=True,
                 )
                 if args.explain:
-                    for ms, sql in result.slowest[:2]:
-                        print(f"\n    -- {ms:.0f} ms: {sql}\n")
-                        print("    " + explain(sql).replace("\n", "\n    ") + "\n", flush=True)
+                    harness.print_explained(result.timings.slowest)
 
-    report += [f"- load average at end: {load_average()}", "", table(results)]
+    report += [f"- load average at end: {harness.load_average()}", "", table(results)]
     print("\n" + table(results))
-    if args.output:
-        Path(args.output).write_text("\n".join(report) + "\n", encoding="utf-8")
-        print(f"\nwritten to {args.output}")
+    harness.write_report(args.output, report)
 
 
 if __name__ == "__main__":

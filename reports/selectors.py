@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -74,7 +75,7 @@ def summary(queryset, by: str = "unit") -> Summary:
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}")
     group = tuple(by.split(","))
-    keys = {}
+    keys: dict[str, Any] = {}  # output name -> expression (Substr or F)
     if "unit" in group:
         keys["district_path"] = Substr("paying_unit__tree_path", 1, DISTRICT_PATH_LENGTH)
     if "category" in group:
@@ -89,8 +90,9 @@ def summary(queryset, by: str = "unit") -> Summary:
             goods=ExpressionWrapper(F("quantity") * F("unit_value"), output_field=MONEY),
         )
     )
-    names = dict(UnionUnit.objects.values_list("tree_path", "name"))
-    categories = dict(Category.choices)
+    # Keyed by what the grouped rows carry (a missing key reads as "").
+    names: dict[Any, str] = dict(UnionUnit.objects.values_list("tree_path", "name"))
+    categories: dict[Any, object] = dict(Category.choices)
     out = []
     total = SummaryRow(
         unit=TOTAL_LABEL if "unit" in group else "",
@@ -106,7 +108,7 @@ def summary(queryset, by: str = "unit") -> Summary:
             row.unit = names.get(values.get("district_path"), "")
             row.category = str(categories.get(values.get("category"), ""))
             out.append(row)
-    order = {path: i for i, path in enumerate(sorted(names))}
+    order: dict[Any, int] = {path: i for i, path in enumerate(sorted(names))}
     path_of = {name: path for path, name in names.items()}
     category_order = {str(label): i for i, (_code, label) in enumerate(Category.choices)}
     out.sort(key=lambda r: (order.get(path_of.get(r.unit), 0), category_order.get(r.category, 0)))

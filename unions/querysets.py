@@ -14,10 +14,13 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.lookups import StartsWith
 
 if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AbstractUser, AnonymousUser
+
+    # Who may ask: the project's users (AbstractUser subclasses) or an anonymous request.
+    AnyUser = AbstractUser | AnonymousUser
 
 
-def unit_scope_for(user: AbstractBaseUser | None) -> models.QuerySet | None:
+def unit_scope_for(user: AnyUser | None) -> models.QuerySet | None:
     """The union units ``user`` may see, as a lazy queryset, or ``None`` for "all".
 
     A user's scope is every unit they are a member of and every unit below it. The
@@ -46,13 +49,13 @@ class ScopedQuerySet(models.QuerySet):
 
     scope_field: str = "unit"
 
-    def for_user(self, user: AbstractBaseUser | None) -> Self:
+    def for_user(self, user: AnyUser | None) -> Self:
         units = unit_scope_for(user)
         if units is None:
             return self
         return self.filter(**{f"{self.scope_field}__in": units.values("pk")})
 
-    def for_user_listed(self, user: AbstractBaseUser | None) -> Self:
+    def for_user_listed(self, user: AnyUser | None) -> Self:
         """``for_user``, with the units in scope read first and listed by key.
 
         For aggregates over many rows (the reports, the audit). ``for_user`` filters by
@@ -79,7 +82,7 @@ class ScopedQuerySet(models.QuerySet):
         )
 
 
-def visible_to(obj: models.Model, user: AbstractBaseUser | None) -> bool:
+def visible_to(obj: models.Model, user: AnyUser | None) -> bool:
     """Whether ``user`` may see ``obj``: the same rule as ``for_user``, for one row."""
     queryset = type(obj)._default_manager.all()
     if obj.pk is None or not isinstance(queryset, ScopedQuerySet):
