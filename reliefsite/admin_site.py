@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from reports.permissions import RUN_AUDIT, VIEW_REPORTS
+
 
 class ReliefAdminSite(admin.AdminSite):
     """The admin site, with the report, bulletin and audit pages and a dashboard."""
@@ -31,9 +33,9 @@ class ReliefAdminSite(admin.AdminSite):
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         pages = []
-        if request.user.has_perm("reports.view_reports"):
+        if request.user.has_perm(VIEW_REPORTS):
             pages.append((_("Relief summary"), "admin:reports_summary"))
-        if request.user.has_perm("reports.run_audit"):
+        if request.user.has_perm(RUN_AUDIT):
             pages.append((_("City audit"), "admin:reports_audit"))
         if pages and app_label in (None, "reports"):
             app_list.append(
