@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
@@ -25,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from adminkit.errors import add_service_errors
+from adminkit.options import ServiceAddMixin
 from adminkit.pages import form_page
 from adminkit.scope import (
     ScopedAdmin,
@@ -77,7 +75,7 @@ def change_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-class MoneyAdmin(ScopedAdmin):
+class MoneyAdmin(ServiceAddMixin, ScopedAdmin):
     """Shared rules: no deletes for anyone, no revert of past versions."""
 
     # Restoring an old version would bypass the services; viewing it is fine.
@@ -96,60 +94,6 @@ class MoneyAdmin(ScopedAdmin):
 
     def active_funds(self, request):
         return scoped_queryset(Fund, request.user).filter(is_active=True).select_related("unit")
-
-    # --- add pages whose save is a service call -----------------------------------
-
-    def post_through_service(self, request, form) -> models.Model:
-        """Write the new record with a ``funds.services`` function and return it."""
-        raise NotImplementedError
-
-    def add_view(self, request, form_url="", extra_context=None):
-        """Django's add page, except that the service does the write.
-
-        A ``ValidationError`` from the service (an overdraw, a case not on file) is shown
-        on the form like any other error instead of ending in a server error.
-        """
-        if request.method != "POST":
-            return super().add_view(request, form_url, extra_context)
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        fieldsets = self.get_fieldsets(request, None)
-        form_class = self.get_form(
-            request, None, change=False, fields=flatten_fieldsets(fieldsets)
-        )
-        form = form_class(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                obj = self.post_through_service(request, form)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                message = self.construct_change_message(request, form, [], add=True)
-                self.log_addition(request, obj, message)
-                return self.response_add(request, obj)
-        admin_form = helpers.AdminForm(
-            form,
-            list(fieldsets),
-            self.get_prepopulated_fields(request, None),
-            self.get_readonly_fields(request, None),
-            model_admin=self,
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Add %s") % self.opts.verbose_name,
-            "subtitle": None,
-            "adminform": admin_form,
-            "object_id": None,
-            "original": None,
-            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
-            "to_field": None,
-            "media": self.media + admin_form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),
-            "preserved_filters": self.get_preserved_filters(request),
-            **(extra_context or {}),
-        }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
 
 
 @admin.register(Fund)
