@@ -1,6 +1,6 @@
 """Admin of the hardship register (困难职工档案), the district clerks' daily tool.
 
-Every admin here extends :class:`unions.admin_scope.ScopedAdmin`, so each door (lists,
+Every admin here extends :class:`adminkit.scope.ScopedAdmin`, so each door (lists,
 pages, choices, autocomplete, filters, actions, history) sees only the user's units.
 
 - Status changes (verify, exit, reopen, referral, annual review, the city's decision on a
@@ -12,34 +12,37 @@ pages, choices, autocomplete, filters, actions, history) sees only the user's un
   history diffs and in the household; the birth date (the starred digits) is hidden from
   them, their ID search is exact-match only, and ``?id_number__…`` lookups are refused.
 - The case list costs the same queries on every page and never scans the register: no
-  full ``COUNT(*)`` (:class:`CappedCountPaginator`), no date-hierarchy scans
-  (:func:`register_date_hierarchy`), a whole ID number found through the indexes.
+  full ``COUNT(*)`` and no date-hierarchy scans (both from :mod:`adminkit`), a whole ID
+  number found through the indexes (:func:`cases.selectors.cases_by_id_number`).
 """
 
 from __future__ import annotations
 
-import calendar
 import copy
-import datetime
-from functools import cached_property
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import Count, Max, Min
+from django.db.models import Count
 from django.forms import CheckboxSelectMultiple
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from adminkit.actions import run_for_each
+from adminkit.errors import add_service_errors, error_text
+from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin
+from adminkit.pages import form_action
+from adminkit.scope import (
+    ScopedAdmin,
+    ScopedRelatedFieldListFilter,
+    ScopedTabularInline,
+    scoped_queryset,
+)
+from adminkit.units import default_unit_id
 from cases import services
 from cases.filters import (
     HouseholdSizeFilter,
@@ -47,14 +50,8 @@ from cases.filters import (
     ReferralStatusFilter,
     ReviewedThisYearFilter,
 )
-from cases.forms import (
-    ExitForm,
-    ReferralDecisionForm,
-    ReferralSubmitForm,
-    ReviewForm,
-    add_service_errors,
-)
-from cases.idnumbers import IdNumberError, mask_id_number, validate_id_number
+from cases.forms import ExitForm, ReferralDecisionForm, ReferralSubmitForm, ReviewForm
+from cases.idnumbers import mask_id_number
 from cases.models import (
     Activity,
     AnnualReview,
@@ -65,15 +62,15 @@ from cases.models import (
     Referral,
     ReferralStatus,
 )
-from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
-from unions.admin_scope import (
-    ScopedAdmin,
-    ScopedRelatedFieldListFilter,
-    ScopedTabularInline,
-    scoped_queryset,
+from cases.permissions import (
+    ADD_ANNUAL_REVIEW,
+    DECIDE_REFERRAL,
+    SUBMIT_REFERRAL,
+    VERIFY_CASE,
+    VIEW_FULL_ID_NUMBER,
 )
+from cases.selectors import cases_by_id_number
 from unions.admin_sheets import SheetAdminMixin
-from unions.models import Membership
 
 # Personal fields no query string may filter on: the birth date is exactly the starred
 # part of a masked ID number.
@@ -82,154 +79,7 @@ BOTH_LOCATIONS = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_
 
 
 def sees_full_ids(user) -> bool:
-    return user.has_perm(FULL_ID_PERMISSION)
-
-
-def error_text(error: ValidationError | PermissionDenied) -> str:
-    """The words of a service's refusal, for a message."""
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or gettext("You are not allowed to do this.")
-
-
-# --- the paginator ---------------------------------------------------------------------
-
-
-class CappedCountPaginator(Paginator):
-    """Counts a changelist page without a full ``COUNT(*)``.
-
-    Django's changelist asks ``paginator.count`` on every page; on PostgreSQL a count over
-    a million cases costs more than the rest of the page together, for a number nobody
-    reads exactly. So:
-
-    - an unfiltered list (no WHERE clause at all: a superuser's list) on PostgreSQL takes
-      the planner's estimate from ``pg_class.reltuples`` (kept fresh by autovacuum's
-      ANALYZE) when it is above ``limit``; the page says "about 1,000,000";
-    - every other list (scope is a filter too) counts at most ``limit + 1`` rows,
-      ``SELECT COUNT(*) FROM (SELECT … LIMIT 10001)``: exact up to ``limit``, shown as
-      "10,000+" above it, where a clerk narrows the list rather than pages through it.
-
-    Paging stays correct: pages are sliced without trimming to an approximate count, so a
-    page past an under-estimate still shows its rows; only page numbers beyond the cap
-    are not linked.
-    """
-
-    limit = 10_000
-
-    is_capped = False
-    is_estimate = False
-
-    @cached_property
-    def count(self) -> int:
-        estimate = self._planner_estimate()
-        if estimate is not None and estimate > self.limit:
-            self.is_estimate = True
-            return estimate
-        # Ordering does not change a count, and without it the database can stop early.
-        counted = self.object_list.order_by()[: self.limit + 1].count()
-        if counted > self.limit:
-            self.is_capped = True
-        return counted
-
-    def _planner_estimate(self) -> int | None:
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        query = queryset.query
-        if (
-            connection.vendor != "postgresql"
-            or query.where
-            or query.distinct
-            or query.combinator
-            or query.is_sliced
-        ):
-            return None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [queryset.model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        # -1 (never analysed) or 0 (empty or stale): count for real.
-        return int(row[0]) if row and row[0] > 0 else None
-
-    def page(self, number):
-        if not (self.is_capped or self.is_estimate):
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
-
-    @property
-    def count_label(self) -> str:
-        """The count as the page shows it: "200", "10,000+" or "about 1,000,000"."""
-        count = self.count
-        if self.is_capped:
-            return f"{self.limit:,}+"
-        if self.is_estimate:
-            return gettext("about %(count)s") % {"count": f"{count:,}"}
-        return str(count)
-
-
-# --- the date drill-down -------------------------------------------------------------
-
-
-def register_date_hierarchy(cl) -> dict:
-    """The context of ``admin/date_hierarchy.html`` without Django's scans of the list.
-
-    Django's tag finds the years, months and days that hold rows with ``MIN``/``MAX`` and
-    ``SELECT DISTINCT date_trunc(…)`` over the whole filtered list: two full scans of a
-    million cases (about 4 s on PostgreSQL). Here the years run from the register's
-    first to its last registration (``MIN``/``MAX`` over the whole register, two index
-    look-ups; the only thing it tells a user is the span of years), and a year offers its
-    twelve months and a month its days, without asking the database which hold rows.
-    """
-    field = cl.date_hierarchy
-    names = {part: f"{field}__{part}" for part in ("year", "month", "day")}
-    year, month, day = (cl.params.get(names[part]) for part in ("year", "month", "day"))
-    verbose_name = cl.model._meta.get_field(field).verbose_name
-
-    def link(filters):
-        return cl.get_query_string(filters, [f"{field}__"])
-
-    def choice(filters, when, date_format):
-        return {"link": link(filters), "title": capfirst(formats.date_format(when, date_format))}
-
-    context = {"show": True, "field_name": verbose_name, "back": None, "choices": []}
-    if year and month and day:
-        when = datetime.date(int(year), int(month), int(day))
-        context["back"] = choice(
-            {names["year"]: year, names["month"]: month}, when, "YEAR_MONTH_FORMAT"
-        )
-        context["choices"] = [{"title": capfirst(formats.date_format(when, "MONTH_DAY_FORMAT"))}]
-    elif year and month:
-        first = datetime.date(int(year), int(month), 1)
-        context["back"] = {"link": link({names["year"]: year}), "title": str(year)}
-        context["choices"] = [
-            choice(
-                {names["year"]: year, names["month"]: month, names["day"]: number},
-                first.replace(day=number),
-                "MONTH_DAY_FORMAT",
-            )
-            for number in range(1, calendar.monthrange(first.year, first.month)[1] + 1)
-        ]
-    elif year:
-        context["back"] = {"link": link({}), "title": gettext("All dates")}
-        context["choices"] = [
-            choice(
-                {names["year"]: year, names["month"]: number},
-                datetime.date(int(year), number, 1),
-                "YEAR_MONTH_FORMAT",
-            )
-            for number in range(1, 13)
-        ]
-    else:
-        span = cl.model._default_manager.aggregate(first=Min(field), last=Max(field))
-        if span["first"] is not None:
-            context["choices"] = [
-                {"link": link({names["year"]: str(number)}), "title": str(number)}
-                for number in range(span["first"].year, span["last"].year + 1)
-            ]
-    return context
+    return user.has_perm(VIEW_FULL_ID_NUMBER)
 
 
 # --- history pages -----------------------------------------------------------------------
@@ -254,14 +104,11 @@ class ServiceManagedAdmin(ScopedAdmin):
     page is read-only for everyone.
     """
 
-    def revert_disabled(self, request, obj=None):
-        return True
+    revertible = False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        if request.method == "POST" and obj is not None:
-            raise PermissionDenied
-        # An out-of-scope or missing id is answered by ScopedAdmin as a missing record.
+        # An out-of-scope or missing id is answered by ScopedAdmin as a missing record,
+        # and a POST (a revert) is refused there.
         request.past_version_page = True
         return super().history_form_view(request, object_id, version_id, extra_context)
 
@@ -295,22 +142,8 @@ class HouseholdMemberInline(ScopedTabularInline):
         return mask_id_number(member.id_number) or "-"
 
 
-class ReadOnlyInline(ScopedTabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyInline(ReadOnlyInlineMixin, ScopedTabularInline):
+    pass
 
 
 class AnnualReviewInline(ReadOnlyInline):
@@ -357,14 +190,13 @@ REGISTER_FIELDS = [
     "registered_on",
     "notes",
 ]
-ACTION_PREVIEW = 10
 
 
 @admin.register(Case)
 class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     sheet_kind = "cases"
     # Named, so that the sheet links wrap it (django-import-export keeps it as the base).
-    change_list_template = "admin/cases/case/change_list.html"
+    change_list_template = "admin/change_list.html"
     list_display = [
         "name",
         "id_number_masked",
@@ -391,7 +223,6 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     # Exact-match ID search unless the user may see full numbers (get_search_fields).
     search_fields = ["name", "=id_number", "phone"]
     sensitive_fields = PERSONAL_FIELDS
-    paginator = CappedCountPaginator
     show_full_result_count = False
     # Facet counts would count every filter choice over the whole register.
     show_facets = admin.ShowFacets.NEVER
@@ -405,14 +236,6 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     ]
 
     # --- what the user sees --------------------------------------------------------------
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        context = getattr(response, "context_data", None)
-        if context and "cl" in context:
-            # Rendered by admin/cases/case/change_list.html instead of Django's tag.
-            context["registered_hierarchy"] = register_date_hierarchy(context["cl"])
-        return response
 
     def get_queryset(self, request):
         # ``str(case)`` names the unit: autocomplete and messages need it without N+1.
@@ -430,20 +253,10 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         return self.search_fields
 
     def get_search_results(self, request, queryset, search_term):
-        # A whole ID number (any spelling: lower-case x, full-width digits, the old
-        # 15 digits) finds its case, or the case whose household has that person, through
-        # the indexes instead of a text scan.
-        try:
-            id_number = validate_id_number(search_term.strip()) if search_term.strip() else None
-        except IdNumberError:
-            id_number = None
-        if id_number is None:
+        found = cases_by_id_number(queryset, search_term)
+        if found is None:
             return super().get_search_results(request, queryset, search_term)
-        # One list of case ids (a UNION), not an OR across two tables: an OR would make
-        # the database read every case in scope instead of two index lookups.
-        own = Case.objects.filter(id_number=id_number).values("pk")
-        household = HouseholdMember.objects.filter(id_number=id_number).values("case_id")
-        return queryset.filter(pk__in=own.union(household)), False
+        return found, False
 
     def get_fieldsets(self, request, obj=None):
         full = sees_full_ids(request.user)
@@ -468,7 +281,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         return readonly
 
     def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else [HouseholdMemberInline]
+        # The add page has no record for the read-only lists to hang on.
+        return super().get_inlines(request, obj) if obj is not None else [HouseholdMemberInline]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "causes":
@@ -476,14 +290,10 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        if "unit" not in initial:
-            units = set(
-                Membership.objects.filter(user=request.user).values_list("unit", flat=True)
-            )
-            if len(units) == 1:
-                initial["unit"] = units.pop()
-        return initial
+        return {
+            "unit": default_unit_id(request.user),
+            **super().get_changeform_initial_data(request),
+        }
 
     def save_model(self, request, obj, form, change):
         obj._history_user = request.user
@@ -516,13 +326,13 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     # --- who may run which action ----------------------------------------------------------
 
     def has_verify_permission(self, request, obj=None):
-        return request.user.has_perm("cases.verify_case")
+        return request.user.has_perm(VERIFY_CASE)
 
     def has_submit_referral_permission(self, request, obj=None):
-        return request.user.has_perm("cases.submit_referral")
+        return request.user.has_perm(SUBMIT_REFERRAL)
 
     def has_record_review_permission(self, request, obj=None):
-        return request.user.has_perm("cases.add_annualreview")
+        return request.user.has_perm(ADD_ANNUAL_REVIEW)
 
     # --- actions -------------------------------------------------------------------------
     # ``queryset`` is the scoped changelist narrowed to the ticked rows: a forged id of
@@ -534,7 +344,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         location=BOTH_LOCATIONS,
     )
     def verify_cases(self, request, queryset):
-        self._run_service(
+        run_for_each(
+            self,
             request,
             queryset,
             lambda case: services.case_verify(case=case, acting_user=request.user),
@@ -548,7 +359,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     )
     def exit_cases(self, request, queryset):
         def run(data):
-            self._run_service(
+            run_for_each(
+                self,
                 request,
                 queryset,
                 lambda case: services.case_exit(
@@ -560,7 +372,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
                 gettext("Cases exited hardship: %(count)d."),
             )
 
-        return self._form_action(
+        return form_action(
+            self,
             request,
             queryset,
             ExitForm,
@@ -576,7 +389,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         location=BOTH_LOCATIONS,
     )
     def reopen_cases(self, request, queryset):
-        self._run_service(
+        run_for_each(
+            self,
             request,
             queryset,
             lambda case: services.case_reopen(case=case, acting_user=request.user),
@@ -590,7 +404,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     )
     def submit_referrals(self, request, queryset):
         def run(data):
-            self._run_service(
+            run_for_each(
+                self,
                 request,
                 queryset,
                 lambda case: services.referral_submit(
@@ -599,7 +414,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
                 gettext("Cases referred to the city union: %(count)d."),
             )
 
-        return self._form_action(
+        return form_action(
+            self,
             request,
             queryset,
             ReferralSubmitForm,
@@ -616,7 +432,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     )
     def record_reviews(self, request, queryset):
         def run(data):
-            self._run_service(
+            run_for_each(
+                self,
                 request,
                 queryset,
                 lambda case: services.review_record(
@@ -629,7 +446,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
                 gettext("Annual reviews recorded: %(count)d."),
             )
 
-        return self._form_action(
+        return form_action(
+            self,
             request,
             queryset,
             ReviewForm,
@@ -639,71 +457,16 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
             submit_label=gettext("Record the review"),
         )
 
-    def _run_service(self, request, queryset, call, done_message: str) -> None:
-        """Call the service for each case; a refusal is a message, the rest go through."""
-        done = 0
-        for case in queryset:
-            try:
-                call(case)
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(
-                    request,
-                    gettext("%(case)s: %(message)s")
-                    % {"case": case, "message": error_text(error)},
-                    messages.ERROR,
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-
-    def _form_action(self, request, queryset, form_class, run, *, title, intro, submit_label):
-        """An action with an intermediate page: show the form, then run on "apply"."""
-        if "apply" in request.POST:
-            form = form_class(request.POST)
-            if form.is_valid():
-                run(form.cleaned_data)
-                return None  # Django redirects back to the list (or the case)
-        else:
-            form = form_class()
-        # The action's own POST keys go round again, so the second POST selects the same
-        # cases through the same scoped queryset (select-across included).
-        action_keys = {"index", helpers.ACTION_CHECKBOX_NAME}
-        for prefix in ("", f"{admin.ActionLocation.CHANGE_FORM.value}-"):
-            action_keys |= {f"{prefix}action", f"{prefix}select_across"}
-        passed_on = [
-            (key, value)
-            for key in request.POST
-            if key in action_keys
-            for value in request.POST.getlist(key)
-        ]
-        admin_form = helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {})
-        total = queryset.count()
-        preview = list(queryset[:ACTION_PREVIEW])
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "submit_label": submit_label,
-            "opts": self.opts,
-            "adminform": admin_form,
-            "errors": helpers.AdminErrorList(form, []),
-            "media": self.media + admin_form.media,
-            "cases": preview,
-            "total": total,
-            "more": total - len(preview),
-            "passed_on": passed_on,
-            "back_url": request.get_full_path(),
-        }
-        return TemplateResponse(request, "admin/cases/case/action_form.html", context)
-
 
 # --- referrals ---------------------------------------------------------------------------
 
 
 @admin.register(Referral)
-class ReferralAdmin(ServiceManagedAdmin):
-    """District staff follow their referrals here; the city union decides on the page."""
+class ReferralAdmin(ReadOnlyMixin, ServiceManagedAdmin):
+    """District staff follow their referrals here; the city union decides on the page.
+
+    Referrals are created by the case action and decided through the decision form.
+    """
 
     list_display = [
         "case_name",
@@ -744,16 +507,6 @@ class ReferralAdmin(ServiceManagedAdmin):
             .select_related("case__unit", "submitted_by", "decided_by")
         )
 
-    # Referrals are created by the case action and decided through the decision form.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("hardship case"), ordering="case__name")
     def case_name(self, referral):
         return referral.case.name
@@ -764,8 +517,7 @@ class ReferralAdmin(ServiceManagedAdmin):
 
     def may_decide(self, request, referral) -> bool:
         return (
-            request.user.has_perm("cases.decide_referral")
-            and referral.status == ReferralStatus.SUBMITTED
+            request.user.has_perm(DECIDE_REFERRAL) and referral.status == ReferralStatus.SUBMITTED
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -824,7 +576,7 @@ class ReferralAdmin(ServiceManagedAdmin):
 
 
 @admin.register(AnnualReview)
-class AnnualReviewAdmin(ServiceManagedAdmin):
+class AnnualReviewAdmin(ReadOnlyMixin, ServiceManagedAdmin):
     """A read-only list; reviews are recorded with the case list's action."""
 
     list_display = ["case_name", "case_unit", "year", "reviewed_on", "outcome", "reviewer"]
@@ -839,15 +591,6 @@ class AnnualReviewAdmin(ServiceManagedAdmin):
     sensitive_fields = PERSONAL_FIELDS
     fields = ["case", "year", "reviewed_on", "outcome", "reviewer", "notes"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("hardship case"), ordering="case__name")
     def case_name(self, review):

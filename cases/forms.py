@@ -13,15 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import ReviewOutcome
 
 
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's refusal on the form: on the field it names, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 def _not_in_future(value, message):
     if value and value > timezone.localdate():
         raise ValidationError(message)

@@ -7,9 +7,12 @@ VIEW_FULL_ID_NUMBER = "cases.view_full_id_number"
 VERIFY_CASE = "cases.verify_case"
 SUBMIT_REFERRAL = "cases.submit_referral"
 DECIDE_REFERRAL = "cases.decide_referral"
+ADD_ANNUAL_REVIEW = "cases.add_annualreview"
+VIEW_CASE = "cases.view_case"
+VIEW_REFERRAL = "cases.view_referral"
 
 _CLERK = [
-    "cases.view_case",
+    VIEW_CASE,
     "cases.add_case",
     "cases.change_case",
     VIEW_FULL_ID_NUMBER,
@@ -18,9 +21,9 @@ _CLERK = [
     "cases.change_householdmember",
     "cases.delete_householdmember",
     "cases.view_annualreview",
-    "cases.add_annualreview",
+    ADD_ANNUAL_REVIEW,
     "cases.change_annualreview",
-    "cases.view_referral",
+    VIEW_REFERRAL,
     "cases.view_campaign",
     "cases.add_campaign",
     "cases.change_campaign",
@@ -35,20 +38,20 @@ ROLE_PERMISSIONS = {
     Role.CLERK: _CLERK,
     Role.APPROVER: [*_CLERK, VERIFY_CASE, SUBMIT_REFERRAL],
     Role.AUDITOR: [
-        "cases.view_case",
+        VIEW_CASE,
         "cases.view_householdmember",
         "cases.view_annualreview",
-        "cases.view_referral",
+        VIEW_REFERRAL,
         "cases.view_campaign",
         "cases.view_activity",
         "cases.view_cause",
     ],
     Role.ADMINISTRATOR: [
-        "cases.view_case",
+        VIEW_CASE,
         VIEW_FULL_ID_NUMBER,
         "cases.view_householdmember",
         "cases.view_annualreview",
-        "cases.view_referral",
+        VIEW_REFERRAL,
         "cases.change_referral",
         DECIDE_REFERRAL,
         "cases.view_campaign",

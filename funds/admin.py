@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -25,7 +21,17 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from adminkit.errors import add_service_errors
+from adminkit.options import ServiceAddMixin
+from adminkit.pages import form_page
+from adminkit.scope import (
+    ScopedAdmin,
+    ScopedRelatedFieldListFilter,
+    in_scope,
+    scoped_queryset,
+)
 from cases.models import Case
+from cases.permissions import VERIFY_CASE
 from core.money import format_yuan
 from funds.forms import (
     AllocationForm,
@@ -34,15 +40,15 @@ from funds.forms import (
     FundForm,
     IncomeForm,
     ReverseForm,
-    add_service_errors,
 )
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
-from funds.services import allocation_post, disbursement_post, entry_reverse, income_post
-from unions.admin_scope import (
-    ScopedAdmin,
-    ScopedRelatedFieldListFilter,
-    in_scope,
-    scoped_queryset,
+from funds.permissions import ALLOCATE_FUND, REVERSE_LEDGER_ENTRY
+from funds.services import (
+    allocation_post,
+    disbursement_post,
+    disbursements_sign_receipts,
+    entry_reverse,
+    income_post,
 )
 from unions.admin_sheets import SheetAdminMixin
 
@@ -69,22 +75,15 @@ def change_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
-class MoneyAdmin(ScopedAdmin):
+class MoneyAdmin(ServiceAddMixin, ScopedAdmin):
     """Shared rules: no deletes for anyone, no revert of past versions."""
+
+    # Restoring an old version would bypass the services; viewing it is fine.
+    revertible = False
 
     def has_delete_permission(self, request, obj=None):
         # Money records are corrected by reversal, never removed (superusers included).
         return False
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # Restoring an old version would bypass the services; viewing it is fine. An
-        # out-of-scope id still answers as a missing one (ScopedAdmin does that).
-        if request.method == "POST" and self.get_object(request, unquote(object_id)):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -95,77 +94,6 @@ class MoneyAdmin(ScopedAdmin):
 
     def active_funds(self, request):
         return scoped_queryset(Fund, request.user).filter(is_active=True).select_related("unit")
-
-    # --- add pages whose save is a service call -----------------------------------
-
-    def post_through_service(self, request, form) -> models.Model:
-        """Write the new record with a ``funds.services`` function and return it."""
-        raise NotImplementedError
-
-    def add_view(self, request, form_url="", extra_context=None):
-        """Django's add page, except that the service does the write.
-
-        A ``ValidationError`` from the service (an overdraw, a case not on file) is shown
-        on the form like any other error instead of ending in a server error.
-        """
-        if request.method != "POST":
-            return super().add_view(request, form_url, extra_context)
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        fieldsets = self.get_fieldsets(request, None)
-        form_class = self.get_form(
-            request, None, change=False, fields=flatten_fieldsets(fieldsets)
-        )
-        form = form_class(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                obj = self.post_through_service(request, form)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                message = self.construct_change_message(request, form, [], add=True)
-                self.log_addition(request, obj, message)
-                return self.response_add(request, obj)
-        admin_form = helpers.AdminForm(
-            form,
-            list(fieldsets),
-            self.get_prepopulated_fields(request, None),
-            self.get_readonly_fields(request, None),
-            model_admin=self,
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Add %s") % self.opts.verbose_name,
-            "subtitle": None,
-            "adminform": admin_form,
-            "object_id": None,
-            "original": None,
-            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
-            "to_field": None,
-            "media": self.media + admin_form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),
-            "preserved_filters": self.get_preserved_filters(request),
-            **(extra_context or {}),
-        }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
-
-    def render_service_form(self, request, form, *, title, fields, template, **context):
-        """A standalone admin page (allocate, reverse) in the admin's look."""
-        admin_form = helpers.AdminForm(form, [(None, {"fields": fields})], {}, model_admin=self)
-        return TemplateResponse(
-            request,
-            template,
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "opts": self.opts,
-                "adminform": admin_form,
-                "errors": helpers.AdminErrorList(form, []),
-                "media": self.media + admin_form.media,
-                **context,
-            },
-        )
 
 
 @admin.register(Fund)
@@ -366,7 +294,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
 
     def get_list_display(self, request):
         display = list(super().get_list_display(request))
-        if not request.user.has_perm("funds.reverse_ledgerentry"):
+        if not request.user.has_perm(REVERSE_LEDGER_ENTRY):
             display.remove("reverse_link")
         return display
 
@@ -399,7 +327,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
-            "can_allocate": request.user.has_perm("funds.allocate_fund"),
+            "can_allocate": request.user.has_perm(ALLOCATE_FUND),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)
@@ -408,7 +336,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
         obj = self.get_object(request, unquote(object_id))
         can_reverse = (
             obj is not None
-            and request.user.has_perm("funds.reverse_ledgerentry")
+            and request.user.has_perm(REVERSE_LEDGER_ENTRY)
             and self._reversible(obj)
         )
         extra_context = {"can_reverse": can_reverse, **(extra_context or {})}
@@ -416,7 +344,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
 
     def allocate_view(self, request):
         """拨款 from one fund to a lower unit's fund (``funds.allocate_fund``)."""
-        if not request.user.has_perm("funds.allocate_fund"):
+        if not request.user.has_perm(ALLOCATE_FUND):
             raise PermissionDenied
         funds = self.active_funds(request)
         if request.method == "POST":
@@ -450,18 +378,21 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
                     return HttpResponseRedirect(changelist_url(LedgerEntry))
         else:
             form = AllocationForm(funds=funds)
-        return self.render_service_form(
+        return form_page(
+            self,
             request,
             form,
             title=gettext("Allocate to a lower union"),
-            fields=["from_fund", "to_fund", "amount", "entry_date", "notes"],
-            template="admin/funds/ledgerentry/allocate.html",
+            intro=gettext(
+                "The money leaves the giving fund and reaches the receiving fund in one "
+                "posting: two ledger entries, linked to each other."
+            ),
             submit_label=gettext("Allocate"),
         )
 
     def reverse_view(self, request, object_id):
         """冲正: post the opposite amount, with a reason (``funds.reverse_ledgerentry``)."""
-        if not request.user.has_perm("funds.reverse_ledgerentry"):
+        if not request.user.has_perm(REVERSE_LEDGER_ENTRY):
             raise PermissionDenied
         entry = self.get_object(request, unquote(object_id))
         if entry is None:
@@ -495,16 +426,31 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
         other = entry.counterpart or LedgerEntry.objects.filter(counterpart=entry).first()
         if other is not None:
             pair.append(other)
-        return self.render_service_form(
+        return form_page(
+            self,
             request,
             form,
             title=gettext("Reverse a ledger entry"),
-            fields=["reason"],
-            template="admin/funds/ledgerentry/reverse.html",
+            intro=gettext(
+                "A posted entry is never changed or deleted. Reversing it posts the opposite "
+                "amount, linked to it; reversing one side of an allocation reverses both sides."
+            ),
             submit_label=gettext("Reverse"),
-            entries=[
-                (e, e.fund, e.get_kind_display(), yuan(e.amount), yuan(-e.amount)) for e in pair
-            ],
+            cancel_url=changelist_url(LedgerEntry),
+            table={
+                "id": "reversed-entries",
+                "headers": [
+                    gettext("ledger entry"),
+                    gettext("fund"),
+                    gettext("kind"),
+                    gettext("amount (yuan)"),
+                    gettext("reversal (yuan)"),
+                ],
+                "rows": [
+                    (e.entry_date, e.fund, e.get_kind_display(), yuan(e.amount), yuan(-e.amount))
+                    for e in pair
+                ],
+            },
             original=entry,
         )
 
@@ -588,30 +534,11 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
 
     @staticmethod
     def _is_approver(request) -> bool:
-        return request.user.has_perm("cases.verify_case")
+        return request.user.has_perm(VERIFY_CASE)
 
     def post_through_service(self, request, form):
-        data = form.cleaned_data
-        return disbursement_post(
-            case=data["case"],
-            disbursed_on=data["disbursed_on"],
-            kind=data["kind"],
-            paying_unit=data["paying_unit"],
-            cash_amount=data.get("cash_amount"),
-            item=data.get("item", ""),
-            quantity=data.get("quantity"),
-            unit_value=data.get("unit_value"),
-            fund=data.get("fund"),
-            campaign=data.get("campaign"),
-            activity=data.get("activity"),
-            paid_directly_by=data.get("paid_directly_by", ""),
-            leader=data.get("leader", ""),
-            handled_by=data.get("handled_by", ""),
-            receipt_signed=data.get("receipt_signed", False),
-            notes=data.get("notes", ""),
-            confirm_unverified=bool(data.get("confirm_unverified")) and self._is_approver(request),
-            acting_user=request.user,
-        )
+        # Only an approver's form has the confirm_unverified box.
+        return disbursement_post(**form.service_kwargs(), acting_user=request.user)
 
     def save_model(self, request, obj, form, change):
         # Only change pages get here (add pages post through the service): after
@@ -672,13 +599,8 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
     @admin.action(description=_("Mark the receipt as signed"), permissions=["change"])
     def mark_receipt_signed(self, request, queryset):
         # ``queryset`` is the scoped changelist narrowed to the ticked rows, so a forged
-        # id from another unit is not in it. Saved one by one to keep their history.
-        changed = 0
-        for disbursement in queryset.filter(receipt_signed=False):
-            disbursement.receipt_signed = True
-            disbursement._history_user = request.user
-            disbursement.save(update_fields=["receipt_signed"])
-            changed += 1
+        # id from another unit is not in it.
+        changed = disbursements_sign_receipts(disbursements=queryset, acting_user=request.user)
         self.message_user(
             request,
             gettext("%(count)d disbursements marked as signed.") % {"count": changed},

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.admin import widgets
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,18 +24,6 @@ def money_field(label, **kwargs) -> forms.DecimalField:
         widget=widgets.AdminTextInputWidget(attrs={"inputmode": "decimal"}),
         **kwargs,
     )
-
-
-def add_service_errors(
-    form: forms.BaseForm, error: ValidationError, rename: dict[str, str] | None = None
-) -> None:
-    """Show a service's refusal on the form: on the field it names, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        name = (rename or {}).get(name, name)
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class FundForm(forms.ModelForm):
@@ -106,6 +93,17 @@ class ReverseForm(forms.Form):
     )
 
 
+# What disbursement_post receives for a field the form left out.
+_EMPTY = {
+    "item": "",
+    "paid_directly_by": "",
+    "leader": "",
+    "handled_by": "",
+    "notes": "",
+    "receipt_signed": False,
+}
+
+
 class DisbursementPostForm(forms.ModelForm):
     """发放: the fields a clerk fills in; posting it pays the money out of the fund."""
 
@@ -146,6 +144,13 @@ class DisbursementPostForm(forms.ModelForm):
             if field is not None:
                 field.validators.append(MinValueValidator(minimum))
                 field.widget.attrs["min"] = minimum
+
+    def service_kwargs(self) -> dict:
+        """The keyword arguments of ``funds.services.disbursement_post`` (but
+        ``acting_user``); a field the kind leaves out is empty."""
+        data = self.cleaned_data
+        kwargs = {name: data.get(name, _EMPTY.get(name)) for name in self._meta.fields}
+        return {**kwargs, "confirm_unverified": bool(data.get("confirm_unverified"))}
 
 
 class ApproverDisbursementPostForm(DisbursementPostForm):

@@ -2,14 +2,22 @@
 
 from unions.models import Role
 
+# Codenames the code checks (user.has_perm) as well as grants.
+ADD_FUND = "funds.add_fund"
+ADD_LEDGER_ENTRY = "funds.add_ledgerentry"
+REVERSE_LEDGER_ENTRY = "funds.reverse_ledgerentry"
+ALLOCATE_FUND = "funds.allocate_fund"
+ADD_DISBURSEMENT = "funds.add_disbursement"
+CHANGE_DISBURSEMENT = "funds.change_disbursement"
+
 _CLERK = [
     "funds.view_fund",
-    "funds.add_fund",
+    ADD_FUND,
     "funds.view_ledgerentry",
-    "funds.add_ledgerentry",
+    ADD_LEDGER_ENTRY,
     "funds.view_disbursement",
-    "funds.add_disbursement",
-    "funds.change_disbursement",
+    ADD_DISBURSEMENT,
+    CHANGE_DISBURSEMENT,
 ]
 
 ROLE_PERMISSIONS = {
@@ -17,18 +25,18 @@ ROLE_PERMISSIONS = {
     Role.APPROVER: [
         *_CLERK,
         "funds.change_fund",
-        "funds.reverse_ledgerentry",
-        "funds.allocate_fund",
+        REVERSE_LEDGER_ENTRY,
+        ALLOCATE_FUND,
     ],
     Role.AUDITOR: ["funds.view_fund", "funds.view_ledgerentry", "funds.view_disbursement"],
     Role.ADMINISTRATOR: [
         "funds.view_fund",
-        "funds.add_fund",
+        ADD_FUND,
         "funds.change_fund",
         "funds.view_ledgerentry",
-        "funds.add_ledgerentry",
-        "funds.reverse_ledgerentry",
-        "funds.allocate_fund",
+        ADD_LEDGER_ENTRY,
+        REVERSE_LEDGER_ENTRY,
+        ALLOCATE_FUND,
         "funds.view_disbursement",
     ],
 }

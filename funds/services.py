@@ -28,7 +28,7 @@ from funds.models import (
     Fund,
     LedgerEntry,
 )
-from unions.models import UnionUnit
+from unions.models import UnionUnit, User
 from unions.querysets import visible_to
 from unions.services import require
 
@@ -455,3 +455,21 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
         disbursement._history_user = acting_user
         disbursement.save(update_fields=["is_reversed"])
     return next(r for r in reversals if r.reverses_id == entry.pk)
+
+
+@transaction.atomic
+def disbursements_sign_receipts(
+    *, disbursements: QuerySet[Disbursement], acting_user: User
+) -> int:
+    """Mark the receipts of ``disbursements`` signed; return how many were newly signed.
+
+    The caller passes a queryset already in the user's scope (the admin's ticked rows).
+    Saved one by one so each change keeps its history row, by ``acting_user``.
+    """
+    signed = 0
+    for disbursement in disbursements.filter(receipt_signed=False):
+        disbursement.receipt_signed = True
+        disbursement._history_user = acting_user
+        disbursement.save(update_fields=["receipt_signed"])
+        signed += 1
+    return signed

@@ -1,30 +1,38 @@
 """Admin for pairing agreements (结对帮困协议): sponsors, agreements, beneficiaries, payments.
 
-Every door goes through ``unions.admin_scope``: a sponsor may be shared by several
+Every door goes through ``adminkit.scope``: a sponsor may be shared by several
 districts, but each district sees only its own agreements under it.
 """
 
 from __future__ import annotations
 
-import datetime
 import os
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, HouseholdMember
-from core.money import ZERO, MoneyField, format_yuan
+from adminkit.actions import run_for_each
+from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin
+from adminkit.pages import form_action, form_page
+from adminkit.scope import (
+    ScopedAdmin,
+    ScopedRelatedFieldListFilter,
+    ScopedTabularInline,
+    in_scope,
+    scoped_queryset,
+)
+from adminkit.units import default_unit_id
+from cases.models import HouseholdMember
+from core.money import ZERO, format_yuan
 from funds.models import Fund
 from pairings.forms import (
     BeneficiaryFormSet,
@@ -41,28 +49,16 @@ from pairings.models import (
     Beneficiary,
     Sponsor,
 )
-from pairings.selectors import agreements_behind, beneficiaries_with_paid
+from pairings.permissions import ADD_AGREEMENT_PAYMENT
 from pairings.services import (
     agreement_activate,
     agreement_payment_record,
     agreement_standing,
     agreement_terminate,
 )
-from unions.admin_scope import (
-    ScopedAdmin,
-    ScopedRelatedFieldListFilter,
-    ScopedTabularInline,
-    in_scope,
-    scoped_queryset,
-)
 from unions.admin_sheets import SheetAdminMixin
 
 EXPIRING_DAYS = 30
-
-
-def _default_unit(request):
-    """The first unit the user belongs to: the usual signing or registering unit."""
-    return request.user.memberships.values_list("unit", flat=True).order_by("pk").first()
 
 
 def _standard(agreement: Agreement) -> str:
@@ -79,7 +75,7 @@ def _status_label(agreement: Agreement) -> str:
 # --- sponsors ---------------------------------------------------------------------
 
 
-class SponsorAgreementInline(ScopedTabularInline):
+class SponsorAgreementInline(ReadOnlyInlineMixin, ScopedTabularInline):
     """A sponsor's agreements, read-only, and only those of the user's own units.
 
     ``ScopedInlineMixin.get_queryset`` applies ``Agreement.objects.for_user``: the bank
@@ -87,24 +83,12 @@ class SponsorAgreementInline(ScopedTabularInline):
     """
 
     model = Agreement
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = ["number", "unit", "kind", "standard", "start", "end", "status_display"]
-    readonly_fields = fields
     verbose_name_plural = _("agreements of your units")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("committed standard"))
     def standard(self, obj):
@@ -170,7 +154,7 @@ class SponsorAdmin(ScopedAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("unit", _default_unit(request))
+        initial.setdefault("unit", default_unit_id(request.user))
         return initial
 
     def history_view(self, request, object_id, extra_context=None):
@@ -214,8 +198,8 @@ class BehindFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            pks = [agreement.pk for agreement, _shortfall in agreements_behind(request.user)]
-            return queryset.filter(pk__in=pks)
+            behind = queryset.behind(timezone.localdate())
+            return queryset.filter(pk__in=[agreement.pk for agreement in behind])
         return queryset
 
 
@@ -280,43 +264,6 @@ class BeneficiaryInline(ScopedTabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def _agreement_annotations(today: datetime.date) -> dict:
-    """Per-agreement sums the list needs, as subqueries (no N+1, no join fan-out).
-
-    ``paid_total`` is money paid by ``today`` and not reversed; ``least_paid`` is what
-    the least-paid beneficiary received, so "behind" (some beneficiary paid less than
-    promised, as in ``selectors.agreements_behind``) needs no further query.
-    """
-    paid_total = (
-        AgreementPayment.objects.filter(
-            beneficiary__agreement=OuterRef("pk"),
-            disbursement__is_reversed=False,
-            disbursement__disbursed_on__lte=today,
-        )
-        .order_by()
-        .values("beneficiary__agreement")
-        .annotate(total=Sum("disbursement__cash_amount"))
-        .values("total")
-    )
-    least_paid = (
-        beneficiaries_with_paid(Beneficiary.objects.filter(agreement=OuterRef("pk")), today)
-        .order_by("paid")
-        .values("paid")[:1]
-    )
-    beneficiary_count = (
-        Beneficiary.objects.filter(agreement=OuterRef("pk"))
-        .order_by()
-        .values("agreement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return {
-        "paid_total": Coalesce(Subquery(paid_total), ZERO, output_field=MoneyField()),
-        "least_paid": Subquery(least_paid, output_field=MoneyField()),
-        "beneficiary_count": Coalesce(Subquery(beneficiary_count), 0),
-    }
-
-
 @admin.register(Agreement)
 class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
     sheet_kind = "pairings"
@@ -348,6 +295,9 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
         ),
         (_("payments"), {"fields": ["standing"]}),
     ]
+    # A past version carries its status: reverting would bring a terminated agreement
+    # back into effect behind the services' back.
+    revertible = False
     # Terms of an agreement in effect are what was signed; they are not edited after.
     terms = ["number", "sponsor", "unit", "kind", "amount", "period", "start"]
 
@@ -356,7 +306,7 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
             super()
             .get_queryset(request)
             .select_related("sponsor", "unit")
-            .annotate(**_agreement_annotations(timezone.localdate()))
+            .with_standing(timezone.localdate())
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -393,19 +343,8 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("unit", _default_unit(request))
+        initial.setdefault("unit", default_unit_id(request.user))
         return initial
-
-    def revert_disabled(self, request, obj=None):
-        # A past version carries its status: reverting would bring a terminated
-        # agreement back into effect behind the services' back.
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # simple-history's revert_disabled only hides the button; refuse the POST too.
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_record_payment"] = bool(
@@ -429,7 +368,7 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
 
     @admin.display(description=_("promised to date (yuan)"))
     def promised_to_date(self, obj):
-        return format_yuan(obj.promised_to(timezone.localdate()) * obj.beneficiary_count)
+        return format_yuan(obj.promised_each * obj.beneficiary_count)
 
     @admin.display(description=_("paid to date (yuan)"), ordering="paid_total")
     def paid_to_date(self, obj):
@@ -437,13 +376,7 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
 
     @admin.display(description=_("behind on payment"), boolean=True)
     def is_behind(self, obj):
-        today = timezone.localdate()
-        return bool(
-            obj.status == AgreementStatus.ACTIVE
-            and obj.start <= today
-            and obj.beneficiary_count
-            and (obj.least_paid or ZERO) < obj.promised_to(today)
-        )
+        return obj.is_behind  # from AgreementQuerySet.with_standing
 
     @admin.display(description=_("signed agreement"))
     def document_link(self, obj):
@@ -496,68 +429,54 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
 
     @admin.action(description=_("Put the selected agreements into effect"), permissions=["change"])
     def activate_agreements(self, request, queryset):
-        done = 0
-        for agreement in queryset:
-            try:
-                agreement_activate(agreement=agreement, acting_user=request.user)
-            except ValidationError as error:
-                self._error(request, agreement, error)
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda agreement: agreement_activate(agreement=agreement, acting_user=request.user),
+            lambda done: (
                 ngettext(
                     "%(count)d agreement put into effect.",
                     "%(count)d agreements put into effect.",
                     done,
                 )
-                % {"count": done},
-                messages.SUCCESS,
-            )
+                % {"count": done}
+            ),
+            label=lambda agreement: agreement.number,
+        )
 
     @admin.action(description=_("Terminate the selected agreements"), permissions=["change"])
     def terminate_agreements(self, request, queryset):
-        form = TerminateForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            done = 0
-            for agreement in queryset:
-                try:
-                    agreement_terminate(
-                        agreement=agreement,
-                        reason=form.cleaned_data["reason"],
-                        acting_user=request.user,
-                    )
-                except ValidationError as error:
-                    self._error(request, agreement, error)
-                else:
-                    done += 1
-            if done:
-                self.message_user(
-                    request,
+        def run(data):
+            run_for_each(
+                self,
+                request,
+                queryset,
+                lambda agreement: agreement_terminate(
+                    agreement=agreement, reason=data["reason"], acting_user=request.user
+                ),
+                lambda done: (
                     ngettext(
-                        "%(count)d agreement terminated.",
-                        "%(count)d agreements terminated.",
-                        done,
+                        "%(count)d agreement terminated.", "%(count)d agreements terminated.", done
                     )
-                    % {"count": done},
-                    messages.SUCCESS,
-                )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Terminate pairing agreements"),
-            "opts": self.opts,
-            "form": form,
-            "agreements": queryset,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/pairings/agreement/terminate.html", context)
+                    % {"count": done}
+                ),
+                label=lambda agreement: agreement.number,
+            )
 
-    def _error(self, request, agreement, error: ValidationError) -> None:
-        self.message_user(
-            request, f"{agreement.number}：{'；'.join(error.messages)}", messages.ERROR
+        return form_action(
+            self,
+            request,
+            queryset.select_related("sponsor"),
+            TerminateForm,
+            run,
+            title=gettext("Terminate pairing agreements"),
+            intro=gettext(
+                "These agreements will be terminated before their end date. Payments "
+                "already recorded stay on file."
+            ),
+            submit_label=gettext("Terminate"),
+            confirm_field="confirm",
         )
 
     # --- extra pages -------------------------------------------------------------------
@@ -587,7 +506,7 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
     def _may_record_payment(self, request, obj) -> bool:
         return (
             obj.status == AgreementStatus.ACTIVE  # also past its end, for late entries
-            and request.user.has_perm("pairings.add_agreementpayment")
+            and request.user.has_perm(ADD_AGREEMENT_PAYMENT)
             and self.has_change_permission(request, obj)
         )
 
@@ -597,7 +516,7 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
         if agreement is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not (
-            request.user.has_perm("pairings.add_agreementpayment")
+            request.user.has_perm(ADD_AGREEMENT_PAYMENT)
             and self.has_change_permission(request, agreement)
         ):
             raise PermissionDenied
@@ -629,19 +548,23 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
                         args=[quote(agreement.pk)],
                     )
                 )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Record a payment"),
-            "subtitle": str(agreement),
-            "opts": self.opts,
-            "original": agreement,
-            "form": form,
-            "media": self.media + form.media,
-            "standard": _standard(agreement),
-            "status": _status_label(agreement),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/pairings/agreement/record_payment.html", context)
+        return form_page(
+            self,
+            request,
+            form,
+            title=gettext("Record a payment"),
+            intro=" · ".join(
+                [
+                    agreement.sponsor.name,
+                    agreement.unit.name,
+                    _standard(agreement),
+                    str(_status_label(agreement)),
+                ]
+            ),  # fmt: skip
+            submit_label=gettext("Record a payment"),
+            subtitle=str(agreement),
+            original=agreement,
+        )
 
     def document_view(self, request, object_id):
         """The signed agreement, to users who may see the agreement (else 'missing')."""
@@ -661,7 +584,7 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
 
 
 @admin.register(AgreementPayment)
-class AgreementPaymentAdmin(ScopedAdmin):
+class AgreementPaymentAdmin(ReadOnlyMixin, ScopedAdmin):
     """Payments are recorded from the agreement's page and corrected by reversing the
     disbursement's ledger entry; this list only reads."""
 
@@ -703,18 +626,7 @@ class AgreementPaymentAdmin(ScopedAdmin):
         "recorded_by",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def revert_disabled(self, request, obj=None):
-        return True
+    revertible = False
 
     @admin.display(description=_("agreement number"), ordering="beneficiary__agreement__number")
     def agreement_number(self, obj):
@@ -751,17 +663,17 @@ class AgreementPaymentAdmin(ScopedAdmin):
 # --- a case's agreements on the case page ---------------------------------------------
 
 
-class CaseAgreementsInline(ScopedTabularInline):
-    """结对帮困: the agreements a case is named in, read-only, on the case's page."""
+class CaseAgreementsInline(ReadOnlyInlineMixin, ScopedTabularInline):
+    """结对帮困: the agreements a case is named in, read-only, on the case's page.
+
+    Shown there through ``settings.RELIEF_ADMIN_INLINES`` (``adminkit.extensions``).
+    """
 
     model = Beneficiary
     fk_name = "case"
-    extra = 0
-    can_delete = False
     verbose_name = _("pairing agreement")
     verbose_name_plural = _("pairing agreements")
     fields = ["agreement_link", "sponsor", "kind", "standard", "term", "status", "student"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return (
@@ -770,15 +682,6 @@ class CaseAgreementsInline(ScopedTabularInline):
             .select_related("agreement__sponsor", "student")
             .order_by("-agreement__start", "agreement__number")
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("agreement number"))
     def agreement_link(self, obj):
@@ -806,12 +709,3 @@ class CaseAgreementsInline(ScopedTabularInline):
     @admin.display(description=_("agreement status"))
     def status(self, obj):
         return _status_label(obj.agreement)
-
-
-def _show_agreements_on_case_page() -> None:
-    case_admin = admin.site._registry.get(Case)
-    if case_admin is not None and CaseAgreementsInline not in case_admin.inlines:
-        case_admin.inlines = [*case_admin.inlines, CaseAgreementsInline]
-
-
-_show_agreements_on_case_page()

@@ -8,14 +8,16 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cases.models import Case, HouseholdMember
-from core.money import MoneyField
+from core.money import ZERO, MoneyField
 from funds.models import Disbursement
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet, unit_scope_for
@@ -133,8 +135,82 @@ def instalments_due(
     return count
 
 
+class _StandingIterable(ModelIterable):
+    """Agreements of ``with_standing(on)``, each with ``promised_each`` and ``is_behind``.
+
+    What falls due depends on the period's calendar (``instalments_due``), which is
+    worked out here rather than in SQL; everything paid comes from the annotations.
+    """
+
+    def __iter__(self):
+        on = self.queryset._standing_on
+        for agreement in super().__iter__():
+            agreement.promised_each = agreement.promised_to(on)
+            agreement.is_behind = bool(
+                agreement.status == AgreementStatus.ACTIVE
+                and agreement.start <= on
+                and agreement.beneficiary_count
+                and (agreement.least_paid or ZERO) < agreement.promised_each
+            )
+            yield agreement
+
+
 class AgreementQuerySet(ScopedQuerySet):
     scope_field = "unit"
+    _standing_on: datetime.date | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._standing_on = self._standing_on
+        return clone
+
+    def with_standing(self, on: datetime.date) -> AgreementQuerySet:
+        """Agreements with what was paid and promised by ``on``, and whether each is behind.
+
+        The one definition of "behind on payment" (the list, its filter, the audit): an
+        agreement in effect where some beneficiary was paid less than promised to each;
+        one beneficiary overpaid does not make up for another. Annotates ``paid_total``
+        (paid and not reversed), ``least_paid`` (the least-paid beneficiary's total) and
+        ``beneficiary_count`` as subqueries (no join fan-out, no N+1); each agreement
+        read from it also carries ``promised_each`` and ``is_behind``.
+        """
+        paid_total = (
+            AgreementPayment.objects.filter(
+                beneficiary__agreement=OuterRef("pk"),
+                disbursement__is_reversed=False,
+                disbursement__disbursed_on__lte=on,
+            )
+            .order_by()
+            .values("beneficiary__agreement")
+            .annotate(total=Sum("disbursement__cash_amount"))
+            .values("total")
+        )
+        least_paid = (
+            Beneficiary.objects.filter(agreement=OuterRef("pk"))
+            .with_paid(on)
+            .order_by("paid")
+            .values("paid")[:1]
+        )
+        beneficiary_count = (
+            Beneficiary.objects.filter(agreement=OuterRef("pk"))
+            .order_by()
+            .values("agreement")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        queryset = self.annotate(
+            paid_total=Coalesce(Subquery(paid_total), ZERO, output_field=MoneyField()),
+            least_paid=Subquery(least_paid, output_field=MoneyField()),
+            beneficiary_count=Coalesce(Subquery(beneficiary_count), 0),
+        )
+        queryset._standing_on = on
+        queryset._iterable_class = _StandingIterable
+        return queryset
+
+    def behind(self, on: datetime.date) -> list[Agreement]:
+        """The agreements of this queryset that are behind on payment on ``on``."""
+        candidates = self.filter(status=AgreementStatus.ACTIVE, start__lte=on)
+        return [agreement for agreement in candidates.with_standing(on) if agreement.is_behind]
 
     def expiring_within(self, days: int, today: datetime.date | None = None):
         today = today or timezone.localdate()
@@ -219,6 +295,22 @@ class Agreement(models.Model):
 
 class BeneficiaryQuerySet(ScopedQuerySet):
     scope_field = "agreement__unit"
+
+    def with_paid(self, on: datetime.date) -> BeneficiaryQuerySet:
+        """Beneficiaries annotated with ``paid``: paid under their agreement by ``on``."""
+        return self.annotate(
+            paid=Coalesce(
+                Sum(
+                    "payments__disbursement__cash_amount",
+                    filter=Q(
+                        payments__disbursement__is_reversed=False,
+                        payments__disbursement__disbursed_on__lte=on,
+                    ),
+                ),
+                ZERO,
+                output_field=MoneyField(),
+            )
+        )
 
 
 class Beneficiary(models.Model):

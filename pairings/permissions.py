@@ -2,9 +2,16 @@
 
 from unions.models import Role
 
+# Codenames the code checks (user.has_perm) as well as grants.
+VIEW_AGREEMENT = "pairings.view_agreement"
+ADD_AGREEMENT = "pairings.add_agreement"
+CHANGE_AGREEMENT = "pairings.change_agreement"
+ADD_BENEFICIARY = "pairings.add_beneficiary"
+ADD_AGREEMENT_PAYMENT = "pairings.add_agreementpayment"
+
 _VIEW = [
     "pairings.view_sponsor",
-    "pairings.view_agreement",
+    VIEW_AGREEMENT,
     "pairings.view_beneficiary",
     "pairings.view_agreementpayment",
 ]
@@ -12,12 +19,12 @@ _CLERK = [
     *_VIEW,
     "pairings.add_sponsor",
     "pairings.change_sponsor",
-    "pairings.add_agreement",
-    "pairings.change_agreement",
-    "pairings.add_beneficiary",
+    ADD_AGREEMENT,
+    CHANGE_AGREEMENT,
+    ADD_BENEFICIARY,
     "pairings.change_beneficiary",
     "pairings.delete_beneficiary",
-    "pairings.add_agreementpayment",
+    ADD_AGREEMENT_PAYMENT,
 ]
 
 ROLE_PERMISSIONS = {

@@ -4,6 +4,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from reliefsite.timeouts import with_report_timeout
+from reports.permissions import RUN_AUDIT, VIEW_REPORTS
 
 
 def no_public_page(request, content_type_id, object_id):
@@ -49,9 +50,9 @@ class ReliefAdminSite(admin.AdminSite):
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         pages = []
-        if request.user.has_perm("reports.view_reports"):
+        if request.user.has_perm(VIEW_REPORTS):
             pages.append((_("Relief summary"), "admin:reports_summary"))
-        if request.user.has_perm("reports.run_audit"):
+        if request.user.has_perm(RUN_AUDIT):
             pages.append((_("City audit"), "admin:reports_audit"))
         if pages and app_label in (None, "reports"):
             app_list.append(

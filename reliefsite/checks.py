@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.core.checks import Error, Tags, register
 
-from unions.admin_scope import ScopedAdmin, ScopedInlineMixin, is_scoped_model
+from adminkit.extensions import extra_inlines
+from adminkit.scope import ScopedAdmin, ScopedInlineMixin, is_scoped_model
 
 
 @register(Tags.admin)
@@ -15,12 +16,12 @@ def check_scoped_admins(app_configs, **kwargs):
                 Error(
                     f"{model._meta.label} is scoped but its admin "
                     f"{type(model_admin).__name__} does not extend ScopedAdmin.",
-                    hint="Subclass unions.admin_scope.ScopedAdmin so scope applies.",
+                    hint="Subclass adminkit.scope.ScopedAdmin so scope applies.",
                     obj=type(model_admin),
                     id="reliefsite.E001",
                 )
             )
-        for inline in getattr(model_admin, "inlines", []):
+        for inline in [*getattr(model_admin, "inlines", []), *extra_inlines(model)]:
             if is_scoped_model(inline.model) and not issubclass(inline, ScopedInlineMixin):
                 errors.append(
                     Error(

@@ -214,6 +214,12 @@ RELIEF_SHEETS = {
     "ledger": "funds.resources.LedgerResource",
 }
 
+# Inlines an app lower down shows on the change page of an app above it, wired here for
+# the same reason (adminkit.extensions): pairings lists a case's agreements on its page.
+RELIEF_ADMIN_INLINES = {
+    "cases.Case": ["pairings.admin.CaseAgreementsInline"],
+}
+
 # django-import-export: the admin's import and export need these permissions (without
 # them every staff user may import and export); each sheet checks its own too.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

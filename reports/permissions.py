@@ -2,9 +2,13 @@
 
 from unions.models import Role
 
+# Codenames the code checks (user.has_perm) as well as grants.
+VIEW_REPORTS = "reports.view_reports"
+RUN_AUDIT = "reports.run_audit"
+
 ROLE_PERMISSIONS = {
-    Role.CLERK: ["reports.view_reports"],
-    Role.APPROVER: ["reports.view_reports"],
-    Role.AUDITOR: ["reports.view_reports", "reports.run_audit"],
-    Role.ADMINISTRATOR: ["reports.view_reports", "reports.run_audit"],
+    Role.CLERK: [VIEW_REPORTS],
+    Role.APPROVER: [VIEW_REPORTS],
+    Role.AUDITOR: [VIEW_REPORTS, RUN_AUDIT],
+    Role.ADMINISTRATOR: [VIEW_REPORTS, RUN_AUDIT],
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.utils.translation import gettext_lazy as _
 
-from unions.admin_scope import ScopedAdmin, ScopedTabularInline
+from adminkit.scope import ScopedAdmin, ScopedTabularInline
 from unions.models import Membership, UnionUnit, User
 
 

@@ -197,9 +197,6 @@ class User(AbstractUser):
             self._roles_cache = cached
         return cached
 
-    def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or bool(self.roles.intersection(roles))
-
 
 class MembershipQuerySet(ScopedQuerySet):
     scope_field = "unit"

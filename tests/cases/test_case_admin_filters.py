@@ -175,8 +175,17 @@ def test_date_drill_down_does_not_scan_the_list(kunshan_clerk, client_for, units
 
     sql = [query["sql"].upper() for query in captured]
     assert not [q for q in sql if "DISTINCT" in q]
-    # The span of years is read from the whole register's index, not the scoped list.
-    assert [q for q in sql if "MIN(" in q and "UNIT_ID" not in q]
+    # The span of years is one MIN/MAX in the clerk's scope (issue 13 part 7), no scan.
+    assert [q for q in sql if "MIN(" in q and "MAX(" in q and "UNIT_ID" in q]
+
+
+def test_date_drill_down_offers_only_years_in_the_users_scope(kunshan_clerk, client_for, units):
+    CaseFactory(unit=units["张浦镇工会"], registered_on=datetime.date(2006, 11, 3))
+    CaseFactory(unit=units["吴中区总工会"], registered_on=datetime.date(1971, 5, 1))
+
+    years = client_for(kunshan_clerk).get(CASES).context["registered_hierarchy"]["choices"]
+
+    assert [choice["title"] for choice in years] == ["2006"]
 
 
 def test_annual_review_list_is_read_only_scoped_and_filtered_by_year(

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.admin import CappedCountPaginator
+from adminkit.paginator import CappedCountPaginator
 from cases.models import Activity, Case, CaseStatus, Cause, Referral
 from tests.cases.factories import ActivityFactory, CampaignFactory, CaseFactory
 

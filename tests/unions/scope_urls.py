@@ -7,8 +7,8 @@ class closes each hole even when an admin does use them.
 from django.contrib.admin import AdminSite
 from django.urls import path
 
+from adminkit.scope import ScopedAdmin
 from unions.admin import UnionUnitAdmin, UserAdmin
-from unions.admin_scope import ScopedAdmin
 from unions.models import Membership, UnionUnit, User
 
 site = AdminSite(name="scopetest")

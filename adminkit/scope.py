@@ -23,6 +23,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from adminkit.dates import scoped_date_hierarchy
+from adminkit.extensions import extra_inlines
+from adminkit.paginator import CappedCountPaginator
 from unions.querysets import ScopedQuerySet, visible_to
 
 
@@ -136,6 +139,10 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
 
     sensitive_fields: tuple[str, ...] = ()
     list_per_page = 50
+    paginator = CappedCountPaginator
+    # False where a past version must not be restored: it would write status, money or
+    # terms behind the services' back (the button is hidden and the POST refused).
+    revertible = True
 
     # --- what exists -------------------------------------------------------------
 
@@ -156,6 +163,23 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj) and (
             obj is None or in_scope(obj, request.user)
         )
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None:
+            inlines += [i for i in extra_inlines(self.model) if i not in inlines]
+        return inlines
+
+    # --- the list ----------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context and context["cl"].date_hierarchy:
+            # Rendered by admin/change_list.html instead of Django's scanning tag (the name
+            # is historical: the case list had it first).
+            context["registered_hierarchy"] = scoped_date_hierarchy(context["cl"])
+        return response
 
     # --- filters and lookups --------------------------------------------------------
 
@@ -199,8 +223,10 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def revert_disabled(self, request, obj=None):
-        return super().revert_disabled(request, obj) or not self.has_change_permission(
-            request, obj
+        return (
+            not self.revertible
+            or super().revert_disabled(request, obj)
+            or not self.has_change_permission(request, obj)
         )
 
     # --- delete confirmation -------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Building blocks the app admins declare instead of writing permission methods."""
+
+from __future__ import annotations
+
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from adminkit.errors import add_service_errors
+
+
+class ReadOnlyMixin:
+    """Nobody adds, changes or deletes here (superusers included); viewing follows the
+    view permission and the scope. For model admins and inlines alike."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInlineMixin(ReadOnlyMixin):
+    """An inline that lists related rows and offers no empty form or delete box."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+class ServiceAddMixin:
+    """An add page whose save is a service call (``post_through_service``); an admin
+    that does not define it keeps Django's own save."""
+
+    def post_through_service(self, request, form) -> models.Model:
+        """Write the new record with a service function and return it."""
+        raise NotImplementedError
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Django's add page, except that the service does the write.
+
+        A ``ValidationError`` from the service (an overdraw, a case not on file) is shown
+        on the form like any other error instead of ending in a server error.
+        """
+        overridden = type(self).post_through_service is not ServiceAddMixin.post_through_service
+        if request.method != "POST" or not overridden:
+            return super().add_view(request, form_url, extra_context)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        fieldsets = self.get_fieldsets(request, None)
+        form_class = self.get_form(
+            request, None, change=False, fields=flatten_fieldsets(fieldsets)
+        )
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                obj = self.post_through_service(request, form)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                message = self.construct_change_message(request, form, [], add=True)
+                self.log_addition(request, obj, message)
+                return self.response_add(request, obj)
+        admin_form = helpers.AdminForm(
+            form,
+            list(fieldsets),
+            self.get_prepopulated_fields(request, None),
+            self.get_readonly_fields(request, None),
+            model_admin=self,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add %s") % self.opts.verbose_name,
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
