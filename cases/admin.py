@@ -66,13 +66,13 @@ from cases.models import (
     ReferralStatus,
 )
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
+from sheets.admin import SheetAdminMixin
 from unions.admin_scope import (
     ScopedAdmin,
     ScopedRelatedFieldListFilter,
     ScopedTabularInline,
     scoped_queryset,
 )
-from unions.admin_sheets import SheetAdminMixin
 from unions.models import Membership
 
 # Personal fields no query string may filter on: the birth date is exactly the starred

@@ -13,8 +13,7 @@ from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, 
 from cases.models import Case, CaseStatus, Category, Cause, Gender
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
-from unions.models import UnionUnit
-from unions.sheets import (
+from sheets import (
     ChoiceWidget,
     DateWidget,
     IntegerWidget,
@@ -29,6 +28,7 @@ from unions.sheets import (
     TextWidget,
     cell_text,
 )
+from unions.models import UnionUnit
 
 # Statuses only an approver may set. spreadsheets.md names 在档 and 已脱困; 长期救助 is
 # further along the same path (在档 → 长期救助), so letting a clerk set it would skip the

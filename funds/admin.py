@@ -38,13 +38,13 @@ from funds.forms import (
 )
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
 from funds.services import allocation_post, disbursement_post, entry_reverse, income_post
+from sheets.admin import SheetAdminMixin
 from unions.admin_scope import (
     ScopedAdmin,
     ScopedRelatedFieldListFilter,
     in_scope,
     scoped_queryset,
 )
-from unions.admin_sheets import SheetAdminMixin
 
 RECENT_ENTRIES = 20
 

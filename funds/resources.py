@@ -39,9 +39,7 @@ from funds.services import (
     not_on_file_message,
     overdrawn,
 )
-from unions.bulk import insert_with_history
-from unions.models import UnionUnit
-from unions.sheets import (
+from sheets import (
     LOOKUP_CHUNK,
     NEW,
     SKIP,
@@ -60,6 +58,8 @@ from unions.sheets import (
     TextWidget,
     name_key,
 )
+from sheets.bulk import insert_with_history
+from unions.models import UnionUnit
 
 
 def unit_widget() -> ScopedForeignKeyWidget:

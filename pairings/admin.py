@@ -48,6 +48,7 @@ from pairings.services import (
     agreement_standing,
     agreement_terminate,
 )
+from sheets.admin import SheetAdminMixin
 from unions.admin_scope import (
     ScopedAdmin,
     ScopedRelatedFieldListFilter,
@@ -55,7 +56,6 @@ from unions.admin_scope import (
     in_scope,
     scoped_queryset,
 )
-from unions.admin_sheets import SheetAdminMixin
 
 EXPIRING_DAYS = 30
 

@@ -37,8 +37,7 @@ from pairings.models import (
     Sponsor,
     SponsorKind,
 )
-from unions.bulk import insert_history, insert_with_history, update_rows
-from unions.sheets import (
+from sheets import (
     LOOKUP_CHUNK,
     NEW,
     SKIP,
@@ -52,6 +51,7 @@ from unions.sheets import (
     TextWidget,
     name_key,
 )
+from sheets.bulk import insert_history, insert_with_history, update_rows
 
 # --- 发放记录, with the column only pairings can fill ----------------------------------------
 

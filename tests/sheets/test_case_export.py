@@ -10,9 +10,9 @@ import pytest
 
 from cases.models import Case, CaseStatus, Category
 from cases.resources import CaseResource
+from sheets import read_sheet
 from tests.cases.factories import CaseFactory
 from tests.sheets.helpers import HEADERS, KUNSHAN_ID, WUZHONG_ID
-from unions.sheets import read_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,7 @@ def test_export_is_recorded_in_the_admin_log(city_auditor, kunshan_case):
 
 
 def test_admin_formats_round_trip_the_same_sheet(kunshan_clerk, city_auditor, kunshan_case):
-    from unions.sheets import SheetCSV, SheetXLSX
+    from sheets import SheetCSV, SheetXLSX
 
     for file_format in (SheetXLSX(), SheetCSV()):
         data = file_format.export_data(CaseResource(user=kunshan_clerk).export())

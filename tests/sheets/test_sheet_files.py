@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from cases.idnumbers import MESSAGES
 from cases.models import Case
 from cases.resources import CaseResource
+from sheets import SheetCSV, SheetFileError, read_sheet
 from tests.sheets.helpers import (
     KUNSHAN_ID,
     LEGACY_ID_CONVERTED,
@@ -17,7 +18,6 @@ from tests.sheets.helpers import (
     errors_of,
     import_rows,
 )
-from unions.sheets import SheetCSV, SheetFileError, read_sheet
 
 pytestmark = pytest.mark.django_db
 
