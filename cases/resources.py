@@ -13,6 +13,7 @@ from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, 
 from cases.models import Case, CaseStatus, Category, Cause, Gender
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
+from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
 from sheets import (
     ChoiceWidget,
     DateWidget,
@@ -202,21 +203,22 @@ class CaseResource(SheetResource):
         today = timezone.localdate()
         old_status = None if is_new else row.old["status"]
         changed = row.extra_changed
-        if case.status == CaseStatus.PENDING:
-            # Reopened (case_reopen) or sent back: it must be verified again.
+        status = case.status
+        # The transitions of cases.services, applied in memory: the sheet writes in bulk.
+        if status == CaseStatus.EXITED:
+            changed.update(
+                case_apply_exit(case, on=today, reason=_("Set by a spreadsheet import."))
+            )
+            return
+        if old_status == CaseStatus.EXITED:
+            changed.update(case_apply_reopen(case))
+            case.status = status
+        elif status == CaseStatus.PENDING:
+            # Sent back: it must be verified again.
             case.verified_on, case.verified_by = None, None
             changed.update({"verified_on", "verified_by"})
-        elif case.status != CaseStatus.EXITED and (
-            case.verified_on is None or old_status == CaseStatus.EXITED
-        ):
-            case.verified_on, case.verified_by = today, self.user
-            changed.update({"verified_on", "verified_by"})
-        if case.status == CaseStatus.EXITED:
-            case.exited_on, case.exit_reason = today, _("Set by a spreadsheet import.")
-            changed.update({"exited_on", "exit_reason"})
-        elif old_status == CaseStatus.EXITED:
-            case.exited_on, case.exit_reason = None, ""
-            changed.update({"exited_on", "exit_reason"})
+        if status != CaseStatus.PENDING and case.verified_on is None:
+            changed.update(case_apply_verify(case, on=today, by=self.user, status=status))
 
     def object_repr(self, row: SheetRow) -> str:
         # As Case.__str__, without a query per row.
