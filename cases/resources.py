@@ -7,7 +7,6 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.results import RowResult
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
 from cases.models import Case, CaseStatus, Category, Cause, Gender
@@ -15,6 +14,7 @@ from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
 from sheets import (
+    NEW,
     ChoiceWidget,
     DateWidget,
     IntegerWidget,
@@ -169,7 +169,7 @@ class CaseResource(SheetResource):
                 _("Does not match the ID number, which says %(date)s.")
                 % {"date": birth_date_from_id(id_number).isoformat()},
             )
-        is_new = row.import_type == RowResult.IMPORT_TYPE_NEW
+        is_new = row.import_type == NEW
         unit = self.fields["unit"].widget.rows.get(case.unit_id)
         if unit and not unit["is_active"] and (is_new or "unit" in row.old):
             row.add_error("所属工会", _("This union unit is no longer active."))
@@ -197,7 +197,7 @@ class CaseResource(SheetResource):
         """What the services do on the same transitions (verify, exit, reopen)."""
         case = row.instance
         case.derive_from_id_number()  # bulk_create skips Case.save()
-        is_new = row.import_type == RowResult.IMPORT_TYPE_NEW
+        is_new = row.import_type == NEW
         if not is_new and "status" not in row.old:
             return
         today = timezone.localdate()

@@ -23,11 +23,10 @@ from django.utils import timezone
 
 # Rows per multi-row INSERT (below every database's limit on query parameters) and per
 # COPY round.
-from import_export.results import RowResult
 from simple_history.utils import get_history_model_for_model
 
 from sheets.constants import LOOKUP_CHUNK, Progress
-from sheets.rows import SheetRow
+from sheets.rows import NEW, UPDATE, SheetRow
 
 WRITE_BATCH = 1000
 COPY_BATCH = 20000
@@ -261,8 +260,8 @@ class WriterMixin:
         model = self._meta.model
         opts = model._meta
         now = timezone.now()
-        new = [row for row in rows if row.import_type == RowResult.IMPORT_TYPE_NEW]
-        changed = [row for row in rows if row.import_type == RowResult.IMPORT_TYPE_UPDATE]
+        new = [row for row in rows if row.import_type == NEW]
+        changed = [row for row in rows if row.import_type == UPDATE]
         auto_now = [f.attname for f in opts.concrete_fields if getattr(f, "auto_now", False)]
         auto_now_add = [
             f.attname for f in opts.concrete_fields if getattr(f, "auto_now_add", False)

@@ -7,11 +7,10 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
-from import_export.results import RowResult
 
 from sheets.constants import LOOKUP_CHUNK
 from sheets.fields import SheetField
-from sheets.rows import SheetRow
+from sheets.rows import UPDATE, SheetRow
 
 
 class KeyLoaderMixin:
@@ -66,7 +65,7 @@ class KeyLoaderMixin:
                 row.key = None
                 continue
             row.instance = instance
-            row.import_type = RowResult.IMPORT_TYPE_UPDATE
+            row.import_type = UPDATE
             for sheet_field in m2m_fields:
                 row.old_m2m[sheet_field.attribute] = current_m2m[sheet_field.attribute].get(
                     instance.pk, ()

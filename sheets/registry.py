@@ -39,8 +39,10 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> SheetResult:
-    """Import a local file (the ``importsheet`` command); raises ``SheetFileError``."""
+    """Import a local file (the ``importsheet`` command); raises ``SheetFileError``.
+
+    ``import_sheet`` checks the permission (``PermissionDenied``), once, for every path.
+    """
     path = Path(path)
-    resource.check_import_permission()
     sheet = read_sheet(path.read_bytes(), path.name)
     return resource.import_sheet(sheet, dry_run=dry_run, file_name=path.name, progress=progress)

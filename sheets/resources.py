@@ -46,7 +46,6 @@ from django.forms import Field as FormField
 from django.utils.translation import gettext as _
 from import_export import exceptions as ie_exceptions
 from import_export import resources
-from import_export.results import RowResult
 
 from sheets.bulk import WriterMixin
 from sheets.constants import LIST_JOINER, PROGRESS_EVERY, Progress
@@ -56,7 +55,7 @@ from sheets.fields import SheetField, _header_key
 from sheets.loaders import KeyLoaderMixin
 from sheets.readers import SheetData, _is_blank, sheet_from_dataset
 from sheets.results import ResultsMixin, SheetResult
-from sheets.rows import SheetRow
+from sheets.rows import NEW, SKIP, SheetRow
 from sheets.widgets import cell_text
 
 logger = logging.getLogger("relief.sheets")
@@ -444,7 +443,7 @@ class SheetResource(
         is_new = row.instance is None
         if is_new:
             row.instance = self.init_instance()
-            row.import_type = RowResult.IMPORT_TYPE_NEW
+            row.import_type = NEW
         instance, values = row.instance, row.values
         for attribute, attname, is_m2m, keeps_default, blank in self._plan():
             if is_m2m:
@@ -468,7 +467,7 @@ class SheetResource(
                 row.old[attribute] = old
                 setattr(instance, attname, value)
         if not is_new and not row.old:
-            row.import_type = RowResult.IMPORT_TYPE_SKIP
+            row.import_type = SKIP
 
     def validate_row(self, row: SheetRow) -> None:
         """Rules across cells and against the record on file; add errors to ``row``."""
@@ -478,7 +477,7 @@ class SheetResource(
 
     def clean_instance(self, row: SheetRow) -> None:
         """Hook: the model's own cross-field rules (``Model.clean``), mapped to the columns."""
-        if row.errors or row.import_type == RowResult.IMPORT_TYPE_SKIP:
+        if row.errors or row.import_type == SKIP:
             return
         try:
             row.instance.clean()

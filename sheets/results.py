@@ -13,7 +13,7 @@ from import_export.results import InvalidRow, Result, RowResult
 from sheets.errors import SheetError
 from sheets.export import export_text
 from sheets.fields import SheetField
-from sheets.rows import SheetRow
+from sheets.rows import NEW, SKIP, UPDATE, SheetRow
 from sheets.widgets import ScopedForeignKeyWidget, ScopedManyToManyWidget, cell_text
 
 
@@ -35,9 +35,9 @@ class SheetResult(Result):
     @property
     def counts(self) -> dict[str, int]:
         return {
-            "new": self.totals[RowResult.IMPORT_TYPE_NEW],
-            "updated": self.totals[RowResult.IMPORT_TYPE_UPDATE],
-            "unchanged": self.totals[RowResult.IMPORT_TYPE_SKIP],
+            "new": self.totals[NEW],
+            "updated": self.totals[UPDATE],
+            "unchanged": self.totals[SKIP],
         }
 
     def summary(self) -> str:
@@ -84,9 +84,9 @@ class ResultsMixin:
     def _discard_counts(result: SheetResult) -> None:
         # Nothing is written, so nothing counts as new, updated or unchanged.
         for import_type in (
-            RowResult.IMPORT_TYPE_NEW,
-            RowResult.IMPORT_TYPE_UPDATE,
-            RowResult.IMPORT_TYPE_SKIP,
+            NEW,
+            UPDATE,
+            SKIP,
         ):
             result.totals[import_type] = 0
         result.rows = []

@@ -60,7 +60,12 @@ class SheetWidget(widgets.Widget):
     #: Format the whole .xlsx column as text, so Excel never turns it into a number.
     text_column: ClassVar[bool] = False
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
+        # A misspelt option must not pass silently: the sheet would parse with defaults.
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected arguments: {', '.join(sorted(kwargs))}"
+            )
         super().__init__(coerce_to_string=False)
 
     def prepare(self, resource: SheetResource) -> None:

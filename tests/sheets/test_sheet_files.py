@@ -116,3 +116,10 @@ def test_admin_import_format_keeps_the_gb18030_csv_and_row_numbers(kunshan_clerk
     assert [row.number for row in result.invalid_rows] == [4]
     assert list(result.invalid_rows[0].field_specific_errors) == ["身份证号"]
     assert Case.objects.count() == 0
+
+
+def test_a_widget_refuses_an_argument_it_does_not_know():
+    from sheets import TextWidget
+
+    with pytest.raises(TypeError, match="TextWidget got unexpected arguments: max_lenght"):
+        TextWidget(max_lenght=40)
