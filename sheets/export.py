@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -109,15 +108,6 @@ class ExportMixin:
         for owner, name in links.iterator(chunk_size=LOOKUP_CHUNK):
             names[owner].append(name)
         return names
-
-    def export(self, queryset=None, **kwargs):
-        """The admin's ExportMixin: a tablib Dataset of the same columns, in scope."""
-        self.check_export_permission()
-        rows = self.iter_export_rows(self.export_queryset(queryset))
-        dataset = tablib.Dataset(headers=self.headers(), title=self.sheet_title[:31])
-        for row in rows:
-            dataset.append(row)
-        return dataset
 
     def write_export(self, target, file_name: str, queryset=None, **filters) -> int:
         """Write an export as .xlsx or .csv (by ``file_name``'s ending); returns the row count.

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import io
-
 import tablib
 from import_export.formats import base_formats
 
-from sheets.export import write_csv
 from sheets.readers import SheetData, read_csv, read_xlsx
 from sheets.widgets import cell_text
-from sheets.xlsx import write_xlsx
 
 # --- formats for the admin's ImportMixin / ExportMixin -----------------------------------
 
 
 class SheetXLSX(base_formats.XLSX):
-    """.xlsx read with python-calamine and written with the streaming writer."""
+    """.xlsx read with python-calamine (written by ``SheetResource.write_export``)."""
 
     def create_dataset(self, in_stream):
         sheet = read_xlsx(bytes(in_stream))
         return _dataset(sheet)
-
-    def export_data(self, dataset, **kwargs):
-        buffer = io.BytesIO()
-        write_xlsx(buffer, dataset.headers, dataset, dataset.title or "Sheet1")
-        return buffer.getvalue()
 
 
 class SheetCSV(base_formats.CSV):
@@ -41,11 +32,6 @@ class SheetCSV(base_formats.CSV):
         if isinstance(in_stream, str):
             in_stream = in_stream.encode("utf-8")
         return _dataset(read_csv(bytes(in_stream)))
-
-    def export_data(self, dataset, **kwargs):
-        buffer = io.BytesIO()
-        write_csv(buffer, dataset.headers, dataset)
-        return buffer.getvalue()
 
 
 def _dataset(sheet: SheetData) -> tablib.Dataset:
