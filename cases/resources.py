@@ -158,21 +158,21 @@ class CaseResource(SheetResource):
         gender = values.get("gender")
         if gender and gender != gender_from_id(id_number):
             row.add_error(
-                "性别",
+                self.column_of("gender"),
                 _("Does not match the ID number, which says %(gender)s.")
                 % {"gender": self.fields["gender"].widget.render(gender_from_id(id_number))},
             )
         birth_date = values.get("birth_date")
         if birth_date and birth_date != birth_date_from_id(id_number):
             row.add_error(
-                "出生日期",
+                self.column_of("birth_date"),
                 _("Does not match the ID number, which says %(date)s.")
                 % {"date": birth_date_from_id(id_number).isoformat()},
             )
         is_new = row.import_type == NEW
         unit = self.fields["unit"].widget.rows.get(case.unit_id)
         if unit and not unit["is_active"] and (is_new or "unit" in row.old):
-            row.add_error("所属工会", _("This union unit is no longer active."))
+            row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
         self._check_status(row, is_new)
 
     def _check_status(self, row: SheetRow, is_new: bool) -> None:
@@ -188,7 +188,7 @@ class CaseResource(SheetResource):
             allowed = True
         if not allowed:
             row.add_error(
-                "档案状态",
+                self.column_of("status"),
                 _("Only an approver may set the status to %(status)s.")
                 % {"status": self.fields["status"].widget.render(status)},
             )
