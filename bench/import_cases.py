@@ -181,8 +181,8 @@ def step_import(args) -> str:
 
 def step_preview(args) -> str:
     from cases.resources import CaseResource
+    from sheets import SheetCSV
     from unions.models import User
-    from unions.sheets import SheetCSV
 
     dataset = SheetCSV().create_dataset(Path(args.file).read_bytes())
     result = CaseResource().import_data(

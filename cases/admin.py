@@ -70,7 +70,7 @@ from cases.permissions import (
     VIEW_FULL_ID_NUMBER,
 )
 from cases.selectors import cases_by_id_number
-from unions.admin_sheets import SheetAdminMixin
+from sheets.admin import SheetAdminMixin
 
 # Personal fields no query string may filter on: the birth date is exactly the starred
 # part of a masked ID number.

@@ -7,14 +7,14 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.results import RowResult
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
 from cases.models import Case, CaseStatus, Category, Cause, Gender
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
-from unions.models import UnionUnit
-from unions.sheets import (
+from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
+from sheets import (
+    NEW,
     ChoiceWidget,
     DateWidget,
     IntegerWidget,
@@ -29,6 +29,7 @@ from unions.sheets import (
     TextWidget,
     cell_text,
 )
+from unions.models import UnionUnit
 
 # Statuses only an approver may set. spreadsheets.md names 在档 and 已脱困; 长期救助 is
 # further along the same path (在档 → 长期救助), so letting a clerk set it would skip the
@@ -157,21 +158,21 @@ class CaseResource(SheetResource):
         gender = values.get("gender")
         if gender and gender != gender_from_id(id_number):
             row.add_error(
-                "性别",
+                self.column_of("gender"),
                 _("Does not match the ID number, which says %(gender)s.")
                 % {"gender": self.fields["gender"].widget.render(gender_from_id(id_number))},
             )
         birth_date = values.get("birth_date")
         if birth_date and birth_date != birth_date_from_id(id_number):
             row.add_error(
-                "出生日期",
+                self.column_of("birth_date"),
                 _("Does not match the ID number, which says %(date)s.")
                 % {"date": birth_date_from_id(id_number).isoformat()},
             )
-        is_new = row.import_type == RowResult.IMPORT_TYPE_NEW
+        is_new = row.import_type == NEW
         unit = self.fields["unit"].widget.rows.get(case.unit_id)
         if unit and not unit["is_active"] and (is_new or "unit" in row.old):
-            row.add_error("所属工会", _("This union unit is no longer active."))
+            row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
         self._check_status(row, is_new)
 
     def _check_status(self, row: SheetRow, is_new: bool) -> None:
@@ -187,7 +188,7 @@ class CaseResource(SheetResource):
             allowed = True
         if not allowed:
             row.add_error(
-                "档案状态",
+                self.column_of("status"),
                 _("Only an approver may set the status to %(status)s.")
                 % {"status": self.fields["status"].widget.render(status)},
             )
@@ -196,27 +197,28 @@ class CaseResource(SheetResource):
         """What the services do on the same transitions (verify, exit, reopen)."""
         case = row.instance
         case.derive_from_id_number()  # bulk_create skips Case.save()
-        is_new = row.import_type == RowResult.IMPORT_TYPE_NEW
+        is_new = row.import_type == NEW
         if not is_new and "status" not in row.old:
             return
         today = timezone.localdate()
         old_status = None if is_new else row.old["status"]
         changed = row.extra_changed
-        if case.status == CaseStatus.PENDING:
-            # Reopened (case_reopen) or sent back: it must be verified again.
+        status = case.status
+        # The transitions of cases.services, applied in memory: the sheet writes in bulk.
+        if status == CaseStatus.EXITED:
+            changed.update(
+                case_apply_exit(case, on=today, reason=_("Set by a spreadsheet import."))
+            )
+            return
+        if old_status == CaseStatus.EXITED:
+            changed.update(case_apply_reopen(case))
+            case.status = status
+        elif status == CaseStatus.PENDING:
+            # Sent back: it must be verified again.
             case.verified_on, case.verified_by = None, None
             changed.update({"verified_on", "verified_by"})
-        elif case.status != CaseStatus.EXITED and (
-            case.verified_on is None or old_status == CaseStatus.EXITED
-        ):
-            case.verified_on, case.verified_by = today, self.user
-            changed.update({"verified_on", "verified_by"})
-        if case.status == CaseStatus.EXITED:
-            case.exited_on, case.exit_reason = today, _("Set by a spreadsheet import.")
-            changed.update({"exited_on", "exit_reason"})
-        elif old_status == CaseStatus.EXITED:
-            case.exited_on, case.exit_reason = None, ""
-            changed.update({"exited_on", "exit_reason"})
+        if status != CaseStatus.PENDING and case.verified_on is None:
+            changed.update(case_apply_verify(case, on=today, by=self.user, status=status))
 
     def object_repr(self, row: SheetRow) -> str:
         # As Case.__str__, without a query per row.

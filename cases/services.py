@@ -30,6 +30,54 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+# --- the transitions themselves --------------------------------------------------------
+# Pure: each changes a Case instance in memory, saves nothing and returns the names of the
+# fields it set, so that the services below and the case sheet's bulk path (which writes
+# many cases at once, without save()) apply one rule.
+
+
+def case_apply_verify(
+    case: Case,
+    *,
+    on: datetime.date,
+    by,
+    status: str = CaseStatus.VERIFIED,
+) -> set[str]:
+    """Verified (在档, or the long-term status a sheet row carries) on ``on`` by ``by``."""
+    case.status = status
+    case.verified_on = on
+    case.verified_by = by
+    return {"status", "verified_on", "verified_by"}
+
+
+def case_apply_exit(case: Case, *, on: datetime.date, reason: str) -> set[str]:
+    """已脱困 on ``on``: the aid certificate (救助证) of a long-term case lapses with it."""
+    case.status = CaseStatus.EXITED
+    case.exited_on = on
+    case.exit_reason = reason
+    case.certificate_number = ""
+    case.certificate_valid_from = None
+    case.certificate_valid_until = None
+    return {
+        "status",
+        "exited_on",
+        "exit_reason",
+        "certificate_number",
+        "certificate_valid_from",
+        "certificate_valid_until",
+    }
+
+
+def case_apply_reopen(case: Case) -> set[str]:
+    """待审核 again, with neither the exit nor the old verification left on it."""
+    case.status = CaseStatus.PENDING
+    case.exited_on = None
+    case.exit_reason = ""
+    case.verified_on = None
+    case.verified_by = None
+    return {"status", "exited_on", "exit_reason", "verified_on", "verified_by"}
+
+
 @transaction.atomic
 def case_verify(*, case: Case, acting_user) -> Case:
     """待审核 → 在档: an approver confirms the hardship."""
@@ -37,9 +85,7 @@ def case_verify(*, case: Case, acting_user) -> Case:
     case = _locked(case)
     if case.status != CaseStatus.PENDING:
         raise ValidationError(_("Only a case pending verification can be verified."))
-    case.status = CaseStatus.VERIFIED
-    case.verified_on = timezone.localdate()
-    case.verified_by = acting_user
+    case_apply_verify(case, on=timezone.localdate(), by=acting_user)
     save_validated(case, acting_user)
     return case
 
@@ -55,12 +101,7 @@ def case_exit(*, case: Case, exited_on: datetime.date, reason: str, acting_user)
         raise ValidationError(_("Exiting a case needs a date and a reason."))
     if exited_on > timezone.localdate():
         raise ValidationError(_("The exit date cannot be in the future."))
-    case.status = CaseStatus.EXITED
-    case.exited_on = exited_on
-    case.exit_reason = reason.strip()
-    case.certificate_number = ""
-    case.certificate_valid_from = None
-    case.certificate_valid_until = None
+    case_apply_exit(case, on=exited_on, reason=reason.strip())
     save_validated(case, acting_user)
     return case
 
@@ -72,11 +113,7 @@ def case_reopen(*, case: Case, acting_user) -> Case:
     case = _locked(case)
     if case.status != CaseStatus.EXITED:
         raise ValidationError(_("Only an exited case can be reopened."))
-    case.status = CaseStatus.PENDING
-    case.exited_on = None
-    case.exit_reason = ""
-    case.verified_on = None
-    case.verified_by = None
+    case_apply_reopen(case)
     save_validated(case, acting_user)
     return case
 

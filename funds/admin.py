@@ -50,7 +50,7 @@ from funds.services import (
     entry_reverse,
     income_post,
 )
-from unions.admin_sheets import SheetAdminMixin
+from sheets.admin import SheetAdminMixin
 
 RECENT_ENTRIES = 20
 

@@ -39,9 +39,7 @@ from funds.services import (
     not_on_file_message,
     overdrawn,
 )
-from unions.bulk import insert_with_history
-from unions.models import UnionUnit
-from unions.sheets import (
+from sheets import (
     LOOKUP_CHUNK,
     NEW,
     SKIP,
@@ -60,6 +58,8 @@ from unions.sheets import (
     TextWidget,
     name_key,
 )
+from sheets.bulk import insert_with_history
+from unions.models import UnionUnit
 
 
 def unit_widget() -> ScopedForeignKeyWidget:
@@ -223,7 +223,8 @@ class DisbursementResource(PostingSheet):
             if case is None:
                 # Someone on file in another district looks exactly like no one.
                 row.add_error(
-                    "身份证号", _("No one with this ID number is on file in your units.")
+                    self.column_of("case"),
+                    _("No one with this ID number is on file in your units."),
                 )
                 row.key = None
                 continue
@@ -232,7 +233,7 @@ class DisbursementResource(PostingSheet):
             name = values.get("case_name")
             if name is not None and name_key(name) != name_key(case.name):
                 row.add_error(
-                    "姓名",
+                    self.column_of("case_name"),
                     _("Does not match the name on file for this ID number (%(name)s).")
                     % {"name": case.name},
                 )
@@ -255,7 +256,7 @@ class DisbursementResource(PostingSheet):
         ]
         if not candidates:
             row.add_error(
-                "资金来源",
+                self.column_of("fund"),
                 _("No fund called %(fund)s belongs to the paying unit or a unit above it.")
                 % {"fund": name},
             )
@@ -263,7 +264,7 @@ class DisbursementResource(PostingSheet):
             return
         fund = max(candidates, key=lambda f: len(f.unit.tree_path))
         if not fund.is_active:
-            row.add_error("资金来源", _("This fund is closed."))
+            row.add_error(self.column_of("fund"), _("This fund is closed."))
         values["fund"] = fund.pk
 
     def posting_key(self, row: SheetRow) -> tuple | None:
@@ -357,9 +358,9 @@ class DisbursementResource(PostingSheet):
         d = row.instance
         unit = self.fields["paying_unit"].widget.rows[d.paying_unit_id]
         if not unit["is_active"]:
-            row.add_error("发放单位", _("This union unit is no longer active."))
+            row.add_error(self.column_of("paying_unit"), _("This union unit is no longer active."))
         if d.case.status not in ACTIVE_STATUSES:
-            row.add_error("身份证号", not_on_file_message(d.case))
+            row.add_error(self.column_of("case"), not_on_file_message(d.case))
         if d.kind != DisbursementKind.GOODS:
             d.item, d.quantity, d.unit_value = "", None, None
         d.posted_by = self.user
@@ -376,12 +377,11 @@ class DisbursementResource(PostingSheet):
             row = new[index]
             row.add_error(self._charge_column(row.instance), message)
 
-    @staticmethod
-    def _charge_column(d: Disbursement) -> str:
+    def _charge_column(self, d: Disbursement) -> str:
         return (
-            "单价（元）"
+            self.column_of("unit_value")
             if d.kind == DisbursementKind.GOODS and not d.cash_amount
-            else "金额（元）"
+            else self.column_of("cash_amount")
         )
 
     def write(self, rows: list[SheetRow], progress=None) -> None:
@@ -539,19 +539,20 @@ class LedgerResource(PostingSheet):
             if fund is None:
                 if not self.can_add_fund:
                     row.add_error(
-                        "资金名称", _("No such fund in this unit, and you may not add funds.")
+                        self.column_of("fund"),
+                        _("No such fund in this unit, and you may not add funds."),
                     )
                     row.key = None
                     continue
                 if fund_kind is None:
-                    if not any(column == "资金类别" for column, _m in row.errors):
-                        row.add_error("资金类别", _("A new fund needs its kind."))
+                    if not any(column == self.column_of("fund_kind") for column, _m in row.errors):
+                        row.add_error(self.column_of("fund_kind"), _("A new fund needs its kind."))
                     row.key = None
                     continue
                 fund = self.new_funds[key] = Fund(unit_id=unit_pk, name=name, kind=fund_kind)
             elif fund_kind is not None and fund_kind != fund.kind:
                 row.add_error(
-                    "资金类别",
+                    self.column_of("fund_kind"),
                     _("This fund is on file as %(kind)s.")
                     % {"kind": self.fields["fund_kind"].widget.render(fund.kind)},
                 )
@@ -617,7 +618,7 @@ class LedgerResource(PostingSheet):
         entry, values = row.instance, row.values
         if entry.kind not in INCOME_KINDS:
             row.add_error(
-                "收支类型",
+                self.column_of("kind"),
                 _(
                     "Only money received can be imported (%(kinds)s): pay out through the "
                     "disbursement sheet; allocate and reverse in the admin."
@@ -625,12 +626,12 @@ class LedgerResource(PostingSheet):
                 % {"kinds": "、".join(self.fields["kind"].widget.render(k) for k in INCOME_KINDS)},
             )
         if entry.amount <= 0:
-            row.add_error("金额（元）", _("The amount must be more than zero."))
+            row.add_error(self.column_of("amount"), _("The amount must be more than zero."))
         if entry.kind in (EntryKind.DONATION, EntryKind.SPONSOR) and not entry.source:
-            row.add_error("来源", _("Name the donor or sponsor."))
+            row.add_error(self.column_of("source"), _("Name the donor or sponsor."))
         unit = self.fields["unit"].widget.rows.get(values["fund"].unit_id)
         if unit and not unit["is_active"] and values["fund"].pk is None:
-            row.add_error("所属工会", _("This union unit is no longer active."))
+            row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
         entry.posted_by = self.user
 
     def clean_instance(self, row: SheetRow) -> None:

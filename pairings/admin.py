@@ -56,7 +56,7 @@ from pairings.services import (
     agreement_standing,
     agreement_terminate,
 )
-from unions.admin_sheets import SheetAdminMixin
+from sheets.admin import SheetAdminMixin
 
 EXPIRING_DAYS = 30
 

@@ -37,8 +37,7 @@ from pairings.models import (
     Sponsor,
     SponsorKind,
 )
-from unions.bulk import insert_history, insert_with_history, update_rows
-from unions.sheets import (
+from sheets import (
     LOOKUP_CHUNK,
     NEW,
     SKIP,
@@ -52,6 +51,7 @@ from unions.sheets import (
     TextWidget,
     name_key,
 )
+from sheets.bulk import insert_history, insert_with_history, update_rows
 
 # --- 发放记录, with the column only pairings can fill ----------------------------------------
 
@@ -102,28 +102,32 @@ class PairedDisbursementResource(DisbursementResource):
         d = row.instance
         if row.import_type != NEW:
             if number != self.paid_under.get(d.pk, ""):
-                row.add_error("结对协议编号", self.posted_message())
+                row.add_error(self.column_of("agreement"), self.posted_message())
             return
         if not number:
             return
         agreement = self.agreements.get(number)
         if agreement is None:
             row.add_error(
-                "结对协议编号",
+                self.column_of("agreement"),
                 _("Unknown pairing agreement, or outside your scope: %(value)s.")
                 % {"value": number},
             )
             return
         if agreement.status != AgreementStatus.ACTIVE:
             row.add_error(
-                "结对协议编号", _("Payments are recorded only under an agreement in effect.")
+                self.column_of("agreement"),
+                _("Payments are recorded only under an agreement in effect."),
             )
         if not agreement.start <= d.disbursed_on <= agreement.end:
-            row.add_error("发放日期", _("The payment date falls outside the agreement's period."))
+            row.add_error(
+                self.column_of("disbursed_on"),
+                _("The payment date falls outside the agreement's period."),
+            )
         beneficiary = self.beneficiaries.get((agreement.pk, d.case_id))
         if beneficiary is None:
             row.add_error(
-                "身份证号",
+                self.column_of("case"),
                 _("This person is not a beneficiary of agreement %(number)s.")
                 % {"number": number},
             )
@@ -346,7 +350,9 @@ class AgreementResource(SheetResource):
                     continue
                 # Numbers are unique city-wide: say it is taken, not by whom.
                 for row in group.rows:
-                    row.add_error("协议编号", _("This agreement number is already in use."))
+                    row.add_error(
+                        self.column_of("number"), _("This agreement number is already in use.")
+                    )
                     row.key = None
         on_file = [g.on_file.pk for g in self.groups.values() if g.on_file]
         self.existing_beneficiaries: dict[tuple[int, int, int | None], int] = {}
@@ -397,7 +403,7 @@ class AgreementResource(SheetResource):
                     student, case = known[0], cases[id_number]
                 else:
                     row.add_error(
-                        "帮扶对象身份证号",
+                        self.column_of("beneficiary"),
                         _(
                             "A student pairing names the student: enter the child's ID "
                             "number, registered as a household member of a case on file."
@@ -411,7 +417,7 @@ class AgreementResource(SheetResource):
                 student, case = None, cases[id_number]
             else:
                 row.add_error(
-                    "帮扶对象身份证号",
+                    self.column_of("beneficiary"),
                     _("This is a household member, not a case on file: pair the case itself.")
                     if id_number in members
                     else _("No one with this ID number is on file in your units."),
@@ -479,7 +485,7 @@ class AgreementResource(SheetResource):
         if values.get("unit") is not None:
             unit = self.fields["unit"].widget.rows[values["unit"]]
             if not unit["is_active"] and (on_file is None or on_file.unit_id != values["unit"]):
-                first.add_error("签约工会", _("This union unit is no longer active."))
+                first.add_error(self.column_of("unit"), _("This union unit is no longer active."))
             self._set(group, agreement, "unit", values["unit"], attname="unit_id")
         self._plan_status(group, agreement, first)
         self._plan_sponsor(group, agreement, first)
@@ -490,10 +496,13 @@ class AgreementResource(SheetResource):
         try:
             agreement.clean()
         except ValidationError as error:
-            columns = {"end": "结束日期", "termination_reason": "状态"}
+            columns = {
+                "end": self.column_of("end"),
+                "termination_reason": self.column_of("status"),
+            }
             for attribute, messages in error.message_dict.items():
                 for message in messages:
-                    first.add_error(columns.get(attribute, "协议编号"), message)
+                    first.add_error(columns.get(attribute, self.column_of("number")), message)
 
     @staticmethod
     def _set(group, agreement, attribute, value, attname=None) -> None:
@@ -514,19 +523,24 @@ class AgreementResource(SheetResource):
         label = self.fields["status"].widget.render
         if wanted == AgreementStatus.EXPIRED:
             if agreement.end is None or agreement.end >= self.today:
-                first.add_error("状态", _("The agreement has not reached its end date yet."))
+                first.add_error(
+                    self.column_of("status"), _("The agreement has not reached its end date yet.")
+                )
                 return
             wanted = AgreementStatus.ACTIVE  # 到期 follows from the date (effective_status)
         if wanted == AgreementStatus.TERMINATED:
             first.add_error(
-                "状态",
+                self.column_of("status"),
                 _("To terminate an agreement, give the reason: terminate it in the admin."),
             )
         elif current == AgreementStatus.TERMINATED:
-            first.add_error("状态", _("A terminated agreement cannot be put back into effect."))
+            first.add_error(
+                self.column_of("status"),
+                _("A terminated agreement cannot be put back into effect."),
+            )
         elif wanted == AgreementStatus.DRAFT and current not in (None, AgreementStatus.DRAFT):
             first.add_error(
-                "状态",
+                self.column_of("status"),
                 _("An agreement in effect (%(status)s) cannot go back to draft.")
                 % {"status": label(current)},
             )
@@ -548,7 +562,7 @@ class AgreementResource(SheetResource):
             sponsor = found[0] if found else self.new_sponsors.get((unit_id, name_key(name)))
         if sponsor is None:
             if kind is None:
-                first.add_error("结对方类型", _("A new sponsor needs its kind."))
+                first.add_error(self.column_of("sponsor_kind"), _("A new sponsor needs its kind."))
                 return
             if unit_id is None:
                 return
@@ -556,7 +570,7 @@ class AgreementResource(SheetResource):
             self.new_sponsors[unit_id, name_key(name)] = sponsor
         elif kind is not None and kind != sponsor.kind:
             first.add_error(
-                "结对方类型",
+                self.column_of("sponsor_kind"),
                 _("This sponsor is on file as %(kind)s.")
                 % {"kind": self.fields["sponsor_kind"].widget.render(sponsor.kind)},
             )

@@ -9,7 +9,7 @@ import random
 
 from cases.idnumbers import check_digit, random_id_number
 from cases.resources import CaseResource
-from unions.sheets import SheetResult, read_sheet
+from sheets import SheetResult, read_sheet
 
 HEADERS = [
     "姓名",

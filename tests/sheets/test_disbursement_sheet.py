@@ -13,11 +13,11 @@ from funds.models import Disbursement, EntryKind, LedgerEntry
 from funds.resources import DisbursementResource
 from pairings.models import AgreementPayment
 from pairings.resources import PairedDisbursementResource
+from sheets import read_sheet
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
 from tests.pairings.factories import AgreementFactory, BeneficiaryFactory, SponsorFactory
 from tests.sheets.helpers import errors_of, export_sheet, import_sheet
-from unions.sheets import read_sheet
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied
 from cases.models import CaseStatus
 from funds.models import EntryKind, Fund, FundKind, LedgerEntry
 from funds.resources import LedgerResource
+from sheets import read_sheet
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory, pay_cash
 from tests.sheets.helpers import errors_of, export_sheet, import_sheet
-from unions.sheets import read_sheet
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from cases.idnumbers import check_digit
 from cases.models import CaseStatus
 from pairings.models import Agreement, AgreementKind, AgreementStatus, Beneficiary, Sponsor
 from pairings.resources import AgreementResource
+from sheets import read_sheet
 from tests.cases.factories import CaseFactory, HouseholdMemberFactory
 from tests.pairings.factories import AgreementFactory, BeneficiaryFactory, SponsorFactory
 from tests.sheets.helpers import errors_of, export_sheet, import_sheet
-from unions.sheets import read_sheet
 
 pytestmark = pytest.mark.django_db
 

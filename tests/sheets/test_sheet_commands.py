@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cases.models import Case
+from sheets import read_sheet
 from tests.sheets.helpers import HEADERS, case_row, csv_bytes, ids
-from unions.sheets import read_sheet
 
 pytestmark = pytest.mark.django_db
 

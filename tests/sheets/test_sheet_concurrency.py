@@ -9,12 +9,12 @@ from django.db import connection, connections
 from cases.models import CaseStatus
 from funds.models import Disbursement, Fund
 from pairings.resources import PairedDisbursementResource
+from sheets import read_sheet
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
 from tests.sheets.helpers import csv_bytes
 from tests.sheets.test_disbursement_sheet import HEADERS, row
 from unions.models import User
-from unions.sheets import read_sheet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PEOPLE = 30

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from cases.idnumbers import MESSAGES
 from cases.models import Case
 from cases.resources import CaseResource
+from sheets import SheetCSV, SheetFileError, read_sheet
 from tests.sheets.helpers import (
     KUNSHAN_ID,
     LEGACY_ID_CONVERTED,
@@ -17,7 +18,6 @@ from tests.sheets.helpers import (
     errors_of,
     import_rows,
 )
-from unions.sheets import SheetCSV, SheetFileError, read_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,10 @@ def test_admin_import_format_keeps_the_gb18030_csv_and_row_numbers(kunshan_clerk
     assert [row.number for row in result.invalid_rows] == [4]
     assert list(result.invalid_rows[0].field_specific_errors) == ["身份证号"]
     assert Case.objects.count() == 0
+
+
+def test_a_widget_refuses_an_argument_it_does_not_know():
+    from sheets import TextWidget
+
+    with pytest.raises(TypeError, match="TextWidget got unexpected arguments: max_lenght"):
+        TextWidget(max_lenght=40)

@@ -1,10 +1,13 @@
 """An import creates or changes records only in the importer's units (issue 6, part 4)."""
 
+import io
+
 import pytest
 from django.utils.translation import gettext as _
 
 from cases.models import Case
 from cases.resources import CaseResource
+from sheets import read_sheet
 from tests.cases.factories import CaseFactory
 from tests.sheets.helpers import WUZHONG_ID, case_row, errors_of, import_rows
 
@@ -64,13 +67,15 @@ def test_export_holds_only_the_users_scope_even_for_a_forged_queryset(kunshan_cl
     CaseFactory(unit=units["张浦镇工会"], name="张浦某")
     CaseFactory(unit=units["吴中区总工会"], name="吴中某")
 
-    dataset = CaseResource(user=kunshan_clerk).export(queryset=Case.objects.all())
+    buffer = io.BytesIO()
+    CaseResource(user=kunshan_clerk).write_export(buffer, "cases.csv", queryset=Case.objects.all())
 
-    assert [row[0] for row in dataset] == ["张浦某"]
+    sheet = read_sheet(buffer.getvalue(), "cases.csv")
+    assert [cells[0] for _number, cells in sheet.rows] == ["张浦某"]
 
 
 def test_export_without_a_user_is_refused(units):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        CaseResource().export()
+        CaseResource().write_export(io.BytesIO(), "cases.csv")

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from reliefsite.management.commands.importsheet import USAGE, resolve_sheet, resolve_user
-from unions.sheets import sheet_kinds
+from sheets import sheet_kinds
 
 
 class Command(BaseCommand):

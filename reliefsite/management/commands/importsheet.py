@@ -10,14 +10,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from unions.models import User
-from unions.sheets import (
+from sheets import (
     SheetFileError,
     UnknownSheet,
     import_file,
     sheet_kinds,
     sheet_resource,
 )
+from unions.models import User
 
 # Exit codes: 0 imported (or a clean dry run), 1 refused rows, 2 a usage problem.
 REFUSED, USAGE = 1, 2

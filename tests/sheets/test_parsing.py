@@ -4,17 +4,13 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from unions.parsing import (
-    MONEY_DECIMAL_PLACES,
-    MONEY_MAX_DIGITS,
-    YUAN,
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, YUAN, parse_money, quantize_yuan
+from core.text import normalize_text
+from sheets.parsing import (
     decode_csv_bytes,
-    normalize_text,
     parse_bool_zh,
     parse_date,
     parse_int,
-    parse_money,
-    quantize_yuan,
     split_list,
 )
 

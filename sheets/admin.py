@@ -1,7 +1,7 @@
 """Import, export and blank templates of a register sheet in the admin (django-import-export).
 
 The admin's pages are django-import-export's (upload, preview, confirm; export of the
-filtered list); the work is the sheet's (``unions.sheets``): the same resource, rules and
+filtered list); the work is the sheet's (``sheets``): the same resource, rules and
 scope as ``importsheet``/``exportsheet``. What this closes of django-import-export's
 defaults, each tested in ``tests/sheets/test_sheet_admin.py``:
 
@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ExportForm
 
-from unions.sheets import (
+from sheets import (
     SheetCSV,
     SheetFileError,
     SheetResource,

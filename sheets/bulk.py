@@ -13,15 +13,21 @@ import datetime
 import functools
 import itertools
 import operator
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, models, router
-from simple_history.utils import get_history_model_for_model
+from django.utils import timezone
 
 # Rows per multi-row INSERT (below every database's limit on query parameters) and per
 # COPY round.
+from simple_history.utils import get_history_model_for_model
+
+from sheets.constants import LOOKUP_CHUNK, Progress
+from sheets.rows import NEW, UPDATE, SheetRow
+
 WRITE_BATCH = 1000
 COPY_BATCH = 20000
 
@@ -238,3 +244,107 @@ def _file_names(rows: Iterable[list], positions: list[int]):
         for i in positions:
             row[i] = row[i].name if row[i] else ""
         yield row
+
+
+class WriterMixin:
+    def write(self, rows: list[SheetRow], progress: Progress | None = None) -> None:
+        """Insert new rows, update changed ones, record their history and M2M links.
+
+        The rows and history written are those of ``bulk_create_with_history`` /
+        ``bulk_update_with_history`` (type ``+``/``~``, ``history_user`` the importer, one
+        ``history_date``) plus the M2M snapshot they leave out; they are written with
+        ``insert_rows`` / ``update_rows`` because Django's ``bulk_create`` spent ~85 µs
+        of CPU per case here, and simple-history's helpers build a model instance more
+        per row. Like ``bulk_create``, this sends no ``post_save`` signals.
+        """
+        model = self._meta.model
+        opts = model._meta
+        now = timezone.now()
+        new = [row for row in rows if row.import_type == NEW]
+        changed = [row for row in rows if row.import_type == UPDATE]
+        auto_now = [f.attname for f in opts.concrete_fields if getattr(f, "auto_now", False)]
+        auto_now_add = [
+            f.attname for f in opts.concrete_fields if getattr(f, "auto_now_add", False)
+        ]
+        for row in new:
+            self.prepare_instance(row, now)
+            for attname in (*auto_now, *auto_now_add):
+                setattr(row.instance, attname, now)
+        for row in changed:
+            self.prepare_instance(row, now)
+            for attname in auto_now:
+                setattr(row.instance, attname, now)
+        total = len(new) + len(changed)
+
+        history_ids = insert_with_history(
+            model, [row.instance for row in new], user=self.user, now=now
+        )
+        if progress:
+            progress("write", len(new), total)
+
+        # Update only the columns a row changes: one UPDATE shape per set of columns, so
+        # a value the file did not touch is never written back.
+        m2m_names = {f.attribute for f in self.sheet_fields() if f.is_m2m}
+        groups: dict[tuple[str, ...], list[models.Model]] = defaultdict(list)
+        for row in changed:
+            names = {opts.get_field(a).attname for a in row.old if a not in m2m_names}
+            names.update(opts.get_field(name).attname for name in row.extra_changed)
+            groups[tuple(sorted(names | set(auto_now)))].append(row.instance)
+        for attnames, group in groups.items():
+            update_rows(model, attnames, group)
+        if progress:
+            progress("write", total, total)
+
+        history_ids.update(
+            insert_history(model, [row.instance for row in changed], "~", user=self.user, now=now)
+        )
+        self._write_m2m(new, changed, history_ids)
+
+    def _write_m2m(self, new: list[SheetRow], changed: list[SheetRow], history_ids) -> None:
+        model = self._meta.model
+        history_model = get_history_model_for_model(model) if history_ids else None
+        history_m2m = {f.name for f in getattr(history_model, "_history_m2m_fields", ())}
+        for sheet_field in self.sheet_fields():
+            if not sheet_field.is_m2m or sheet_field.readonly:
+                continue
+            attribute = sheet_field.attribute
+            through, source, target = self._through(sheet_field)
+            owners_to_clear = [row.instance.pk for row in changed if attribute in row.old]
+            for start in range(0, len(owners_to_clear), LOOKUP_CHUNK):
+                chunk = owners_to_clear[start : start + LOOKUP_CHUNK]
+                through.objects.filter(**{f"{source}_id__in": chunk}).delete()
+            pairs = [
+                (row.instance.pk, related)
+                for row in (*new, *(r for r in changed if attribute in r.old))
+                for related in row.m2m.get(attribute, ())
+            ]
+            link_fields = [
+                through._meta.get_field(source),
+                through._meta.get_field(target),
+            ]
+            link_ids = insert_rows(through, link_fields, (list(pair) for pair in pairs))
+            if attribute not in history_m2m:
+                continue
+            # Every written history row gets the M2M state it describes, as simple-history
+            # does on save(); its bulk helpers leave this out.
+            links = [
+                (i, owner, related) for i, (owner, related) in zip(link_ids, pairs, strict=True)
+            ]
+            kept = [row.instance.pk for row in changed if attribute not in row.old]
+            for start in range(0, len(kept), LOOKUP_CHUNK):
+                links.extend(
+                    through.objects.filter(
+                        **{f"{source}_id__in": kept[start : start + LOOKUP_CHUNK]}
+                    ).values_list("pk", f"{source}_id", f"{target}_id")
+                )
+            m2m_history_model = getattr(history_model, attribute).model
+            m2m_fields = [
+                m2m_history_model._meta.get_field(name)
+                for name in ("id", source, target, "history")
+            ]
+            insert_rows(
+                m2m_history_model,
+                m2m_fields,
+                ([i, owner, related, history_ids[owner]] for i, owner, related in links),
+                returning=False,
+            )

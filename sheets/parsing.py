@@ -13,15 +13,6 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from core.money import (  # noqa: F401 - re-exported until the sheet package owns parsing
-    MONEY_DECIMAL_PLACES,
-    MONEY_INTEGER_DIGITS,
-    MONEY_MAX_DIGITS,
-    YUAN,
-    format_yuan,
-    parse_money,
-    quantize_yuan,
-)
 from core.text import normalize_text
 
 # Plausible years for any date in the relief records.

@@ -1,0 +1,77 @@
+"""The spreadsheet engine: every register sheet is imported and exported through here.
+
+This module is the public API the apps' ``resources.py`` import; one module per concern
+behind it (modelled on django-import-export's own split): ``errors``, ``readers``,
+``parsing``, ``widgets``, ``fields``, ``rows``, ``loaders``, ``resources`` (the pipeline),
+``bulk`` (writing), ``results``, ``export``, ``xlsx``, ``formats``, ``admin`` and
+``registry``. The package depends on ``unions`` for scope only; apps depend on it.
+"""
+
+from sheets.bulk import insert_history, insert_rows, insert_with_history, update_rows
+from sheets.constants import LOOKUP_CHUNK, Progress
+from sheets.errors import RowsRefused, SheetError, SheetFileError
+from sheets.export import escape_formula, write_csv
+from sheets.fields import SheetField, name_key
+from sheets.formats import SheetCSV, SheetXLSX
+from sheets.readers import SheetData, read_sheet
+from sheets.registry import UnknownSheet, import_file, sheet_kinds, sheet_resource
+from sheets.resources import SheetResource
+from sheets.results import SheetResult
+from sheets.rows import NEW, SKIP, UPDATE, SheetRow
+from sheets.widgets import (
+    BooleanWidget,
+    ChoiceWidget,
+    DateWidget,
+    IntegerWidget,
+    MoneyWidget,
+    PhoneWidget,
+    ScopedForeignKeyWidget,
+    ScopedManyToManyWidget,
+    SheetWidget,
+    TextWidget,
+    cell_text,
+)
+from sheets.xlsx import write_template, write_xlsx
+
+__all__ = [
+    "BooleanWidget",
+    "ChoiceWidget",
+    "DateWidget",
+    "IntegerWidget",
+    "MoneyWidget",
+    "NEW",
+    "PhoneWidget",
+    "LOOKUP_CHUNK",
+    "Progress",
+    "RowsRefused",
+    "SKIP",
+    "ScopedForeignKeyWidget",
+    "ScopedManyToManyWidget",
+    "SheetCSV",
+    "SheetData",
+    "SheetError",
+    "SheetField",
+    "SheetFileError",
+    "SheetResource",
+    "SheetResult",
+    "SheetRow",
+    "SheetWidget",
+    "SheetXLSX",
+    "TextWidget",
+    "UPDATE",
+    "UnknownSheet",
+    "cell_text",
+    "escape_formula",
+    "import_file",
+    "insert_history",
+    "insert_rows",
+    "insert_with_history",
+    "name_key",
+    "read_sheet",
+    "sheet_kinds",
+    "sheet_resource",
+    "update_rows",
+    "write_csv",
+    "write_template",
+    "write_xlsx",
+]
