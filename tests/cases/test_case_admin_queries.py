@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.admin import CappedCountPaginator
-from cases.models import Activity, Case, CaseStatus, Cause, Referral
+from cases.models import Activity, Case, Cause, Referral
 from tests.cases.factories import ActivityFactory, CampaignFactory, CaseFactory
 from tests.query_counts import assert_constant_queries
 
@@ -96,7 +96,7 @@ def test_referral_list_query_count_does_not_grow(request, client_for, units, kun
     def refer(count):
         Referral.objects.bulk_create(
             Referral(case=case, reason="重病", submitted_by=kunshan_head)
-            for case in make_cases(units, count, status=CaseStatus.VERIFIED)
+            for case in make_cases(units, count, verified=True)
         )
 
     response = assert_constant_queries(

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from cases.models import CaseStatus
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory, pay_cash
@@ -234,7 +233,7 @@ def test_disbursement_list_shows_totals_of_the_filtered_list(
 ):
     from funds.services import disbursement_post
 
-    other = CaseFactory(unit=units["陆家镇工会"], status=CaseStatus.VERIFIED, name="陆家困难职工")
+    other = CaseFactory(unit=units["陆家镇工会"], verified=True, name="陆家困难职工")
     pay_cash(case=kunshan_case, fund=kunshan_fund, amount="800", acting_user=kunshan_clerk)
     pay_cash(case=other, fund=kunshan_fund, amount="1500.50", acting_user=kunshan_clerk)
     disbursement_post(
@@ -345,7 +344,7 @@ def test_bad_amounts_and_missing_fields_are_refused_on_the_form(
 def test_only_an_approver_can_confirm_a_payment_to_a_case_not_on_file(
     kunshan_clerk, kunshan_head, client_for, kunshan_fund, units
 ):
-    pending = CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.PENDING)
+    pending = CaseFactory(unit=units["张浦镇工会"])
 
     clerk_form = client_for(kunshan_clerk).get(f"{PAID}add/").context["adminform"].form
     clerk_try = client_for(kunshan_clerk).post(

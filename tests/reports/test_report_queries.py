@@ -20,7 +20,6 @@ from cases.models import (
     Activity,
     ActivityKind,
     Campaign,
-    CaseStatus,
     Category,
     HouseholdMember,
     Referral,
@@ -70,7 +69,7 @@ def grow(units, kunshan_head, settings):
             case = CaseFactory(
                 unit=unit,
                 category=CATEGORIES[i % len(CATEGORIES)],
-                status=CaseStatus.PENDING if pending else CaseStatus.VERIFIED,
+                verified=not pending,
                 verified_on=None if pending else datetime.date(YEAR - 1, 1, 1),
             )
             activity = Activity.objects.create(
