@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from cases.models import CaseStatus
 from funds.models import Disbursement, Fund
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
@@ -40,7 +39,7 @@ def post_disbursement(page, *, case: str, fund: str, amount: str) -> None:
 def test_a_clerk_pays_from_a_fund_and_an_overdraw_is_refused(units, login, page):
     fund = FundFactory(unit=units["昆山市总工会"], name="送温暖专项资金", opening="10000")
     label = str(fund)
-    CaseFactory(name="周阿大", unit=units["张浦镇工会"], status=CaseStatus.VERIFIED)
+    CaseFactory(name="周阿大", unit=units["张浦镇工会"], verified=True)
     login("kunshan_clerk")
 
     page.goto(f"{page.base_url}/admin/funds/fund/")

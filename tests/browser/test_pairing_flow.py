@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from cases.models import CaseStatus
 from pairings.models import Agreement, AgreementPayment, AgreementStatus, SponsorKind
 from tests.cases.factories import CaseFactory
 from tests.pairings.factories import SponsorFactory
@@ -26,7 +25,7 @@ def test_a_clerk_creates_an_agreement_with_two_beneficiaries_and_records_a_payme
 ):
     SponsorFactory(name="苏州海关", kind=SponsorKind.ORGANISATION, unit=units["金阊区总工会"])
     for name in ("周阿大", "钱小妹"):
-        CaseFactory(name=name, unit=units["张浦镇工会"], status=CaseStatus.VERIFIED)
+        CaseFactory(name=name, unit=units["张浦镇工会"], verified=True)
     login("kunshan_clerk")
 
     # Sign: the terms and two beneficiaries.

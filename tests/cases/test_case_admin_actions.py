@@ -25,7 +25,7 @@ def pending(units, **fields):
 
 
 def verified(units, **fields):
-    return CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.VERIFIED, **fields)
+    return CaseFactory(unit=units["张浦镇工会"], verified=True, **fields)
 
 
 def run_action(client, action, cases, **data):

@@ -32,10 +32,10 @@ def reviewed_cases(units, kunshan_clerk):
         )
 
     unit = units["张浦镇工会"]
-    review(CaseFactory(unit=unit, name="今年已复核", status=CaseStatus.VERIFIED), THIS_YEAR)
-    review(CaseFactory(unit=unit, name="去年复核", status=CaseStatus.VERIFIED), THIS_YEAR - 1)
-    CaseFactory(unit=unit, name="从未复核", status=CaseStatus.PENDING)
-    CaseFactory(unit=unit, name="已脱困", status=CaseStatus.EXITED)
+    review(CaseFactory(unit=unit, name="今年已复核", verified=True), THIS_YEAR)
+    review(CaseFactory(unit=unit, name="去年复核", verified=True), THIS_YEAR - 1)
+    CaseFactory(unit=unit, name="从未复核")
+    CaseFactory(unit=unit, name="已脱困", exited=True)
     review(CaseFactory(unit=units["木渎镇工会"], name="吴中今年已复核"), THIS_YEAR)
 
 
@@ -101,7 +101,7 @@ def test_case_form_offers_check_boxes_for_extra_categories_and_causes(kunshan_cl
 
 
 def test_clerk_edits_a_case_without_touching_its_status(kunshan_clerk, client_for, units):
-    case = CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.VERIFIED)
+    case = CaseFactory(unit=units["张浦镇工会"], verified=True)
     url = f"{CASES}{case.pk}/change/"
     client = client_for(kunshan_clerk)
     page = client.get(url)

@@ -18,26 +18,12 @@ AUTOCOMPLETE = "/admin/autocomplete/"
 
 
 @pytest.fixture
-def kunshan_case(units):
-    return CaseFactory(unit=units["张浦镇工会"], name="昆山困难户")
-
-
-@pytest.fixture
-def wuzhong_case(units):
-    return CaseFactory(unit=units["木渎镇工会"], name="吴中困难户")
-
-
-@pytest.fixture
-def wuzhong_referral(units, wuzhong_case):
+def wuzhong_referral(units, wuzhong_pending_case):
     from unions.models import User
 
-    wuzhong_case.status = CaseStatus.VERIFIED
-    wuzhong_case.save()
-    return services.referral_submit(
-        case=wuzhong_case,
-        reason="重病",
-        acting_user=User.objects.get(username="wuzhong_head"),
-    )
+    head = User.objects.get(username="wuzhong_head")
+    case = services.case_verify(case=wuzhong_pending_case, acting_user=head)
+    return services.referral_submit(case=case, reason="重病", acting_user=head)
 
 
 def grant(user, *codenames):
@@ -65,17 +51,19 @@ def add_form_data(unit, **fields):
 
 
 def test_list_shows_only_cases_of_the_clerks_district(
-    kunshan_clerk, client_for, kunshan_case, wuzhong_case
+    kunshan_clerk, client_for, kunshan_pending_case, wuzhong_pending_case
 ):
     response = client_for(kunshan_clerk).get(CASES)
 
-    assert [case.pk for case in response.context["cl"].result_list] == [kunshan_case.pk]
+    assert [case.pk for case in response.context["cl"].result_list] == [kunshan_pending_case.pk]
     html = response.content.decode()
     assert "昆山困难户" in html
     assert "吴中困难户" not in html
 
 
-def test_list_filters_name_no_unit_of_another_district(kunshan_clerk, client_for, wuzhong_case):
+def test_list_filters_name_no_unit_of_another_district(
+    kunshan_clerk, client_for, wuzhong_pending_case
+):
     html = client_for(kunshan_clerk).get(CASES).content.decode()
 
     assert "张浦镇工会" in html  # the unit filter lists the clerk's own units
@@ -85,75 +73,85 @@ def test_list_filters_name_no_unit_of_another_district(kunshan_clerk, client_for
 
 @pytest.mark.parametrize("page", ["{pk}/change/", "{pk}/history/"])
 def test_pages_of_another_districts_case_look_missing(
-    kunshan_clerk, client_for, wuzhong_case, page
+    kunshan_clerk, client_for, wuzhong_pending_case, page
 ):
-    assert_looks_missing(client_for(kunshan_clerk), CASES + page, wuzhong_case.pk)
+    assert_looks_missing(client_for(kunshan_clerk), CASES + page, wuzhong_pending_case.pk)
 
 
 def test_past_version_page_of_another_districts_case_looks_missing(
-    kunshan_clerk, client_for, wuzhong_case
+    kunshan_clerk, client_for, wuzhong_pending_case
 ):
-    version = wuzhong_case.history.first().history_id
+    version = wuzhong_pending_case.history.first().history_id
     client = client_for(kunshan_clerk)
 
-    response = assert_looks_missing(client, CASES + f"{{pk}}/history/{version}/", wuzhong_case.pk)
+    response = assert_looks_missing(
+        client, CASES + f"{{pk}}/history/{version}/", wuzhong_pending_case.pk
+    )
 
     assert "吴中困难户" not in response.content.decode()
 
 
 def test_delete_page_of_another_districts_case_looks_missing(
-    kunshan_clerk, client_for, wuzhong_case
+    kunshan_clerk, client_for, wuzhong_pending_case
 ):
     clerk = grant(kunshan_clerk, "delete_case")
     client = client_for(clerk)
 
-    assert_looks_missing(client, CASES + "{pk}/delete/", wuzhong_case.pk)
-    assert_looks_missing(client, CASES + "{pk}/delete/", wuzhong_case.pk, "post", {"post": "yes"})
-    assert Case.objects.filter(pk=wuzhong_case.pk).exists()
+    assert_looks_missing(client, CASES + "{pk}/delete/", wuzhong_pending_case.pk)
+    assert_looks_missing(
+        client, CASES + "{pk}/delete/", wuzhong_pending_case.pk, "post", {"post": "yes"}
+    )
+    assert Case.objects.filter(pk=wuzhong_pending_case.pk).exists()
 
 
 def test_posting_a_change_to_another_districts_case_looks_missing(
-    kunshan_clerk, client_for, wuzhong_case
+    kunshan_clerk, client_for, wuzhong_pending_case
 ):
     assert_looks_missing(
-        client_for(kunshan_clerk), CASES + "{pk}/change/", wuzhong_case.pk, "post", {"name": "x"}
+        client_for(kunshan_clerk),
+        CASES + "{pk}/change/",
+        wuzhong_pending_case.pk,
+        "post",
+        {"name": "x"},
     )
-    wuzhong_case.refresh_from_db()
-    assert wuzhong_case.name == "吴中困难户"
+    wuzhong_pending_case.refresh_from_db()
+    assert wuzhong_pending_case.name == "吴中困难户"
 
 
 def test_autocomplete_offers_only_the_clerks_cases(
-    kunshan_clerk, client_for, kunshan_case, wuzhong_case
+    kunshan_clerk, client_for, kunshan_pending_case, wuzhong_pending_case
 ):
     client = client_for(kunshan_clerk)
     query = {"app_label": "cases", "model_name": "activity", "field_name": "cases"}
 
     by_name = client.get(AUTOCOMPLETE, {**query, "term": "困难户"}).json()["results"]
-    by_id = client.get(AUTOCOMPLETE, {**query, "term": wuzhong_case.id_number}).json()["results"]
+    by_id = client.get(AUTOCOMPLETE, {**query, "term": wuzhong_pending_case.id_number}).json()[
+        "results"
+    ]
 
-    assert [row["id"] for row in by_name] == [str(kunshan_case.pk)]
+    assert [row["id"] for row in by_name] == [str(kunshan_pending_case.pk)]
     assert by_id == []
 
 
 def test_action_with_a_forged_id_of_another_district_changes_nothing(
-    kunshan_head, client_for, wuzhong_case
+    kunshan_head, client_for, wuzhong_pending_case
 ):
     client = client_for(kunshan_head)
 
-    client.post(CASES, {"action": "verify_cases", "_selected_action": [wuzhong_case.pk]})
+    client.post(CASES, {"action": "verify_cases", "_selected_action": [wuzhong_pending_case.pk]})
     client.post(
         CASES,
         {
             "action": "exit_cases",
-            "_selected_action": [wuzhong_case.pk],
+            "_selected_action": [wuzhong_pending_case.pk],
             "apply": "1",
             "exited_on": "2007-02-01",
             "reason": "再就业",
         },
     )
 
-    wuzhong_case.refresh_from_db()
-    assert wuzhong_case.status == CaseStatus.PENDING
+    wuzhong_pending_case.refresh_from_db()
+    assert wuzhong_pending_case.status == CaseStatus.PENDING
 
 
 def test_add_page_offers_only_the_clerks_units(kunshan_clerk, client_for):
@@ -187,17 +185,18 @@ def test_clerk_registers_a_case_as_pending(kunshan_clerk, client_for, units):
 
 
 def test_registering_a_person_on_file_elsewhere_names_the_holding_unit(
-    kunshan_clerk, client_for, units, wuzhong_case
+    kunshan_clerk, client_for, units, wuzhong_pending_case
 ):
     response = client_for(kunshan_clerk).post(
-        CASES + "add/", add_form_data(units["张浦镇工会"], id_number=wuzhong_case.id_number)
+        CASES + "add/",
+        add_form_data(units["张浦镇工会"], id_number=wuzhong_pending_case.id_number),
     )
 
     errors = response.context["adminform"].form.errors
     assert list(errors) == ["id_number"]
     assert "木渎镇工会" in errors["id_number"][0]
     assert "木渎镇工会" in response.content.decode()
-    assert Case.objects.filter(id_number=wuzhong_case.id_number).count() == 1
+    assert Case.objects.filter(id_number=wuzhong_pending_case.id_number).count() == 1
 
 
 def test_referral_of_another_district_looks_missing(kunshan_clerk, client_for, wuzhong_referral):
@@ -220,7 +219,7 @@ def test_activity_of_another_district_looks_missing(kunshan_clerk, client_for, u
 
 
 def test_activity_cannot_list_another_districts_household(
-    kunshan_clerk, client_for, units, kunshan_case, wuzhong_case
+    kunshan_clerk, client_for, units, kunshan_pending_case, wuzhong_pending_case
 ):
     activity = ActivityFactory(
         unit=units["张浦镇工会"], campaign=CampaignFactory(organiser=units["昆山市总工会"])
@@ -234,7 +233,7 @@ def test_activity_cannot_list_another_districts_household(
 
     response = client.post(
         f"/admin/cases/activity/{activity.pk}/change/",
-        {**{k: v for k, v in data.items() if v is not None}, "cases": [wuzhong_case.pk]},
+        {**{k: v for k, v in data.items() if v is not None}, "cases": [wuzhong_pending_case.pk]},
     )
 
     assert "cases" in response.context["adminform"].form.errors
@@ -270,22 +269,29 @@ def test_city_campaign_is_read_only_for_a_district_clerk(kunshan_clerk, client_f
 # --- the city auditor ---------------------------------------------------------------------
 
 
-def test_city_auditor_reads_every_district(city_auditor, client_for, kunshan_case, wuzhong_case):
+def test_city_auditor_reads_every_district(
+    city_auditor, client_for, kunshan_pending_case, wuzhong_pending_case
+):
     client = client_for(city_auditor)
 
     listed = {case.pk for case in client.get(CASES).context["cl"].result_list}
-    pages = [client.get(f"{CASES}{case.pk}/change/") for case in (kunshan_case, wuzhong_case)]
+    pages = [
+        client.get(f"{CASES}{case.pk}/change/")
+        for case in (kunshan_pending_case, wuzhong_pending_case)
+    ]
 
-    assert listed == {kunshan_case.pk, wuzhong_case.pk}
+    assert listed == {kunshan_pending_case.pk, wuzhong_pending_case.pk}
     assert [page.status_code for page in pages] == [200, 200]
 
 
-def test_city_auditor_is_offered_only_export_and_no_save(city_auditor, client_for, kunshan_case):
+def test_city_auditor_is_offered_only_export_and_no_save(
+    city_auditor, client_for, kunshan_pending_case
+):
     """Reading is all an auditor does: the one action is exporting the ticked rows."""
     client = client_for(city_auditor)
 
     listing = client.get(CASES)
-    page = client.get(f"{CASES}{kunshan_case.pk}/change/")
+    page = client.get(f"{CASES}{kunshan_pending_case.pk}/change/")
 
     offered = [value for value, _label in listing.context["action_form"].fields["action"].choices]
     assert offered == ["", "export_selected"]
@@ -302,25 +308,27 @@ def test_city_auditor_is_offered_only_export_and_no_save(city_auditor, client_fo
         ("{pk}/history/{version}/", {"name": "改名"}),
     ],
 )
-def test_city_auditor_cannot_change_anything(city_auditor, client_for, kunshan_case, url, data):
-    version = kunshan_case.history.first().history_id
+def test_city_auditor_cannot_change_anything(
+    city_auditor, client_for, kunshan_pending_case, url, data
+):
+    version = kunshan_pending_case.history.first().history_id
 
     response = client_for(city_auditor).post(
-        CASES + url.format(pk=kunshan_case.pk, version=version), data
+        CASES + url.format(pk=kunshan_pending_case.pk, version=version), data
     )
 
     assert response.status_code == 403
-    kunshan_case.refresh_from_db()
-    assert kunshan_case.name == "昆山困难户"
+    kunshan_pending_case.refresh_from_db()
+    assert kunshan_pending_case.name == "昆山困难户"
 
 
-def test_city_auditor_cannot_run_a_forged_action(city_auditor, client_for, kunshan_case):
+def test_city_auditor_cannot_run_a_forged_action(city_auditor, client_for, kunshan_pending_case):
     client_for(city_auditor).post(
-        CASES, {"action": "verify_cases", "_selected_action": [kunshan_case.pk]}
+        CASES, {"action": "verify_cases", "_selected_action": [kunshan_pending_case.pk]}
     )
 
-    kunshan_case.refresh_from_db()
-    assert kunshan_case.status == CaseStatus.PENDING
+    kunshan_pending_case.refresh_from_db()
+    assert kunshan_pending_case.status == CaseStatus.PENDING
 
 
 def test_referrals_cannot_be_added_through_the_admin(city_admin, kunshan_head, client_for):
@@ -329,17 +337,17 @@ def test_referrals_cannot_be_added_through_the_admin(city_admin, kunshan_head, c
     assert not Referral.objects.exists()
 
 
-def test_a_past_version_cannot_be_reverted(kunshan_head, client_for, kunshan_case):
+def test_a_past_version_cannot_be_reverted(kunshan_head, client_for, kunshan_pending_case):
     """Reverting would restore an old status past the services: the page is read-only."""
-    services.case_verify(case=kunshan_case, acting_user=kunshan_head)
+    services.case_verify(case=kunshan_pending_case, acting_user=kunshan_head)
     services.case_exit(
-        case=kunshan_case,
+        case=kunshan_pending_case,
         exited_on=datetime.date(2007, 2, 1),
         reason="再就业",
         acting_user=kunshan_head,
     )
-    pending_version = kunshan_case.history.order_by("history_date").first().history_id
-    url = f"{CASES}{kunshan_case.pk}/history/{pending_version}/"
+    pending_version = kunshan_pending_case.history.order_by("history_date").first().history_id
+    url = f"{CASES}{kunshan_pending_case.pk}/history/{pending_version}/"
     client = client_for(kunshan_head)
 
     page = client.get(url)
@@ -348,5 +356,5 @@ def test_a_past_version_cannot_be_reverted(kunshan_head, client_for, kunshan_cas
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert refused.status_code == 403
-    kunshan_case.refresh_from_db()
-    assert kunshan_case.status == CaseStatus.EXITED
+    kunshan_pending_case.refresh_from_db()
+    assert kunshan_pending_case.status == CaseStatus.EXITED

@@ -19,25 +19,20 @@ from tests.cases.factories import CaseFactory
 pytestmark = pytest.mark.django_db
 
 
-def kunshan_case(units, **fields) -> Case:
+def new_kunshan_case(units, **fields) -> Case:
     """A case of 张浦镇工会, a town union under 昆山市总工会."""
     return CaseFactory(unit=units["张浦镇工会"], **fields)
 
 
 def exited_case(units) -> Case:
-    return kunshan_case(
-        units,
-        status=CaseStatus.EXITED,
-        exited_on=datetime.date(2024, 3, 1),
-        exit_reason="再就业",
-    )
+    return new_kunshan_case(units, exited=True)
 
 
 # --- case_verify: 待审核 → 在档 -------------------------------------------------------
 
 
 def test_approver_verifies_pending_case_of_own_district(units, kunshan_head):
-    case = kunshan_case(units)
+    case = new_kunshan_case(units)
 
     result = services.case_verify(case=case, acting_user=kunshan_head)
 
@@ -49,7 +44,7 @@ def test_approver_verifies_pending_case_of_own_district(units, kunshan_head):
 
 
 def test_clerk_may_not_verify(units, kunshan_clerk):
-    case = kunshan_case(units)
+    case = new_kunshan_case(units)
 
     with pytest.raises(PermissionDenied):
         services.case_verify(case=case, acting_user=kunshan_clerk)
@@ -60,7 +55,7 @@ def test_clerk_may_not_verify(units, kunshan_clerk):
 
 
 def test_approver_of_another_district_may_not_verify(units, wuzhong_head):
-    case = kunshan_case(units)
+    case = new_kunshan_case(units)
 
     with pytest.raises(PermissionDenied):
         services.case_verify(case=case, acting_user=wuzhong_head)
@@ -71,7 +66,7 @@ def test_approver_of_another_district_may_not_verify(units, wuzhong_head):
 
 def test_city_administrator_does_not_verify(units, city_admin):
     # Verifying is the owning district's job; the city decides referrals only.
-    case = kunshan_case(units)
+    case = new_kunshan_case(units)
 
     with pytest.raises(PermissionDenied):
         services.case_verify(case=case, acting_user=city_admin)
@@ -79,7 +74,7 @@ def test_city_administrator_does_not_verify(units, city_admin):
 
 @pytest.mark.parametrize("status", [CaseStatus.VERIFIED, CaseStatus.EXITED])
 def test_only_a_pending_case_can_be_verified(units, kunshan_head, status):
-    case = kunshan_case(units, status=status)
+    case = new_kunshan_case(units, status=status)
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         services.case_verify(case=case, acting_user=kunshan_head)
@@ -94,7 +89,7 @@ def test_only_a_pending_case_can_be_verified(units, kunshan_head, status):
 
 
 def test_approver_exits_case_with_date_and_reason(units, kunshan_head):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     exit_date = timezone.localdate() - datetime.timedelta(days=3)
 
     services.case_exit(
@@ -108,7 +103,7 @@ def test_approver_exits_case_with_date_and_reason(units, kunshan_head):
 
 
 def test_exit_may_be_dated_today(units, kunshan_head):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
 
     services.case_exit(
         case=case, exited_on=timezone.localdate(), reason="再就业", acting_user=kunshan_head
@@ -119,7 +114,7 @@ def test_exit_may_be_dated_today(units, kunshan_head):
 
 
 def test_exiting_long_term_case_drops_its_certificate(units, kunshan_head):
-    case = kunshan_case(units, status=CaseStatus.LONG_TERM, certificate_number="苏救2024-001")
+    case = new_kunshan_case(units, long_term=True, certificate_number="苏救2024-001")
 
     services.case_exit(
         case=case, exited_on=timezone.localdate(), reason="收入提高", acting_user=kunshan_head
@@ -140,7 +135,7 @@ def test_exiting_long_term_case_drops_its_certificate(units, kunshan_head):
     ids=["no-date", "no-reason", "blank-reason"],
 )
 def test_exit_needs_date_and_reason(units, kunshan_head, exited_on, reason):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         services.case_exit(case=case, exited_on=exited_on, reason=reason, acting_user=kunshan_head)
@@ -152,7 +147,7 @@ def test_exit_needs_date_and_reason(units, kunshan_head, exited_on, reason):
 
 
 def test_exit_date_in_the_future_is_refused(units, kunshan_head):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
@@ -178,7 +173,7 @@ def test_exited_case_cannot_exit_again(units, kunshan_head):
 
 
 def test_clerk_may_not_exit_case(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
 
     with pytest.raises(PermissionDenied):
         services.case_exit(
@@ -190,7 +185,7 @@ def test_clerk_may_not_exit_case(units, kunshan_clerk):
 
 
 def test_approver_of_another_district_may_not_exit_case(units, wuzhong_head):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
 
     with pytest.raises(PermissionDenied):
         services.case_exit(
@@ -222,7 +217,7 @@ def test_reopen_returns_exited_case_to_pending_and_clears_exit(units, kunshan_he
 
 @pytest.mark.parametrize("status", [CaseStatus.PENDING, CaseStatus.VERIFIED])
 def test_only_an_exited_case_can_be_reopened(units, kunshan_head, status):
-    case = kunshan_case(units, status=status)
+    case = new_kunshan_case(units, status=status)
 
     with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         services.case_reopen(case=case, acting_user=kunshan_head)
@@ -261,7 +256,7 @@ def test_reopened_case_can_be_verified_again(units, kunshan_head):
 
 
 def test_review_records_year_and_updates_last_reviewed(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
 
     review = services.review_record(
         case=case,
@@ -282,7 +277,7 @@ def test_review_records_year_and_updates_last_reviewed(units, kunshan_clerk):
 
 
 def test_second_review_in_same_year_is_refused(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     services.review_record(
         case=case,
         reviewed_on=datetime.date(2024, 3, 15),
@@ -305,7 +300,7 @@ def test_second_review_in_same_year_is_refused(units, kunshan_clerk):
 
 
 def test_review_in_the_next_year_is_accepted(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     services.review_record(
         case=case,
         reviewed_on=datetime.date(2023, 12, 20),
@@ -326,7 +321,7 @@ def test_review_in_the_next_year_is_accepted(units, kunshan_clerk):
 
 
 def test_late_entry_of_an_older_review_keeps_the_latest_date(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     services.review_record(
         case=case,
         reviewed_on=datetime.date(2024, 2, 1),
@@ -346,7 +341,7 @@ def test_late_entry_of_an_older_review_keeps_the_latest_date(units, kunshan_cler
 
 
 def test_unknown_review_outcome_is_refused(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
 
     with pytest.raises(ValidationError):
         services.review_record(
@@ -361,7 +356,7 @@ def test_unknown_review_outcome_is_refused(units, kunshan_clerk):
 
 @pytest.mark.parametrize("username", ["wuzhong_clerk", "city_auditor"])
 def test_review_by_other_district_or_auditor_is_refused(units, request, username):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     user = request.getfixturevalue(username)
 
     with pytest.raises(PermissionDenied):
@@ -376,9 +371,9 @@ def test_review_by_other_district_or_auditor_is_refused(units, request, username
 
 
 def test_not_reviewed_in_lists_cases_still_due_that_year(units, kunshan_clerk):
-    unreviewed = kunshan_case(units, status=CaseStatus.VERIFIED)
-    reviewed_last_year = kunshan_case(units, status=CaseStatus.VERIFIED)
-    reviewed = kunshan_case(units, status=CaseStatus.LONG_TERM, certificate_number="苏救-7")
+    unreviewed = new_kunshan_case(units, verified=True)
+    reviewed_last_year = new_kunshan_case(units, verified=True)
+    reviewed = new_kunshan_case(units, long_term=True, certificate_number="苏救-7")
     exited = exited_case(units)
     for case, day in [
         (reviewed_last_year, datetime.date(2023, 6, 1)),
@@ -397,7 +392,7 @@ def test_not_reviewed_in_lists_cases_still_due_that_year(units, kunshan_clerk):
 
 
 def test_not_reviewed_in_sees_a_past_years_review_entered_late(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     for day in [datetime.date(2024, 2, 1), datetime.date(2023, 2, 1)]:
         services.review_record(
             case=case, reviewed_on=day, outcome=ReviewOutcome.CONTINUE, acting_user=kunshan_clerk
@@ -412,7 +407,7 @@ def test_not_reviewed_in_sees_a_past_years_review_entered_late(units, kunshan_cl
 
 
 def test_verify_is_recorded_in_history_with_acting_user(units, kunshan_head):
-    case = kunshan_case(units)
+    case = new_kunshan_case(units)
     versions_before = case.history.count()
 
     services.case_verify(case=case, acting_user=kunshan_head)
@@ -424,7 +419,7 @@ def test_verify_is_recorded_in_history_with_acting_user(units, kunshan_head):
 
 
 def test_exit_is_recorded_in_history_with_acting_user(units, kunshan_head):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
     versions_before = case.history.count()
 
     services.case_exit(
@@ -451,7 +446,7 @@ def test_reopen_is_recorded_in_history_with_acting_user(units, kunshan_head):
 
 
 def test_review_is_recorded_in_history_with_acting_user(units, kunshan_clerk):
-    case = kunshan_case(units, status=CaseStatus.VERIFIED)
+    case = new_kunshan_case(units, verified=True)
 
     review = services.review_record(
         case=case,
@@ -465,7 +460,7 @@ def test_review_is_recorded_in_history_with_acting_user(units, kunshan_clerk):
 
 
 def test_refused_move_leaves_no_history(units, kunshan_clerk):
-    case = kunshan_case(units)
+    case = new_kunshan_case(units)
     versions_before = case.history.count()
 
     with pytest.raises(PermissionDenied):

@@ -20,7 +20,7 @@ VALID_UNTIL = datetime.date(2026, 12, 31)
 
 
 def verified_case(units, unit_name: str = "张浦镇工会", **fields) -> Case:
-    return CaseFactory(unit=units[unit_name], status=CaseStatus.VERIFIED, **fields)
+    return CaseFactory(unit=units[unit_name], verified=True, **fields)
 
 
 def submitted_referral(units, submitter, unit_name: str = "张浦镇工会") -> Referral:

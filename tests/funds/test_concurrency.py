@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import Sum
 
-from cases.models import CaseStatus
 from funds.models import Disbursement, Fund, LedgerEntry
 from funds.services import disbursement_post
 from tests.cases.factories import CaseFactory
@@ -33,9 +32,7 @@ def _needs_postgresql():
 
 def test_concurrent_postings_never_overdraw_a_fund(units, kunshan_clerk):
     fund = FundFactory(unit=units["昆山市总工会"], opening=OPENING)
-    cases = [
-        CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.VERIFIED) for _ in range(THREADS)
-    ]
+    cases = [CaseFactory(unit=units["张浦镇工会"], verified=True) for _ in range(THREADS)]
     start = threading.Barrier(THREADS)
     accepted: list[Decimal] = []
     refused: list[str] = []

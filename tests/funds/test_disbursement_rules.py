@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from cases.models import CaseStatus
 from funds.models import Disbursement, DisbursementKind, LedgerEntry
 from funds.services import disbursement_post
 from tests.cases.factories import CaseFactory
@@ -110,7 +109,7 @@ def test_cash_must_be_more_than_zero(kunshan_clerk, kunshan_case, kunshan_fund, 
 
 
 def test_a_clerk_cannot_pay_a_case_that_is_not_on_file(kunshan_clerk, kunshan_fund, units):
-    pending = CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.PENDING, name="待审核")
+    pending = CaseFactory(unit=units["张浦镇工会"], name="待审核")
 
     with pytest.raises(ValidationError) as refused:
         pay_cash(case=pending, fund=kunshan_fund, amount="500", acting_user=kunshan_clerk)
@@ -131,7 +130,7 @@ def test_a_clerk_cannot_pay_a_case_that_is_not_on_file(kunshan_clerk, kunshan_fu
 def test_an_approver_may_confirm_a_payment_to_a_case_not_on_file(
     kunshan_head, kunshan_fund, units
 ):
-    pending = CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.PENDING)
+    pending = CaseFactory(unit=units["张浦镇工会"])
 
     with pytest.raises(ValidationError):
         pay_cash(case=pending, fund=kunshan_fund, amount="500", acting_user=kunshan_head)

@@ -6,13 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from cases.models import CaseStatus
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory, pay_cash
+from tests.query_counts import assert_constant_queries
 from tests.scope_helpers import assert_looks_missing
 
 FUND = "/admin/funds/fund/"
@@ -199,53 +197,35 @@ def test_the_other_side_of_an_allocation_is_linked_only_within_scope(
 
 
 def test_fund_list_shows_balances_in_yuan_in_a_constant_number_of_queries(
-    kunshan_clerk, client_for, units, django_assert_num_queries
+    kunshan_clerk, client_for, units
 ):
-    client = client_for(kunshan_clerk)
-    for _ in range(3):
-        FundFactory(unit=units["张浦镇工会"], opening="1234.5")
-    client.get(FUND)  # warm the session and content-type caches
-    with CaptureQueriesContext(connection) as few:
-        page = client.get(FUND)
-    for _ in range(27):
-        FundFactory(unit=units["陆家镇工会"], opening="10")
+    def make_funds(count):
+        for _ in range(count):
+            FundFactory(unit=units["张浦镇工会"], opening="1234.5")
 
-    with django_assert_num_queries(len(few)):
-        client.get(FUND)
+    page = assert_constant_queries(client_for(kunshan_clerk), FUND, make_funds).few
 
     assert "1,234.50" in page.content.decode()
 
 
 def test_disbursement_list_queries_do_not_grow_with_rows(
-    kunshan_clerk, client_for, kunshan_case, kunshan_fund, django_assert_num_queries
+    kunshan_clerk, client_for, kunshan_case, kunshan_fund
 ):
-    client = client_for(kunshan_clerk)
-    for _ in range(3):
-        pay_cash(case=kunshan_case, fund=kunshan_fund, amount="10", acting_user=kunshan_clerk)
-    client.get(PAID)
-    with CaptureQueriesContext(connection) as few:
-        client.get(PAID)
-    for _ in range(27):
-        pay_cash(case=kunshan_case, fund=kunshan_fund, amount="10", acting_user=kunshan_clerk)
+    def pay(count):
+        for _ in range(count):
+            pay_cash(case=kunshan_case, fund=kunshan_fund, amount="10", acting_user=kunshan_clerk)
 
-    with django_assert_num_queries(len(few)):
-        client.get(PAID)
+    assert_constant_queries(client_for(kunshan_clerk), PAID, pay)
 
 
 def test_ledger_list_queries_do_not_grow_with_rows(
-    kunshan_head, client_for, kunshan_case, kunshan_fund, django_assert_num_queries
+    kunshan_head, client_for, kunshan_case, kunshan_fund
 ):
-    client = client_for(kunshan_head)
-    for _ in range(3):
-        pay_cash(case=kunshan_case, fund=kunshan_fund, amount="10", acting_user=kunshan_head)
-    client.get(LEDGER)
-    with CaptureQueriesContext(connection) as few:
-        client.get(LEDGER)
-    for _ in range(27):
-        pay_cash(case=kunshan_case, fund=kunshan_fund, amount="10", acting_user=kunshan_head)
+    def pay(count):
+        for _ in range(count):
+            pay_cash(case=kunshan_case, fund=kunshan_fund, amount="10", acting_user=kunshan_head)
 
-    with django_assert_num_queries(len(few)):
-        client.get(LEDGER)
+    assert_constant_queries(client_for(kunshan_head), LEDGER, pay)
 
 
 def test_disbursement_list_shows_totals_of_the_filtered_list(
@@ -253,7 +233,7 @@ def test_disbursement_list_shows_totals_of_the_filtered_list(
 ):
     from funds.services import disbursement_post
 
-    other = CaseFactory(unit=units["陆家镇工会"], status=CaseStatus.VERIFIED, name="陆家困难职工")
+    other = CaseFactory(unit=units["陆家镇工会"], verified=True, name="陆家困难职工")
     pay_cash(case=kunshan_case, fund=kunshan_fund, amount="800", acting_user=kunshan_clerk)
     pay_cash(case=other, fund=kunshan_fund, amount="1500.50", acting_user=kunshan_clerk)
     disbursement_post(
@@ -364,7 +344,7 @@ def test_bad_amounts_and_missing_fields_are_refused_on_the_form(
 def test_only_an_approver_can_confirm_a_payment_to_a_case_not_on_file(
     kunshan_clerk, kunshan_head, client_for, kunshan_fund, units
 ):
-    pending = CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.PENDING)
+    pending = CaseFactory(unit=units["张浦镇工会"])
 
     clerk_form = client_for(kunshan_clerk).get(f"{PAID}add/").context["adminform"].form
     clerk_try = client_for(kunshan_clerk).post(

@@ -119,7 +119,7 @@ def test_editing_a_fund_never_writes_a_stale_balance(superuser, client_for, kuns
     # Money is paid out after the page was loaded and before it is saved.
     from tests.cases.factories import CaseFactory
 
-    case = CaseFactory(unit=kunshan_fund.unit, status="verified")
+    case = CaseFactory(unit=kunshan_fund.unit, verified=True)
     pay_cash(case=case, fund=kunshan_fund, amount="2500", acting_user=superuser)
 
     client.post(url, {"name": "改名后的资金", "kind": "campaign", "is_active": "on", "notes": ""})

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from cases.models import CaseStatus
 from core.money import quantize_yuan
 from funds.models import EntryKind, Fund, LedgerEntry
 from funds.services import allocation_post, disbursement_post, entry_reverse, income_post
@@ -50,9 +49,7 @@ class LedgerInvariantTests(TestCase):
             FundFactory(unit=units[name], opening=OPENING, opening__poster=cls.user)
             for name in FUND_UNITS
         ]
-        cls.cases = [
-            CaseFactory(unit=units[name], status=CaseStatus.VERIFIED) for name in FUND_UNITS
-        ]
+        cls.cases = [CaseFactory(unit=units[name], verified=True) for name in FUND_UNITS]
 
     def apply(self, operation) -> None:
         kind, *args = operation

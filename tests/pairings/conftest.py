@@ -45,12 +45,14 @@ def jinchang_private_sponsor(units):
 
 
 @pytest.fixture
-def kunshan_fund(units):
+def kunshan_pairing_fund(units):
+    """昆山市总工会's fund for pairing payments (not the relief fund ``kunshan_fund``)."""
     return FundFactory(unit=units["昆山市总工会"], name="昆山结对助学金", opening=Decimal("1000"))
 
 
 @pytest.fixture
-def jinchang_fund(units):
+def jinchang_pairing_fund(units):
+    """金阊区总工会's fund that pairing payments may be drawn from."""
     return FundFactory(
         unit=units["金阊区总工会"], name="金阊扶贫帮困基金会", opening=Decimal("1000")
     )

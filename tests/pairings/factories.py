@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import factory
 
-from cases.models import CaseStatus
 from pairings.models import (
     Agreement,
     AgreementKind,
@@ -47,5 +46,5 @@ class BeneficiaryFactory(factory.django.DjangoModelFactory):
 
     agreement = factory.SubFactory(AgreementFactory)
     case = factory.SubFactory(
-        CaseFactory, unit=factory.SelfAttribute("..agreement.unit"), status=CaseStatus.VERIFIED
+        CaseFactory, unit=factory.SelfAttribute("..agreement.unit"), verified=True
     )

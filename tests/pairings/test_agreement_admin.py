@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cases.models import CaseStatus, HouseholdMember
+from cases.models import HouseholdMember
 from pairings.models import Agreement, AgreementStatus
 from tests.cases.factories import CaseFactory
 
@@ -43,7 +43,7 @@ def pupils(units):
     """Two children at 昆山中学 and 震川中学, each in a 昆山 hardship household."""
     children = []
     for school in ("昆山中学", "震川中学"):
-        case = CaseFactory(unit=units["昆山市总工会"], status=CaseStatus.VERIFIED)
+        case = CaseFactory(unit=units["昆山市总工会"], verified=True)
         children.append(
             HouseholdMember.objects.create(case=case, relation="child", name="学生", school=school)
         )

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cases.models import CaseStatus, HouseholdMember
+from cases.models import HouseholdMember
 from pairings.models import Agreement, AgreementStatus, Beneficiary, Sponsor, SponsorKind
 from pairings.services import agreement_payment_record
 from tests.cases.factories import CaseFactory
@@ -245,11 +245,11 @@ def test_a_case_or_student_of_another_district_cannot_be_named(
     units, both, kunshan_clerk, client_for
 ):
     _jinchang_agreement, kunshan_agreement = both
-    jinchang_case = CaseFactory(unit=units["金阊区总工会"], status=CaseStatus.VERIFIED)
+    jinchang_case = CaseFactory(unit=units["金阊区总工会"], verified=True)
     jinchang_child = HouseholdMember.objects.create(
         case=jinchang_case, relation="child", name="金阊学生"
     )
-    kunshan_case = CaseFactory(unit=units["昆山市总工会"], status=CaseStatus.VERIFIED)
+    kunshan_case = CaseFactory(unit=units["昆山市总工会"], verified=True)
 
     response = client_for(kunshan_clerk).post(
         f"{AGREEMENTS}{kunshan_agreement.pk}/change/",
@@ -316,7 +316,7 @@ def test_actions_with_forged_ids_of_another_district_change_nothing(
 
 
 def test_the_payment_form_refuses_another_districts_beneficiary_and_fund(
-    both, jinchang_fund, kunshan_clerk, client_for
+    both, jinchang_pairing_fund, kunshan_clerk, client_for
 ):
     jinchang_agreement, kunshan_agreement = both
 
@@ -326,7 +326,7 @@ def test_the_payment_form_refuses_another_districts_beneficiary_and_fund(
             "beneficiary": jinchang_agreement.beneficiaries.get().pk,
             "paid_on": "2007-03-01",
             "amount": "100",
-            "fund": jinchang_fund.pk,
+            "fund": jinchang_pairing_fund.pk,
         },
     )
 
@@ -449,7 +449,7 @@ def test_nobody_adds_changes_or_deletes_payments_in_the_admin(payments, kunshan_
 def test_a_cases_page_shows_only_the_users_agreements_naming_it(
     units, bank, kunshan_clerk, client_for
 ):
-    kunshan_case = CaseFactory(unit=units["昆山市总工会"], status=CaseStatus.VERIFIED)
+    kunshan_case = CaseFactory(unit=units["昆山市总工会"], verified=True)
     BeneficiaryFactory(
         agreement=AgreementFactory(number="KS-CASE-01", unit=units["昆山市总工会"], sponsor=bank),
         case=kunshan_case,

@@ -44,25 +44,25 @@ def record(beneficiary, amount, user, *, on=MARCH_1, fund=None):
 
 
 def test_a_payment_from_a_fund_is_a_disbursement_out_of_that_fund(
-    pairing, kunshan_clerk, kunshan_fund
+    pairing, kunshan_clerk, kunshan_pairing_fund
 ):
     agreement, first, _second = pairing
 
-    payment = record(first, "300", kunshan_clerk, fund=kunshan_fund)
+    payment = record(first, "300", kunshan_clerk, fund=kunshan_pairing_fund)
 
     disbursement = payment.disbursement
     assert disbursement.case == first.case
-    assert disbursement.fund == kunshan_fund
+    assert disbursement.fund == kunshan_pairing_fund
     assert disbursement.cash_amount == Decimal("300.00")
     assert disbursement.paying_unit == agreement.unit
     assert disbursement.ledger_entry.amount == Decimal("-300.00")
     assert payment.recorded_by == kunshan_clerk
-    kunshan_fund.refresh_from_db()
-    assert kunshan_fund.balance == Decimal("700.00")
+    kunshan_pairing_fund.refresh_from_db()
+    assert kunshan_pairing_fund.balance == Decimal("700.00")
 
 
 def test_a_payment_made_directly_by_the_sponsor_leaves_every_fund_alone(
-    pairing, kunshan_clerk, kunshan_fund
+    pairing, kunshan_clerk, kunshan_pairing_fund
 ):
     _agreement, first, _second = pairing
     entries_before = LedgerEntry.objects.count()
@@ -72,8 +72,8 @@ def test_a_payment_made_directly_by_the_sponsor_leaves_every_fund_alone(
     assert payment.disbursement.fund is None
     assert payment.disbursement.paid_directly_by == "中国农业银行苏州分行"
     assert LedgerEntry.objects.count() == entries_before
-    kunshan_fund.refresh_from_db()
-    assert kunshan_fund.balance == Decimal("1000.00")
+    kunshan_pairing_fund.refresh_from_db()
+    assert kunshan_pairing_fund.balance == Decimal("1000.00")
 
 
 def test_standing_shows_promised_against_paid_for_each_beneficiary(pairing, kunshan_clerk):
@@ -119,10 +119,10 @@ def test_paid_up_drafts_and_terminated_agreements_are_not_behind(units, pairing,
 
 
 def test_a_reversed_disbursement_does_not_count_as_paid(
-    pairing, kunshan_clerk, kunshan_head, kunshan_fund, client_for
+    pairing, kunshan_clerk, kunshan_head, kunshan_pairing_fund, client_for
 ):
     agreement, first, second = pairing
-    payment = record(first, "300", kunshan_clerk, fund=kunshan_fund)
+    payment = record(first, "300", kunshan_clerk, fund=kunshan_pairing_fund)
     record(second, "300", kunshan_clerk)
 
     entry_reverse(
@@ -186,7 +186,7 @@ def payment_url(agreement):
 
 
 def test_a_clerk_records_a_payment_on_the_agreements_page(
-    pairing, kunshan_clerk, kunshan_fund, client_for
+    pairing, kunshan_clerk, kunshan_pairing_fund, client_for
 ):
     agreement, first, _second = pairing
     client = client_for(kunshan_clerk)
@@ -198,7 +198,7 @@ def test_a_clerk_records_a_payment_on_the_agreements_page(
             "beneficiary": first.pk,
             "paid_on": "2007-03-01",
             "amount": "100.00",
-            "fund": kunshan_fund.pk,
+            "fund": kunshan_pairing_fund.pk,
             "receipt_signed": "on",
         },
     )
@@ -209,12 +209,12 @@ def test_a_clerk_records_a_payment_on_the_agreements_page(
     payment = AgreementPayment.objects.get()
     assert payment.beneficiary == first
     assert payment.disbursement.receipt_signed is True
-    assert payment.disbursement.fund == kunshan_fund
+    assert payment.disbursement.fund == kunshan_pairing_fund
     assert payment.recorded_by == kunshan_clerk
 
 
 def test_an_overdraw_comes_back_on_the_form_and_records_nothing(
-    pairing, kunshan_clerk, kunshan_fund, client_for
+    pairing, kunshan_clerk, kunshan_pairing_fund, client_for
 ):
     agreement, first, _second = pairing
 
@@ -224,7 +224,7 @@ def test_an_overdraw_comes_back_on_the_form_and_records_nothing(
             "beneficiary": first.pk,
             "paid_on": "2007-03-01",
             "amount": "5000",
-            "fund": kunshan_fund.pk,
+            "fund": kunshan_pairing_fund.pk,
         },
     )
 
@@ -233,8 +233,8 @@ def test_an_overdraw_comes_back_on_the_form_and_records_nothing(
     assert "1,000.00" in errors and "5,000.00" in errors
     assert "1,000.00" in response.content.decode()
     assert not AgreementPayment.objects.exists()
-    kunshan_fund.refresh_from_db()
-    assert kunshan_fund.balance == Decimal("1000.00")
+    kunshan_pairing_fund.refresh_from_db()
+    assert kunshan_pairing_fund.balance == Decimal("1000.00")
 
 
 def test_a_date_outside_the_period_comes_back_on_the_form(pairing, kunshan_clerk, client_for):
@@ -250,7 +250,7 @@ def test_a_date_outside_the_period_comes_back_on_the_form(pairing, kunshan_clerk
 
 
 def test_the_payment_form_offers_only_funds_the_signing_unit_may_pay_from(
-    pairing, units, kunshan_clerk, kunshan_fund, client_for
+    pairing, units, kunshan_clerk, kunshan_pairing_fund, client_for
 ):
     from tests.funds.factories import FundFactory
 
@@ -263,7 +263,7 @@ def test_the_payment_form_offers_only_funds_the_signing_unit_may_pay_from(
         {"beneficiary": first.pk, "paid_on": "2007-03-01", "amount": "100", "fund": town_fund.pk},
     )
 
-    assert list(response.context["form"].fields["fund"].queryset) == [kunshan_fund]
+    assert list(response.context["form"].fields["fund"].queryset) == [kunshan_pairing_fund]
     assert "fund" in refused.context["form"].errors
 
 
@@ -361,10 +361,10 @@ def test_the_behind_filter_lists_the_agreements_the_selector_finds(
 
 
 def test_the_payments_list_names_the_source_of_each_payment(
-    pairing, kunshan_clerk, kunshan_fund, client_for
+    pairing, kunshan_clerk, kunshan_pairing_fund, client_for
 ):
     _agreement, first, second = pairing
-    record(first, "300", kunshan_clerk, fund=kunshan_fund)
+    record(first, "300", kunshan_clerk, fund=kunshan_pairing_fund)
     record(second, "100", kunshan_clerk)
 
     response = client_for(kunshan_clerk).get("/admin/pairings/agreementpayment/")

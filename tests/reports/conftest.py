@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from cases.models import CaseStatus, Category
+from cases.models import Category
 from funds.models import DisbursementKind
 from funds.services import disbursement_post, entry_reverse
 from tests.cases.factories import CampaignFactory, CaseFactory
@@ -18,14 +18,10 @@ def world(units, kunshan_head, wuzhong_head):
     ks_fund = FundFactory(unit=units["昆山市总工会"], opening=Decimal("100000"))
     wz_fund = FundFactory(unit=units["吴中区总工会"], opening=Decimal("100000"))
     model_worker = CaseFactory(
-        unit=units["张浦镇工会"], status=CaseStatus.VERIFIED, category=Category.MODEL_WORKER
+        unit=units["张浦镇工会"], verified=True, category=Category.MODEL_WORKER
     )
-    retiree = CaseFactory(
-        unit=units["昆山市总工会"], status=CaseStatus.VERIFIED, category=Category.RETIREE
-    )
-    wz_retiree = CaseFactory(
-        unit=units["木渎镇工会"], status=CaseStatus.VERIFIED, category=Category.RETIREE
-    )
+    retiree = CaseFactory(unit=units["昆山市总工会"], verified=True, category=Category.RETIREE)
+    wz_retiree = CaseFactory(unit=units["木渎镇工会"], verified=True, category=Category.RETIREE)
 
     def pay(case, unit, fund, user, on, cash=None, goods=None, **extra):
         fields = {"kind": DisbursementKind.CONDOLENCE, "cash_amount": cash}

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from cases.models import CaseStatus, HouseholdMember
+from cases.models import HouseholdMember
 from cases.services import review_record
 from funds.models import Fund
 from pairings.models import Agreement, AgreementStatus, Beneficiary, Sponsor
@@ -30,7 +30,7 @@ def fund(units):
 def verified(units):
     return CaseFactory(
         unit=units["昆山市总工会"],
-        status=CaseStatus.VERIFIED,
+        verified=True,
         verified_on=datetime.date(2006, 1, 1),
     )
 
@@ -66,7 +66,7 @@ def test_duplicates_is_quiet_for_distinct_people(units, city_auditor, verified):
 
 
 def test_inactive_flags_aid_confirmed_for_a_pending_case(units, city_auditor, kunshan_head, fund):
-    pending = CaseFactory(unit=units["昆山市总工会"], status=CaseStatus.PENDING)
+    pending = CaseFactory(unit=units["昆山市总工会"])
     pay_cash(case=pending, fund=fund, amount=Decimal("100"), acting_user=kunshan_head,
              confirm_unverified=True)  # fmt: skip
 
@@ -138,8 +138,8 @@ def test_receipts_flags_unsigned_and_not_signed(city_auditor, kunshan_head, fund
 
 
 def test_reviews_flags_cases_without_this_years_review(city_auditor, kunshan_head, units):
-    reviewed = CaseFactory(unit=units["昆山市总工会"], status=CaseStatus.VERIFIED)
-    not_reviewed = CaseFactory(unit=units["昆山市总工会"], status=CaseStatus.VERIFIED)
+    reviewed = CaseFactory(unit=units["昆山市总工会"], verified=True)
+    not_reviewed = CaseFactory(unit=units["昆山市总工会"], verified=True)
     review_record(case=reviewed, reviewed_on=TODAY, outcome="continue", acting_user=kunshan_head)
 
     urls = [f.url for f in found("reviews", city_auditor)]

@@ -12,8 +12,6 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +20,6 @@ from cases.models import (
     Activity,
     ActivityKind,
     Campaign,
-    CaseStatus,
     Category,
     HouseholdMember,
     Referral,
@@ -31,6 +28,7 @@ from funds.models import Disbursement, DisbursementKind, Fund, FundKind
 from reports import audit
 from tests.cases.factories import CaseFactory
 from tests.pairings.factories import AgreementFactory, BeneficiaryFactory
+from tests.query_counts import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +69,7 @@ def grow(units, kunshan_head, settings):
             case = CaseFactory(
                 unit=unit,
                 category=CATEGORIES[i % len(CATEGORIES)],
-                status=CaseStatus.PENDING if pending else CaseStatus.VERIFIED,
+                verified=not pending,
                 verified_on=None if pending else datetime.date(YEAR - 1, 1, 1),
             )
             activity = Activity.objects.create(
@@ -122,26 +120,12 @@ def grow(units, kunshan_head, settings):
     return add
 
 
-def queries_for(client, url: str, content_type: str = "text/html"):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.get("Location")
-    assert response["Content-Type"].startswith(content_type)
-    return len(captured), response
-
-
-def assert_same_cost(client, url, grow, content_type="text/html", measure=None):
+def assert_same_cost(client, url, grow, content_type="text/html", *, measure):
     """Queries for ``url`` after grow(5) and after grow(45) more; ``measure(response)``
     must grow too (proof that the page has more to loop over)."""
-    grow(5)
-    client.get(url)  # warm the caches a first request fills (session, content types)
-    few, small = queries_for(client, url, content_type)
-    grow(45)
-    many, large = queries_for(client, url, content_type)
-    if measure is not None:
-        assert measure(large) > measure(small) > 0
-    assert many == few, f"{few} queries for 5 records, {many} for 50"
-    return few
+    return assert_constant_queries(
+        client, url, grow, shown=measure, content_type=content_type
+    ).queries
 
 
 def summary_rows(response) -> int:
