@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -177,6 +177,31 @@ class DisbursementKind(models.TextChoices):
 
 class DisbursementQuerySet(ScopedQuerySet):
     scope_field = "paying_unit"
+
+    # Bulk writes through the ORM keep the maintained aggregates right too
+    # (``funds.aggregates``): the services' bulk postings, the demo, tests, fixes in a shell.
+    def bulk_create(self, objs, *args, **kwargs):
+        from funds import aggregates
+
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            aggregates.add(obj.pk for obj in created)
+        return created
+
+    def update(self, **kwargs):
+        from funds import aggregates
+
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            with aggregates.moved(pks):
+                return QuerySet(self.model, using=self.db).filter(pk__in=pks).update(**kwargs)
+
+    def delete(self):
+        from funds import aggregates
+
+        with transaction.atomic(using=self.db):
+            aggregates.add(self.values_list("pk", flat=True), -1)
+            return super().delete()
 
     def with_values(self) -> DisbursementQuerySet:
         return self.annotate(

@@ -413,8 +413,8 @@ def disbursements_post_many(
         disbursement.clean()
         disbursements.append(disbursement)
     disbursements_pay_out(disbursements, acting_user=acting_user)
+    # DisbursementQuerySet.bulk_create adds them to the aggregates.
     bulk_create_with_history(disbursements, Disbursement, default_user=acting_user)
-    aggregates.add(d.pk for d in disbursements)
     return disbursements
 
 

@@ -71,14 +71,7 @@ def summary(queryset, by: str = "unit") -> Summary:
     ``GROUPING SETS`` on PostgreSQL, and from two aggregates joined with ``UNION ALL``
     elsewhere.
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {GROUPINGS}")
-    group = tuple(by.split(","))
-    keys = {}
-    if "unit" in group:
-        keys["district_path"] = Substr("paying_unit__tree_path", 1, DISTRICT_PATH_LENGTH)
-    if "category" in group:
-        keys["category"] = F("case__category")
+    group, keys = _group_keys(by, "paying_unit__tree_path", "case__category")
     rows = (
         queryset.filter(is_reversed=False)
         .order_by()
@@ -89,6 +82,22 @@ def summary(queryset, by: str = "unit") -> Summary:
             goods=ExpressionWrapper(F("quantity") * F("unit_value"), output_field=MONEY),
         )
     )
+    return _summary_of(_grouped(rows, list(keys)), group, _yuan)
+
+
+def _group_keys(by: str, path_field: str, category_field: str) -> tuple[tuple[str, ...], dict]:
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {GROUPINGS}")
+    group = tuple(by.split(","))
+    keys = {}
+    if "unit" in group:
+        keys["district_path"] = Substr(path_field, 1, DISTRICT_PATH_LENGTH)
+    if "category" in group:
+        keys["category"] = F(category_field)
+    return group, keys
+
+
+def _summary_of(grouped: list[dict], group: tuple[str, ...], money) -> Summary:
     names = dict(UnionUnit.objects.values_list("tree_path", "name"))
     categories = dict(Category.choices)
     out = []
@@ -96,12 +105,12 @@ def summary(queryset, by: str = "unit") -> Summary:
         unit=TOTAL_LABEL if "unit" in group else "",
         category=TOTAL_LABEL if group == ("category",) else "",
     )
-    for values in _grouped(rows, list(keys)):
+    for values in grouped:
         row = total if values["is_total"] else SummaryRow()
         row.people = values["people"]
-        row.disbursements = values["disbursements"]
-        row.cash = _yuan(values["cash"])
-        row.goods = _yuan(values["goods"])
+        row.disbursements = int(values["disbursements"] or 0)
+        row.cash = money(values["cash"])
+        row.goods = money(values["goods"])
         if not values["is_total"]:
             row.unit = names.get(values.get("district_path"), "")
             row.category = str(categories.get(values.get("category"), ""))
@@ -113,7 +122,63 @@ def summary(queryset, by: str = "unit") -> Summary:
     return Summary(by=group, rows=out, total=total)
 
 
-def _grouped(rows, keys: list[str]) -> list[dict]:
+# The report filters the maintained aggregates answer: DisbursementCaseYear is kept per
+# person × paying unit × calendar year × campaign, and a case's category is its current
+# one (joined), as the raw summary reads it. A fund or kind filter, or dates that cut a
+# year, need the raw rows.
+AGGREGATE_FILTERS = frozenset({"unit", "campaign", "category", "date_from", "date_to"})
+
+
+def answerable(data: dict) -> bool:
+    """Whether the maintained aggregates answer the report filters ``data`` exactly."""
+    used = {name for name, value in data.items() if value not in (None, "")}
+    if not used <= AGGREGATE_FILTERS:
+        return False
+    start, end = data.get("date_from"), data.get("date_to")
+    return (not start or (start.month, start.day) == (1, 1)) and (
+        not end or (end.month, end.day) == (12, 31)
+    )
+
+
+def report_summary(filterset, by: str = "unit") -> Summary:
+    """The summary of a report filterset (page, .xlsx, ``reliefreport``): from the
+    maintained aggregates when they answer its filters, else from the raw rows."""
+    if not filterset.is_valid():
+        return summary(filterset.queryset.none(), by)
+    data = filterset.form.cleaned_data
+    if not answerable(data):
+        return summary(filterset.qs, by)
+    from funds.models import DisbursementCaseYear
+
+    rows = DisbursementCaseYear.objects.for_user_listed(filterset.request.user)
+    if data.get("unit"):
+        rows = rows.filter(paying_unit__tree_path__startswith=data["unit"].tree_path)
+    if data.get("campaign"):
+        rows = rows.filter(campaign_key=data["campaign"].pk)
+    if data.get("category"):
+        rows = rows.filter(case__category=data["category"])
+    if data.get("date_from"):
+        rows = rows.filter(year__gte=data["date_from"].year)
+    if data.get("date_to"):
+        rows = rows.filter(year__lte=data["date_to"].year)
+    return aggregate_summary(rows, by)
+
+
+def aggregate_summary(rows, by: str = "unit") -> Summary:
+    """``summary`` over DisbursementCaseYear rows (already scoped and filtered)."""
+    group, keys = _group_keys(by, "paying_unit__tree_path", "case__category")
+    # Rows whose disbursements were all reversed stay, at zero: no one was paid there.
+    values = rows.filter(count__gt=0).order_by().values(
+        **keys, person=F("case_id"), n=F("count"), cash=F("cash_fen"), goods=F("goods_fen")
+    )
+    return _summary_of(_grouped(values, list(keys), counted="n"), group, _from_fen)
+
+
+def _from_fen(value) -> Decimal:
+    return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
+
+
+def _grouped(rows, keys: list[str], counted: str | None = None) -> list[dict]:
     """Aggregate ``rows`` (a values() queryset) per ``keys`` and in total, in one query."""
     try:
         inner, params = rows.query.get_compiler(using=rows.db).as_sql()
@@ -122,7 +187,9 @@ def _grouped(rows, keys: list[str]) -> list[dict]:
     connection = connections[rows.db]
     qn = connection.ops.quote_name
     key_columns = ", ".join(qn(key) for key in keys)
-    measures = f"COUNT(DISTINCT {qn('person')}), COUNT(*), SUM({qn('cash')}), SUM({qn('goods')})"
+    # Raw rows count one each; aggregate rows carry their count in ``counted``.
+    times = f"SUM({qn(counted)})" if counted else "COUNT(*)"
+    measures = f"COUNT(DISTINCT {qn('person')}), {times}, SUM({qn('cash')}), SUM({qn('goods')})"
     if connection.vendor == "postgresql":
         sql = (
             f"SELECT {key_columns}, {measures}, GROUPING({key_columns}) <> 0 "

@@ -23,7 +23,7 @@ from reports import audit
 from reports.charts import bar_chart, share_chart
 from reports.filters import DisbursementReportFilter
 from reports.pdf import PdfUnavailable, pdf_response, pdf_unavailable_reason
-from reports.selectors import GROUPINGS, summary
+from reports.selectors import GROUPINGS, report_summary, summary
 from reports.xlsx import xlsx_response
 
 XLSX = "xlsx"
@@ -57,7 +57,7 @@ def summary_view(request, admin_site):
     _require(request, "reports.view_reports")
     filterset = report_queryset(request.user, request.GET)
     by = request.GET.get("by") if request.GET.get("by") in GROUPINGS else "unit,category"
-    result = summary(filterset.qs if filterset.is_valid() else filterset.queryset.none(), by)
+    result = report_summary(filterset, by)
     if request.GET.get("format") == XLSX:
         return xlsx_response(
             f"帮扶统计-{timezone.localdate():%Y%m%d}.xlsx",

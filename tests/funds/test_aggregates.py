@@ -18,9 +18,10 @@ from hypothesis.extra.django import TestCase
 from cases.models import Case, CaseStatus, Category
 from cases.services import case_exit, case_reopen, case_verify
 from funds import aggregates
-from funds.models import Disbursement, DisbursementDay, LedgerEntry
+from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay, LedgerEntry
 from funds.services import disbursement_post, disbursements_sign_receipts, entry_reverse
 from pairings.resources import PairedDisbursementResource
+from reports.selectors import GROUPINGS, aggregate_summary, summary
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
 from tests.sheets.helpers import import_sheet
@@ -140,6 +141,11 @@ class AggregateInvariantTests(TestCase):
             except ValidationError:
                 pass
             assert aggregates.differences() == [], operation
+        # And the summary read from them is the one computed from the raw rows.
+        for by in GROUPINGS:
+            assert aggregate_summary(DisbursementCaseYear.objects.all(), by) == summary(
+                Disbursement.objects.all(), by
+            )
 
 
 def run_rebuild(*args):
