@@ -168,8 +168,12 @@ def aggregate_summary(rows, by: str = "unit") -> Summary:
     """``summary`` over DisbursementCaseYear rows (already scoped and filtered)."""
     group, keys = _group_keys(by, "paying_unit__tree_path", "case__category")
     # Rows whose disbursements were all reversed stay, at zero: no one was paid there.
-    values = rows.filter(count__gt=0).order_by().values(
-        **keys, person=F("case_id"), n=F("count"), cash=F("cash_fen"), goods=F("goods_fen")
+    values = (
+        rows.filter(count__gt=0)
+        .order_by()
+        .values(
+            **keys, person=F("case_id"), n=F("count"), cash=F("cash_fen"), goods=F("goods_fen")
+        )
     )
     return _summary_of(_grouped(values, list(keys), counted="n"), group, _from_fen)
 

@@ -3,6 +3,7 @@ cases change status, category or unit, every maintained aggregate equals the raw
 computation; and ``rebuild_aggregates`` finds no difference on the demo and reports a
 planted one."""
 
+import contextlib
 import datetime
 import io
 from decimal import Decimal
@@ -136,10 +137,8 @@ class AggregateInvariantTests(TestCase):
     @given(operations)
     def test_every_aggregate_equals_the_raw_computation(self, ops):
         for operation in ops:
-            try:
+            with contextlib.suppress(ValidationError):  # refused: must leave no trace
                 self.apply(operation)
-            except ValidationError:
-                pass
             assert aggregates.differences() == [], operation
         # And the summary read from them is the one computed from the raw rows.
         for by in GROUPINGS:
