@@ -15,7 +15,7 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -37,6 +37,7 @@ from funds.forms import (
     add_service_errors,
 )
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
+from funds.selectors import disbursement_totals
 from funds.services import allocation_post, disbursement_post, entry_reverse, income_post
 from unions.admin_scope import (
     ScopedAdmin,
@@ -625,18 +626,11 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
-            # One aggregate over the filtered, searched list the page shows; reversed
-            # disbursements are listed but paid nothing.
-            totals = (
-                context["cl"]
-                .queryset.filter(is_reversed=False)
-                .order_by()
-                .aggregate(
-                    count=Count("pk"),
-                    people=Count("case", distinct=True),
-                    cash=Sum("cash_amount"),
-                    goods=Sum("goods_total"),
-                )
+            # The filtered, searched list's totals; reversed disbursements are listed
+            # but paid nothing. From the maintained aggregates where they answer.
+            cl = context["cl"]
+            totals = disbursement_totals(
+                queryset=cl.queryset, user=request.user, params=cl.filter_params, search=cl.query
             )
             cash, goods = totals["cash"] or 0, totals["goods"] or 0
             context["totals"] = {

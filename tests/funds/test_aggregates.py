@@ -20,6 +20,7 @@ from cases.models import Case, CaseStatus, Category
 from cases.services import case_exit, case_reopen, case_verify
 from funds import aggregates
 from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay, LedgerEntry
+from funds.selectors import disbursement_totals
 from funds.services import disbursement_post, disbursements_sign_receipts, entry_reverse
 from pairings.resources import PairedDisbursementResource
 from reports.selectors import GROUPINGS, aggregate_summary, summary
@@ -47,6 +48,14 @@ operations = st.lists(
     ),
     max_size=15,
 )
+
+
+TOTALS_PARAMS = [
+    {},
+    {"kind__exact": ["goods"]},
+    {"disbursed_on__year": ["2007"]},
+    {"disbursed_on__year": ["2006"], "disbursed_on__month": ["12"]},
+]
 
 
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
@@ -140,6 +149,20 @@ class AggregateInvariantTests(TestCase):
             with contextlib.suppress(ValidationError):  # refused: must leave no trace
                 self.apply(operation)
             assert aggregates.differences() == [], operation
+        # The disbursement list's totals from them are those of the raw rows.
+        listed = Disbursement.objects.with_values()
+        for params in TOTALS_PARAMS:
+            lookups = {k.replace("__id__exact", "_id").replace("__exact", ""): v[0]
+                       for k, v in params.items()}  # fmt: skip
+            raw = disbursement_totals(
+                queryset=listed.filter(**lookups), user=self.user, params={}, search="raw"
+            )
+            assert (
+                disbursement_totals(
+                    queryset=listed.filter(**lookups), user=self.user, params=params
+                )
+                == raw
+            ), params
         # And the summary read from them is the one computed from the raw rows.
         for by in GROUPINGS:
             assert aggregate_summary(DisbursementCaseYear.objects.all(), by) == summary(
