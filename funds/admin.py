@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from funds.forms import (
 )
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
 from funds.permissions import ALLOCATE_FUND, REVERSE_LEDGER_ENTRY
+from funds.selectors import disbursement_totals
 from funds.services import (
     allocation_post,
     disbursement_post,
@@ -552,18 +553,11 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         if context and "cl" in context:
-            # One aggregate over the filtered, searched list the page shows; reversed
-            # disbursements are listed but paid nothing.
-            totals = (
-                context["cl"]
-                .queryset.filter(is_reversed=False)
-                .order_by()
-                .aggregate(
-                    count=Count("pk"),
-                    people=Count("case", distinct=True),
-                    cash=Sum("cash_amount"),
-                    goods=Sum("goods_total"),
-                )
+            # The filtered, searched list's totals; reversed disbursements are listed
+            # but paid nothing. From the maintained aggregates where they answer.
+            cl = context["cl"]
+            totals = disbursement_totals(
+                queryset=cl.queryset, user=request.user, params=cl.filter_params, search=cl.query
             )
             cash, goods = totals["cash"] or 0, totals["goods"] or 0
             context["totals"] = {

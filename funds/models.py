@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -178,6 +178,31 @@ class DisbursementKind(models.TextChoices):
 class DisbursementQuerySet(ScopedQuerySet):
     scope_field = "paying_unit"
 
+    # Bulk writes through the ORM keep the maintained aggregates right too
+    # (``funds.aggregates``): the services' bulk postings, the demo, tests, fixes in a shell.
+    def bulk_create(self, objs, *args, **kwargs):
+        from funds import aggregates
+
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            aggregates.add(obj.pk for obj in created)
+        return created
+
+    def update(self, **kwargs):
+        from funds import aggregates
+
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            with aggregates.moved(pks):
+                return QuerySet(self.model, using=self.db).filter(pk__in=pks).update(**kwargs)
+
+    def delete(self):
+        from funds import aggregates
+
+        with transaction.atomic(using=self.db):
+            aggregates.add(self.values_list("pk", flat=True), -1)
+            return super().delete()
+
     def with_values(self) -> DisbursementQuerySet:
         return self.annotate(
             goods_total=models.functions.Coalesce(
@@ -302,6 +327,20 @@ class Disbursement(models.Model):
     def __str__(self) -> str:
         return f"{self.disbursed_on} {self.get_kind_display()} · {self.case.name}"
 
+    def save(self, *args, **kwargs) -> None:
+        # Every single save keeps the maintained aggregates right (``funds.aggregates``):
+        # a posting, a reversal, a receipt or note changed in the admin. Bulk writes
+        # (``bulk_create``, the sheets) call ``funds.aggregates`` themselves.
+        from funds import aggregates
+
+        if self._state.adding or self.pk is None:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                aggregates.add([self.pk])
+        else:
+            with aggregates.moved([self.pk]):
+                super().save(*args, **kwargs)
+
     @property
     def goods_value(self) -> Decimal:
         if self.quantity and self.unit_value is not None:
@@ -345,3 +384,84 @@ class Disbursement(models.Model):
                 errors["fund"] = _("The fund must belong to the paying unit or a unit above it.")
         if errors:
             raise ValidationError(errors)
+
+
+# --- maintained aggregates --------------------------------------------------------------
+#
+# The pages (the disbursement list's totals, the summary, the bulletin, the audit and the
+# dashboard) read these instead of millions of disbursements. ``funds.aggregates`` keeps
+# them in the transaction of every write to a disbursement; ``rebuild_aggregates``
+# recomputes them from the raw rows. Money is kept in fen as integers so that sums are
+# exact on SQLite too (it adds decimals as floats). Fund and campaign are plain keys with
+# 0 for "none", not nullable foreign keys: a unique key with NULLs in it does not conflict,
+# so ``INSERT … ON CONFLICT`` could not find the row to add to. Neither table holds a
+# case's category or unit: the pages join the case for its current ones, so changing a
+# case's category or moving it to another unit needs no change here.
+
+
+class PaidByQuerySet(ScopedQuerySet):
+    scope_field = "paying_unit"
+
+
+class DisbursementDay(models.Model):
+    """Posted, unreversed disbursements per paying unit × day × kind × fund × campaign."""
+
+    paying_unit = models.ForeignKey(
+        UnionUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    day = models.DateField()
+    kind = models.CharField(max_length=16, choices=DisbursementKind.choices)
+    fund_key = models.BigIntegerField(default=0)
+    campaign_key = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    cash_fen = models.BigIntegerField(default=0)
+    goods_fen = models.BigIntegerField(default=0)
+    unsigned = models.BigIntegerField(default=0)
+
+    objects = PaidByQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paying_unit", "day", "kind", "fund_key", "campaign_key"],
+                name="disbursementday_key",
+            )
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.paying_unit_id} {self.day} {self.kind}: {self.count}"
+
+
+class DisbursementCaseYear(models.Model):
+    """The same per person × paying unit × calendar year × campaign: 人数 is counted here
+    (it cannot be summed across groups), and one person's aid in a year (the audit)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    paying_unit = models.ForeignKey(
+        UnionUnit, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.IntegerField()
+    campaign_key = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    cash_fen = models.BigIntegerField(default=0)
+    goods_fen = models.BigIntegerField(default=0)
+
+    objects = PaidByQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "paying_unit", "year", "campaign_key"],
+                name="disbursementcaseyear_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["year", "paying_unit"]),
+            models.Index(fields=["campaign_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.paying_unit_id} {self.year}: {self.count}"

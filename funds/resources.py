@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from cases.idnumbers import mask_id_number
 from cases.models import ACTIVE_STATUSES, Campaign, Case
 from cases.resources import FULL_ID_PERMISSION, IdNumberWidget
+from funds import aggregates
 from funds.models import (
     INCOME_KINDS,
     Disbursement,
@@ -407,7 +408,12 @@ class DisbursementResource(PostingSheet):
                     for i, message in refused.problems
                 ]
             )
-        super().write(rows, progress)
+        # The rows changed (a receipt signed, a note) come out of the aggregates before
+        # the write and go back after it with the new ones (``funds.aggregates``).
+        changed = [row.instance.pk for row in rows if row.import_type == UPDATE]
+        with aggregates.moved(changed):
+            super().write(rows, progress)
+            aggregates.add(row.instance.pk for row in new)
 
     def _refuse_posted_meanwhile(self, rows: list[SheetRow], new: list[SheetRow]) -> None:
         on_file: dict[tuple, int] = defaultdict(int)

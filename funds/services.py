@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from cases.models import ACTIVE_STATUSES, Activity, Campaign, Case
 from core.money import format_yuan, quantize_yuan
+from funds import aggregates
 from funds.models import (
     INCOME_KINDS,
     Disbursement,
@@ -412,6 +413,7 @@ def disbursements_post_many(
         disbursement.clean()
         disbursements.append(disbursement)
     disbursements_pay_out(disbursements, acting_user=acting_user)
+    # DisbursementQuerySet.bulk_create adds them to the aggregates.
     bulk_create_with_history(disbursements, Disbursement, default_user=acting_user)
     return disbursements
 
@@ -461,15 +463,36 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
 def disbursements_sign_receipts(
     *, disbursements: QuerySet[Disbursement], acting_user: User
 ) -> int:
-    """Mark the receipts of ``disbursements`` signed; return how many were newly signed.
+    """Mark the receipts of ``disbursements`` signed; returns how many were newly signed.
 
-    The caller passes a queryset already in the user's scope (the admin's ticked rows).
-    Saved one by one so each change keeps its history row, by ``acting_user``.
+    One history row per changed disbursement, by ``acting_user`` (as the admin action
+    always wrote), and the aggregates' unsigned counters moved with them.
     """
-    signed = 0
-    for disbursement in disbursements.filter(receipt_signed=False):
-        disbursement.receipt_signed = True
-        disbursement._history_user = acting_user
-        disbursement.save(update_fields=["receipt_signed"])
-        signed += 1
-    return signed
+    require(acting_user, "funds.change_disbursement")
+    wanted = list(disbursements.filter(receipt_signed=False).values_list("pk", flat=True))
+    # Locked in pk order (and read again under the lock: someone may have signed them
+    # meanwhile), by key rather than through the caller's queryset, whose joins
+    # PostgreSQL would refuse to lock.
+    unsigned = list(
+        Disbursement.objects.filter(pk__in=wanted, receipt_signed=False)
+        .select_for_update()
+        .order_by("pk")
+    )
+    if not unsigned:
+        return 0
+    pks = [d.pk for d in unsigned]
+    if Disbursement.objects.for_user(acting_user).filter(pk__in=pks).count() != len(pks):
+        raise PermissionDenied
+    with aggregates.moved(pks):
+        # A plain QuerySet: one UPDATE for them all, then their history rows together.
+        QuerySet(Disbursement).filter(pk__in=pks).update(receipt_signed=True)
+        for disbursement in unsigned:
+            disbursement.receipt_signed = True
+        bulk_history_create(unsigned, acting_user)
+    return len(unsigned)
+
+
+def bulk_history_create(instances: list[Disbursement], acting_user: User) -> None:
+    Disbursement.history.bulk_history_create(
+        instances, update=True, default_user=acting_user, default_change_reason=""
+    )

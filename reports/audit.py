@@ -23,7 +23,13 @@ from django.utils.translation import gettext_lazy
 
 from cases.models import Case, CaseStatus, HouseholdMember
 from core.money import ZERO, format_yuan
-from funds.models import Disbursement, Fund, LedgerEntry
+from funds.models import (
+    Disbursement,
+    DisbursementCaseYear,
+    DisbursementDay,
+    Fund,
+    LedgerEntry,
+)
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
 
@@ -60,6 +66,8 @@ class Rule:
     describe: Callable[[dict], tuple[str, str]]  # row -> (summary, url)
     # (user) -> the same findings without the joins only the listing needs, to count them
     counted: Callable | None = None
+    # (user) -> findings per district path, from the maintained aggregates
+    tally: Callable | None = None
 
 
 # --- the rules -----------------------------------------------------------------------
@@ -145,6 +153,24 @@ def _threshold_rows(user):
     )
 
 
+def _threshold_tally(user) -> dict[str, int]:
+    """People over the year's threshold per district (of the case's unit, as listed),
+    from the person × year aggregates: one row per person and paying unit, summed."""
+    over = (
+        DisbursementCaseYear.objects.for_user_listed(user)
+        .filter(year=timezone.localdate().year, count__gt=0)
+        .annotate(district_path=_district_path("case__unit__tree_path"))
+        .values("district_path", "case_id")
+        .annotate(fen=Sum(F("cash_fen") + F("goods_fen")))
+        .filter(fen__gt=annual_threshold() * 100)
+        .order_by()
+    )
+    tally: dict[str, int] = {}
+    for path in over.values_list("district_path", flat=True):
+        tally[path] = tally.get(path, 0) + 1
+    return tally
+
+
 def _describe_threshold(row):
     return (
         _("%(name)s received %(total)s yuan this year (threshold %(threshold)s yuan).")
@@ -162,6 +188,19 @@ def _unsigned(user):
         Disbursement.objects.for_user_listed(user)
         .filter(is_reversed=False, receipt_signed=False)
         .annotate(district_path=_district_path("paying_unit__tree_path"))
+    )
+
+
+def _receipt_tally(user) -> dict[str, int]:
+    """Unsigned receipts per district, from the counters kept per paying unit and day."""
+    return dict(
+        DisbursementDay.objects.for_user_listed(user)
+        .filter(unsigned__gt=0)
+        .annotate(district_path=_district_path("paying_unit__tree_path"))
+        .values("district_path")
+        .annotate(n=Sum("unsigned"))
+        .order_by()
+        .values_list("district_path", "n")
     )
 
 
@@ -263,9 +302,9 @@ RULES = [
     Rule("inactive", gettext_lazy("Aid to cases not verified or already exited"),
          _inactive_rows, _describe_inactive),
     Rule("threshold", gettext_lazy("One person's aid this year above the threshold"),
-         _threshold_rows, _describe_threshold),
+         _threshold_rows, _describe_threshold, tally=_threshold_tally),
     Rule("receipts", gettext_lazy("Disbursements without a signed receipt"), _receipt_rows,
-         _describe_receipt, counted=_unsigned),
+         _describe_receipt, counted=_unsigned, tally=_receipt_tally),
     Rule("reviews", gettext_lazy("Cases not reviewed this year"), _review_rows,
          _describe_review),
     Rule("ledgers", gettext_lazy("Fund ledgers that do not reconcile"), _ledger_rows,
@@ -289,6 +328,8 @@ def district_names() -> dict[str, str]:
 
 def counts(rule: Rule, user) -> dict[str, int]:
     """Findings of ``rule`` per district path, counted in the database."""
+    if rule.tally is not None:
+        return {path: int(n) for path, n in rule.tally(user).items()}
     rows = (rule.counted or rule.rows)(user)
     if isinstance(rows, list):
         tally: dict[str, int] = {}

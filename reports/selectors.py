@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import DecimalField, ExpressionWrapper, F
-from django.db.models.functions import Substr
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum, Value
+from django.db.models.functions import Coalesce, Substr
 
-from cases.models import Category
-from core.money import ZERO, quantize_yuan
+from cases.models import Activity, Campaign, Case, Category
+from core.money import ZERO, format_yuan, quantize_yuan
+from funds.models import Disbursement, DisbursementCaseYear
+from reports import audit
 from unions.models import UnionUnit
 
 # tree_path holds one zero-padded pk and a slash per level; the first two levels are the
@@ -72,14 +75,7 @@ def summary(queryset, by: str = "unit") -> Summary:
     ``GROUPING SETS`` on PostgreSQL, and from two aggregates joined with ``UNION ALL``
     elsewhere.
     """
-    if by not in GROUPINGS:
-        raise ValueError(f"by must be one of {GROUPINGS}")
-    group = tuple(by.split(","))
-    keys: dict[str, Any] = {}  # output name -> expression (Substr or F)
-    if "unit" in group:
-        keys["district_path"] = Substr("paying_unit__tree_path", 1, DISTRICT_PATH_LENGTH)
-    if "category" in group:
-        keys["category"] = F("case__category")
+    group, keys = _group_keys(by, "paying_unit__tree_path", "case__category")
     rows = (
         queryset.filter(is_reversed=False)
         .order_by()
@@ -90,6 +86,24 @@ def summary(queryset, by: str = "unit") -> Summary:
             goods=ExpressionWrapper(F("quantity") * F("unit_value"), output_field=MONEY),
         )
     )
+    return _summary_of(_grouped(rows, list(keys)), group, _yuan)
+
+
+def _group_keys(
+    by: str, path_field: str, category_field: str
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {GROUPINGS}")
+    group = tuple(by.split(","))
+    keys: dict[str, Any] = {}  # output name -> expression (Substr or F)
+    if "unit" in group:
+        keys["district_path"] = Substr(path_field, 1, DISTRICT_PATH_LENGTH)
+    if "category" in group:
+        keys["category"] = F(category_field)
+    return group, keys
+
+
+def _summary_of(grouped: list[dict], group: tuple[str, ...], money) -> Summary:
     # Keyed by what the grouped rows carry (a missing key reads as "").
     names: dict[Any, str] = dict(UnionUnit.objects.values_list("tree_path", "name"))
     categories: dict[Any, object] = dict(Category.choices)
@@ -98,12 +112,12 @@ def summary(queryset, by: str = "unit") -> Summary:
         unit=TOTAL_LABEL if "unit" in group else "",
         category=TOTAL_LABEL if group == ("category",) else "",
     )
-    for values in _grouped(rows, list(keys)):
+    for values in grouped:
         row = total if values["is_total"] else SummaryRow()
         row.people = values["people"]
-        row.disbursements = values["disbursements"]
-        row.cash = _yuan(values["cash"])
-        row.goods = _yuan(values["goods"])
+        row.disbursements = int(values["disbursements"] or 0)
+        row.cash = money(values["cash"])
+        row.goods = money(values["goods"])
         if not values["is_total"]:
             row.unit = names.get(values.get("district_path"), "")
             row.category = str(categories.get(values.get("category"), ""))
@@ -115,7 +129,66 @@ def summary(queryset, by: str = "unit") -> Summary:
     return Summary(by=group, rows=out, total=total)
 
 
-def _grouped(rows, keys: list[str]) -> list[dict]:
+# The report filters the maintained aggregates answer: DisbursementCaseYear is kept per
+# person × paying unit × calendar year × campaign, and a case's category is its current
+# one (joined), as the raw summary reads it. A fund or kind filter, or dates that cut a
+# year, need the raw rows.
+AGGREGATE_FILTERS = frozenset({"unit", "campaign", "category", "date_from", "date_to"})
+
+
+def answerable(data: dict) -> bool:
+    """Whether the maintained aggregates answer the report filters ``data`` exactly."""
+    used = {name for name, value in data.items() if value not in (None, "")}
+    if not used <= AGGREGATE_FILTERS:
+        return False
+    start, end = data.get("date_from"), data.get("date_to")
+    return (not start or (start.month, start.day) == (1, 1)) and (
+        not end or (end.month, end.day) == (12, 31)
+    )
+
+
+def report_summary(filterset, by: str = "unit") -> Summary:
+    """The summary of a report filterset (page, .xlsx, ``reliefreport``): from the
+    maintained aggregates when they answer its filters, else from the raw rows."""
+    if not filterset.is_valid():
+        return summary(filterset.queryset.none(), by)
+    data = filterset.form.cleaned_data
+    if not answerable(data):
+        return summary(filterset.qs, by)
+
+    rows = DisbursementCaseYear.objects.for_user_listed(filterset.request.user)
+    if data.get("unit"):
+        rows = rows.filter(paying_unit__tree_path__startswith=data["unit"].tree_path)
+    if data.get("campaign"):
+        rows = rows.filter(campaign_key=data["campaign"].pk)
+    if data.get("category"):
+        rows = rows.filter(case__category=data["category"])
+    if data.get("date_from"):
+        rows = rows.filter(year__gte=data["date_from"].year)
+    if data.get("date_to"):
+        rows = rows.filter(year__lte=data["date_to"].year)
+    return aggregate_summary(rows, by)
+
+
+def aggregate_summary(rows, by: str = "unit") -> Summary:
+    """``summary`` over DisbursementCaseYear rows (already scoped and filtered)."""
+    group, keys = _group_keys(by, "paying_unit__tree_path", "case__category")
+    # Rows whose disbursements were all reversed stay, at zero: no one was paid there.
+    values = (
+        rows.filter(count__gt=0)
+        .order_by()
+        .values(
+            **keys, person=F("case_id"), n=F("count"), cash=F("cash_fen"), goods=F("goods_fen")
+        )
+    )
+    return _summary_of(_grouped(values, list(keys), counted="n"), group, _from_fen)
+
+
+def _from_fen(value) -> Decimal:
+    return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))
+
+
+def _grouped(rows, keys: list[str], counted: str | None = None) -> list[dict]:
     """Aggregate ``rows`` (a values() queryset) per ``keys`` and in total, in one query."""
     try:
         inner, params = rows.query.get_compiler(using=rows.db).as_sql()
@@ -124,7 +197,9 @@ def _grouped(rows, keys: list[str]) -> list[dict]:
     connection = connections[rows.db]
     qn = connection.ops.quote_name
     key_columns = ", ".join(qn(key) for key in keys)
-    measures = f"COUNT(DISTINCT {qn('person')}), COUNT(*), SUM({qn('cash')}), SUM({qn('goods')})"
+    # Raw rows count one each; aggregate rows carry their count in ``counted``.
+    times = f"SUM({qn(counted)})" if counted else "COUNT(*)"
+    measures = f"COUNT(DISTINCT {qn('person')}), {times}, SUM({qn('cash')}), SUM({qn('goods')})"
     if connection.vendor == "postgresql":
         sql = (
             f"SELECT {key_columns}, {measures}, GROUPING({key_columns}) <> 0 "
@@ -151,3 +226,95 @@ def _yuan(value) -> Decimal:
     if not isinstance(value, Decimal):
         value = Decimal(str(value))
     return quantize_yuan(value)
+
+
+def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
+    """Per district, the bulletin's sentences: each outing (routes of one day and title
+    together, as in "分四路"), its leaders and places, households reached and money paid;
+    then the district's totals. A handful of queries whatever the campaign's size: the
+    district totals from the maintained aggregates, the money per outing from the
+    campaign's disbursements (by the campaign index; the aggregates hold no activity)."""
+    names = audit.district_names()
+    activities = (
+        Activity.objects.for_user(user)
+        .filter(campaign=campaign)
+        .select_related("unit")
+        .annotate(people=Count("cases", distinct=True))
+        .order_by("unit__tree_path", "held_on", "route_label")
+    )
+    paid = {
+        row["activity"]: row
+        for row in Disbursement.objects.for_user_listed(user)
+        .filter(campaign=campaign, is_reversed=False, activity__isnull=False)
+        .values("activity")
+        .annotate(
+            cash=Coalesce(Sum("cash_amount"), Value(ZERO), output_field=MONEY),
+            goods=Coalesce(Sum(F("quantity") * F("unit_value")), Value(ZERO), output_field=MONEY),
+        )
+        .order_by()
+    }
+    outings: dict[str, dict[tuple, dict]] = defaultdict(dict)
+    for activity in activities:
+        district = names.get(activity.unit.tree_path[: audit.DISTRICT_PATH_LENGTH], "")
+        key = (activity.held_on, activity.title)
+        outing = outings[district].setdefault(
+            key,
+            {
+                "held_on": activity.held_on,
+                "title": activity.title,
+                "kind": activity.get_kind_display(),
+                "leaders": activity.leaders,
+                "places": [],
+                "routes": 0,
+                "people": 0,
+                "cash": ZERO,
+                "goods": ZERO,
+            },
+        )
+        outing["routes"] += 1 if activity.route_label else 0
+        outing["people"] += activity.people
+        if activity.places and activity.places not in outing["places"]:
+            outing["places"].append(activity.places)
+        money = paid.get(activity.pk)
+        if money:
+            outing["cash"] += money["cash"]
+            outing["goods"] += money["goods"]
+    reached = dict(
+        Case.objects.for_user_listed(user)
+        .filter(activities__campaign=campaign)
+        .annotate(district_path=Substr("unit__tree_path", 1, audit.DISTRICT_PATH_LENGTH))
+        .values("district_path")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+        .values_list("district_path", "n")
+    )
+    # 人数, 人次 and money per district from the person × year × campaign aggregates.
+    money = {
+        row.unit: row
+        for row in aggregate_summary(
+            DisbursementCaseYear.objects.for_user_listed(user).filter(campaign_key=campaign.pk),
+            "unit",
+        ).rows
+    }
+    paragraphs = []
+    for path, district in sorted((p, n) for p, n in names.items() if n in outings):
+        row = money.get(district)
+        lines = []
+        for outing in outings[district].values():
+            outing["places"] = "、".join(outing["places"])
+            outing["cash_text"] = format_yuan(outing["cash"])
+            outing["goods_text"] = format_yuan(outing["goods"])
+            lines.append(outing)
+        paragraphs.append(
+            {
+                "district": district,
+                "outings": lines,
+                "people": reached.get(path, 0),
+                "aided": row.people if row else 0,
+                "disbursements": row.disbursements if row else 0,
+                "cash": format_yuan(row.cash if row else ZERO),
+                "goods": format_yuan(row.goods if row else ZERO),
+                "total": format_yuan(row.total if row else ZERO),
+            }
+        )
+    return paragraphs

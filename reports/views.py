@@ -8,22 +8,20 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, F, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import DecimalField
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Activity, Campaign, Case
-from core.money import ZERO, format_yuan
+from cases.models import Campaign
 from funds.models import Disbursement
 from reports import audit
 from reports.charts import bar_chart, share_chart
 from reports.filters import DisbursementReportFilter
 from reports.pdf import PdfUnavailable, pdf_response, pdf_unavailable_reason
-from reports.selectors import GROUPINGS, summary
+from reports.selectors import GROUPINGS, campaign_paragraphs, report_summary
 from reports.xlsx import xlsx_response
 
 XLSX = "xlsx"
@@ -57,7 +55,7 @@ def summary_view(request, admin_site):
     _require(request, "reports.view_reports")
     filterset = report_queryset(request.user, request.GET)
     by = request.GET.get("by") if request.GET.get("by") in GROUPINGS else "unit,category"
-    result = summary(filterset.qs if filterset.is_valid() else filterset.queryset.none(), by)
+    result = report_summary(filterset, by)
     if request.GET.get("format") == XLSX:
         return xlsx_response(
             f"帮扶统计-{timezone.localdate():%Y%m%d}.xlsx",
@@ -122,94 +120,6 @@ def bulletin_view(request, admin_site, campaign_id):
             pdf_unavailable=pdf_unavailable_reason(),
         ),
     )
-
-
-def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
-    """Per district, the bulletin's sentences: each outing (routes of one day and title
-    together, as in "分四路"), its leaders and places, households reached and money paid;
-    then the district's totals. A handful of queries whatever the campaign's size."""
-    names = audit.district_names()
-    activities = (
-        Activity.objects.for_user(user)
-        .filter(campaign=campaign)
-        .select_related("unit")
-        .annotate(people=Count("cases", distinct=True))
-        .order_by("unit__tree_path", "held_on", "route_label")
-    )
-    paid = {
-        row["activity"]: row
-        for row in Disbursement.objects.for_user_listed(user)
-        .filter(campaign=campaign, is_reversed=False, activity__isnull=False)
-        .values("activity")
-        .annotate(
-            cash=Coalesce(Sum("cash_amount"), Value(ZERO), output_field=MONEY),
-            goods=Coalesce(Sum(F("quantity") * F("unit_value")), Value(ZERO), output_field=MONEY),
-        )
-        .order_by()
-    }
-    outings: dict[str, dict[tuple, dict]] = defaultdict(dict)
-    for activity in activities:
-        district = names.get(activity.unit.tree_path[: audit.DISTRICT_PATH_LENGTH], "")
-        key = (activity.held_on, activity.title)
-        outing = outings[district].setdefault(
-            key,
-            {
-                "held_on": activity.held_on,
-                "title": activity.title,
-                "kind": activity.get_kind_display(),
-                "leaders": activity.leaders,
-                "places": [],
-                "routes": 0,
-                "people": 0,
-                "cash": ZERO,
-                "goods": ZERO,
-            },
-        )
-        outing["routes"] += 1 if activity.route_label else 0
-        outing["people"] += activity.people
-        if activity.places and activity.places not in outing["places"]:
-            outing["places"].append(activity.places)
-        money = paid.get(activity.pk)
-        if money:
-            outing["cash"] += money["cash"]
-            outing["goods"] += money["goods"]
-    reached = dict(
-        Case.objects.for_user_listed(user)
-        .filter(activities__campaign=campaign)
-        .annotate(district_path=Substr("unit__tree_path", 1, audit.DISTRICT_PATH_LENGTH))
-        .values("district_path")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
-        .values_list("district_path", "n")
-    )
-    money = {
-        row.unit: row
-        for row in summary(
-            Disbursement.objects.for_user_listed(user).filter(campaign=campaign), "unit"
-        ).rows
-    }
-    paragraphs = []
-    for path, district in sorted((p, n) for p, n in names.items() if n in outings):
-        row = money.get(district)
-        lines = []
-        for outing in outings[district].values():
-            outing["places"] = "、".join(outing["places"])
-            outing["cash_text"] = format_yuan(outing["cash"])
-            outing["goods_text"] = format_yuan(outing["goods"])
-            lines.append(outing)
-        paragraphs.append(
-            {
-                "district": district,
-                "outings": lines,
-                "people": reached.get(path, 0),
-                "aided": row.people if row else 0,
-                "disbursements": row.disbursements if row else 0,
-                "cash": format_yuan(row.cash if row else ZERO),
-                "goods": format_yuan(row.goods if row else ZERO),
-                "total": format_yuan(row.total if row else ZERO),
-            }
-        )
-    return paragraphs
 
 
 def audit_view(request, admin_site):

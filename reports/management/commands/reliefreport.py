@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Campaign
-from reports.selectors import GROUPINGS, summary
+from reports.selectors import GROUPINGS, report_summary
 from reports.views import report_queryset, summary_csv
 from reports.xlsx import workbook_bytes
 from unions.models import UnionUnit, User
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         if not filterset.is_valid():
             errors = "；".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
             raise CommandError(errors)
-        result = summary(filterset.qs, by)
+        result = report_summary(filterset, by)
         if output and output.lower().endswith(".xlsx"):
             Path(output).write_bytes(workbook_bytes("统计", result.headers(), result.table()))
         elif output:

@@ -1,0 +1,84 @@
+"""Reads of disbursements for the pages: totals from the maintained aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.contrib.admin.views.main import IGNORED_PARAMS
+from django.db.models import Count, QuerySet, Sum
+
+from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay
+
+# The disbursement list's filters (admin lookup → aggregate column) each aggregate
+# answers exactly. DisbursementDay (count, cash, goods) is kept per paying unit × day ×
+# kind × fund × campaign; DisbursementCaseYear (人数, distinct people) per person × paying
+# unit × year × campaign, so a fund, kind, month or day filter counts people on the raw
+# rows. A search, the receipt or reversed filters, or anything else: raw rows for all.
+DAY_FILTERS = {
+    "paying_unit__id__exact": "paying_unit_id",
+    "fund__id__exact": "fund_key",
+    "campaign__id__exact": "campaign_key",
+    "kind__exact": "kind",
+    "disbursed_on__year": "day__year",
+    "disbursed_on__month": "day__month",
+    "disbursed_on__day": "day__day",
+}
+PEOPLE_FILTERS = {
+    "paying_unit__id__exact": "paying_unit_id",
+    "campaign__id__exact": "campaign_key",
+    "disbursed_on__year": "year",
+}
+
+
+def _lookups(params: Mapping[str, list[str]], known: dict[str, str]) -> dict[str, str] | None:
+    """``params`` as filters on an aggregate, or None if one of them is not answerable."""
+    out = {}
+    for name, values in params.items():
+        if name in IGNORED_PARAMS or name == "_facets":
+            continue
+        if (
+            name not in known
+            or len(values) != 1
+            or not values[0].isdigit()
+            and name != "kind__exact"
+        ):
+            return None
+        out[known[name]] = values[0]
+    return out
+
+
+def disbursement_totals(
+    *, queryset: QuerySet[Disbursement], user, params: Mapping[str, list[str]], search: str = ""
+) -> dict:
+    """Count, 人数, cash and goods of the disbursement list (``queryset``: scoped,
+    filtered and searched; ``params``: its filters), unreversed ones only."""
+    day = None if search else _lookups(params, DAY_FILTERS)
+    people_filters = None if search else _lookups(params, PEOPLE_FILTERS)
+    raw = queryset.filter(is_reversed=False).order_by()
+    if day is None:
+        totals = raw.aggregate(
+            count=Count("pk"), cash=Sum("cash_amount"), goods=Sum("goods_total")
+        )
+        count, cash, goods = totals["count"], totals["cash"] or 0, totals["goods"] or 0
+    else:
+        totals = (
+            DisbursementDay.objects.for_user_listed(user)
+            .filter(**day)
+            .aggregate(count=Sum("count"), cash=Sum("cash_fen"), goods=Sum("goods_fen"))
+        )
+        count = int(totals["count"] or 0)
+        cash, goods = _yuan(totals["cash"]), _yuan(totals["goods"])
+    if people_filters is None:
+        people = raw.aggregate(people=Count("case", distinct=True))["people"]
+    else:
+        people = (
+            DisbursementCaseYear.objects.for_user_listed(user)
+            .filter(count__gt=0, **people_filters)
+            .aggregate(people=Count("case", distinct=True))["people"]
+        )
+    return {"count": count, "people": people, "cash": Decimal(cash), "goods": Decimal(goods)}
+
+
+def _yuan(fen) -> Decimal:
+    return (Decimal(int(fen or 0)) / 100).quantize(Decimal("0.01"))

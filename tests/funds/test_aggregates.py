@@ -1,0 +1,196 @@
+"""Property: whatever is posted, reversed, imported from a sheet or signed, and however
+cases change status, category or unit, every maintained aggregate equals the raw
+computation; and ``rebuild_aggregates`` finds no difference on the demo and reports a
+planted one."""
+
+import contextlib
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from cases.models import Case, CaseStatus, Category
+from cases.services import case_exit, case_reopen, case_verify
+from funds import aggregates
+from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay, LedgerEntry
+from funds.selectors import disbursement_totals
+from funds.services import disbursement_post, disbursements_sign_receipts, entry_reverse
+from pairings.resources import PairedDisbursementResource
+from reports.selectors import GROUPINGS, aggregate_summary, summary
+from tests.cases.factories import CaseFactory
+from tests.funds.factories import FundFactory
+from tests.sheets.helpers import import_sheet
+from tests.sheets.test_disbursement_sheet import HEADERS, row
+from unions import demo as unions_demo
+from unions.models import UnionUnit, User
+
+TOWNS = ["张浦镇工会", "木渎镇工会"]
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("300"), places=2)
+pick = st.integers(min_value=0, max_value=50)
+dates = st.sampled_from([datetime.date(2006, 12, 30), datetime.date(2007, 2, 1)])
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("pay"), pick, amounts, dates, st.booleans()),
+        st.tuples(st.just("goods"), pick, st.integers(1, 3), amounts),
+        st.tuples(st.just("reverse"), pick),
+        st.tuples(st.just("sheet"), st.sampled_from(["是", "否"])),
+        st.tuples(st.just("sign"), pick),
+        st.tuples(st.just("status"), pick),
+        st.tuples(st.just("category"), pick, st.sampled_from([c for c, _l in Category.choices])),
+        st.tuples(st.just("move"), pick),
+    ),
+    max_size=15,
+)
+
+
+TOTALS_PARAMS = [
+    {},
+    {"kind__exact": ["goods"]},
+    {"disbursed_on__year": ["2007"]},
+    {"disbursed_on__year": ["2006"], "disbursed_on__month": ["12"]},
+]
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+class AggregateInvariantTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        unions_demo.load(password="pw", log=lambda message: None)
+        cls.user = User.objects.create_superuser("aggregate-property")
+        cls.clerk = User.objects.get(username="kunshan_clerk")
+        cls.units = {unit.name: unit for unit in UnionUnit.objects.all()}
+        cls.fund = FundFactory(
+            unit=cls.units["昆山市总工会"],
+            name="送温暖专项资金",
+            opening=Decimal("100000"),
+            opening__poster=cls.user,
+        )
+        cls.cases = [
+            CaseFactory(unit=cls.units["张浦镇工会"], status=CaseStatus.VERIFIED)
+            for _i in range(3)
+        ]
+
+    def case(self, index) -> Case:
+        return Case.objects.get(pk=self.cases[index % len(self.cases)].pk)
+
+    def apply(self, operation) -> None:
+        kind, *args = operation
+        if kind in ("pay", "goods"):
+            case = self.case(args[0])
+            fields = (
+                {"kind": "condolence", "cash_amount": args[1], "disbursed_on": args[2],
+                 "receipt_signed": args[3]}
+                if kind == "pay"
+                else {"kind": "goods", "item": "棉被", "quantity": args[1],
+                      "unit_value": args[2], "disbursed_on": datetime.date(2007, 2, 1)}
+            )  # fmt: skip
+            disbursement_post(
+                case=case,
+                fund=self.fund,
+                paying_unit=self.units["昆山市总工会"],
+                confirm_unverified=True,
+                acting_user=self.user,
+                **fields,
+            )
+        elif kind == "reverse":
+            entries = list(LedgerEntry.objects.filter(disbursement__isnull=False).order_by("pk"))
+            if entries:
+                entry_reverse(
+                    entry=entries[args[0] % len(entries)], reason="更正", acting_user=self.user
+                )
+        elif kind == "sheet":
+            case = self.case(0)
+            if case.status in (CaseStatus.VERIFIED, CaseStatus.LONG_TERM):
+                import_sheet(
+                    PairedDisbursementResource,
+                    self.clerk,
+                    [row(case, 是否签收=args[0])],
+                    HEADERS,
+                )
+        elif kind == "sign":
+            unsigned = list(Disbursement.objects.filter(receipt_signed=False).order_by("pk"))
+            if unsigned:
+                chosen = unsigned[args[0] % len(unsigned)]
+                disbursements_sign_receipts(
+                    disbursements=Disbursement.objects.filter(pk=chosen.pk),
+                    acting_user=self.user,
+                )
+        elif kind == "status":
+            case = self.case(args[0])
+            if case.status == CaseStatus.PENDING:
+                case_verify(case=case, acting_user=self.user)
+            elif case.status == CaseStatus.EXITED:
+                case_reopen(case=case, acting_user=self.user)
+            else:
+                case_exit(
+                    case=case, exited_on=datetime.date(2007, 3, 1), reason="脱困",
+                    acting_user=self.user,
+                )  # fmt: skip
+        elif kind == "category":
+            case = self.case(args[0])
+            case.category = args[1]
+            case.save(update_fields=["category"])
+        else:
+            case = self.case(args[0])
+            case.unit = self.units[TOWNS[(TOWNS.index(case.unit.name) + 1) % 2]]
+            case.save(update_fields=["unit"])
+
+    @settings(max_examples=25, deadline=None)
+    @given(operations)
+    def test_every_aggregate_equals_the_raw_computation(self, ops):
+        for operation in ops:
+            with contextlib.suppress(ValidationError):  # refused: must leave no trace
+                self.apply(operation)
+            assert aggregates.differences() == [], operation
+        # The disbursement list's totals from them are those of the raw rows.
+        listed = Disbursement.objects.with_values()
+        for params in TOTALS_PARAMS:
+            lookups = {k.replace("__id__exact", "_id").replace("__exact", ""): v[0]
+                       for k, v in params.items()}  # fmt: skip
+            raw = disbursement_totals(
+                queryset=listed.filter(**lookups), user=self.user, params={}, search="raw"
+            )
+            assert (
+                disbursement_totals(
+                    queryset=listed.filter(**lookups), user=self.user, params=params
+                )
+                == raw
+            ), params
+        # And the summary read from them is the one computed from the raw rows.
+        for by in GROUPINGS:
+            assert aggregate_summary(DisbursementCaseYear.objects.all(), by) == summary(
+                Disbursement.objects.all(), by
+            )
+
+
+def run_rebuild(*args):
+    out = io.StringIO()
+    try:
+        call_command("rebuild_aggregates", *args, stdout=out)
+    except SystemExit as exit:
+        return exit.code, out.getvalue()
+    return 0, out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_rebuild_finds_no_difference_on_the_demo_and_reports_a_planted_one():
+    call_command("loaddemo", stdout=io.StringIO())
+    assert DisbursementDay.objects.exists()
+    assert run_rebuild("--check") == (0, "0 differences\n")
+
+    planted = DisbursementDay.objects.order_by("pk").first()
+    DisbursementDay.objects.filter(pk=planted.pk).update(count=planted.count + 1)
+    code, out = run_rebuild("--check")
+    assert code == 1
+    assert out.endswith("1 differences\n")
+    assert f"({planted.count + 1}, " in out and f"computed ({planted.count}, " in out
+
+    assert run_rebuild()[1].endswith("1 differences\naggregates rebuilt\n")
+    assert run_rebuild("--check") == (0, "0 differences\n")
