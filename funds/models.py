@@ -191,6 +191,14 @@ class DisbursementQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         from funds import aggregates
 
+        # Money that has moved is never edited, in bulk neither (as LedgerEntry refuses):
+        # only what the admin may change after posting, and the reversal's own flag.
+        refused = set(kwargs) - {*self.model.EDITABLE_AFTER_POSTING, "is_reversed"}
+        if refused:
+            raise TypeError(
+                "Posted disbursements are never changed (%s); post a reversal instead."
+                % ", ".join(sorted(refused))
+            )
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))
             with aggregates.moved(pks):
