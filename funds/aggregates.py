@@ -32,7 +32,9 @@ CASE_YEAR_MEASURES = ["count", "cash_fen", "goods_fen"]
 def _year(conn) -> str:
     if conn.vendor == "postgresql":
         return "CAST(EXTRACT(YEAR FROM d.disbursed_on) AS INTEGER)"
-    return "CAST(strftime('%Y', d.disbursed_on) AS INTEGER)"
+    # SQLite keeps dates as 'YYYY-MM-DD' text. No strftime('%Y'): a literal % in SQL run
+    # with parameters breaks Django's debug cursor (DEBUG on, `make run`'s demo).
+    return "CAST(substr(d.disbursed_on, 1, 4) AS INTEGER)"
 
 
 def _fen(expression: str) -> str:
