@@ -289,7 +289,7 @@ def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
         .values_list("district_path", "n")
     )
     # 人数, 人次 and money per district from the person × year × campaign aggregates.
-    money = {
+    district_money: dict[str, SummaryRow] = {
         row.unit: row
         for row in aggregate_summary(
             DisbursementCaseYear.objects.for_user_listed(user).filter(campaign_key=campaign.pk),
@@ -298,7 +298,7 @@ def campaign_paragraphs(campaign: Campaign, user) -> list[dict]:
     }
     paragraphs = []
     for path, district in sorted((p, n) for p, n in names.items() if n in outings):
-        row = money.get(district)
+        row: SummaryRow | None = district_money.get(district)
         lines = []
         for outing in outings[district].values():
             outing["places"] = "、".join(outing["places"])
