@@ -152,8 +152,10 @@ def test_export_filters(kunshan_clerk, units):
 
 
 def test_export_filter_outside_scope_is_refused(kunshan_clerk, units):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as error:
         export(kunshan_clerk, unit="吴中区总工会")
+
+    assert str(error.value) == "所属工会: 工会「吴中区总工会」不存在，或不在您的管辖范围内。"
 
 
 def test_export_is_in_scope(wuzhong_clerk, units):
