@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def kunshan_case(units):
+def exported_case(units):
+    """A 张浦镇工会 case with every exported column filled and a fixed ID number (the shared
+    ``kunshan_case`` leaves columns to the factory), so the rows below can be spelled out."""
     case = CaseFactory(
         id_number=KUNSHAN_ID,
         name="顾小妹",
@@ -46,7 +48,7 @@ def exported_rows(user, file_name="cases.csv", **filters) -> list[list]:
     return [list(cells) for _number, cells in sheet.rows]
 
 
-def test_csv_export_columns_and_values(kunshan_clerk, kunshan_case):
+def test_csv_export_columns_and_values(kunshan_clerk, exported_case):
     data, count = export(kunshan_clerk)
 
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Chinese Excel reads UTF-8
@@ -73,7 +75,7 @@ def test_csv_export_columns_and_values(kunshan_clerk, kunshan_case):
     ]
 
 
-def test_xlsx_export_has_real_dates_numbers_and_text_ids(kunshan_clerk, kunshan_case):
+def test_xlsx_export_has_real_dates_numbers_and_text_ids(kunshan_clerk, exported_case):
     data, _count = export(kunshan_clerk, "cases.xlsx")
 
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
@@ -85,7 +87,7 @@ def test_xlsx_export_has_real_dates_numbers_and_text_ids(kunshan_clerk, kunshan_
     assert sheet.column_dimensions["B"].width > 14  # the ID column is wide and formatted as text
 
 
-def test_ids_are_masked_for_the_city_auditor(city_auditor, kunshan_case):
+def test_ids_are_masked_for_the_city_auditor(city_auditor, exported_case):
     (row,) = exported_rows(city_auditor)
 
     assert row[1] == "320583********018X"
@@ -93,7 +95,7 @@ def test_ids_are_masked_for_the_city_auditor(city_auditor, kunshan_case):
     assert row[3] == ""
 
 
-def test_clerks_see_full_ids(kunshan_clerk, kunshan_case):
+def test_clerks_see_full_ids(kunshan_clerk, exported_case):
     (row,) = exported_rows(kunshan_clerk)
 
     assert row[1] == KUNSHAN_ID
@@ -150,8 +152,10 @@ def test_export_filters(kunshan_clerk, units):
 
 
 def test_export_filter_outside_scope_is_refused(kunshan_clerk, units):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as error:
         export(kunshan_clerk, unit="吴中区总工会")
+
+    assert str(error.value) == "所属工会: 工会「吴中区总工会」不存在，或不在您的管辖范围内。"
 
 
 def test_export_is_in_scope(wuzhong_clerk, units):
@@ -161,7 +165,7 @@ def test_export_is_in_scope(wuzhong_clerk, units):
     assert [row[1] for row in exported_rows(wuzhong_clerk)] == [WUZHONG_ID]
 
 
-def test_export_is_recorded_in_the_admin_log(city_auditor, kunshan_case):
+def test_export_is_recorded_in_the_admin_log(city_auditor, exported_case):
     from django.contrib.admin.models import LogEntry
 
     export(city_auditor, "审计.xlsx")
@@ -171,7 +175,7 @@ def test_export_is_recorded_in_the_admin_log(city_auditor, kunshan_case):
     assert entry.content_type.model_class() is Case
 
 
-def test_admin_formats_round_trip_the_same_sheet(kunshan_clerk, city_auditor, kunshan_case):
+def test_admin_formats_round_trip_the_same_sheet(kunshan_clerk, city_auditor, exported_case):
     from sheets import SheetCSV, SheetXLSX
 
     for file_format in (SheetXLSX(), SheetCSV()):

@@ -135,8 +135,10 @@ def test_the_preview_shows_old_and_new_values_of_a_changed_row(kunshan_clerk):
 def test_roles_without_add_and_change_may_not_import(request, username):
     user = request.getfixturevalue(username)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as error:
         import_rows(user, good_rows(1))
+
+    assert str(error.value) == "您没有导入困难职工档案的权限。"
 
     assert Case.objects.count() == 0
 

@@ -245,8 +245,10 @@ def test_a_district_payment_from_a_town_uses_the_nearest_fund(kunshan_clerk, per
 
 
 def test_auditors_cannot_import(city_auditor, person, fund):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as error:
         run(city_auditor, [row(person)])
+
+    assert str(error.value) == "您没有导入发放记录的权限。"
 
 
 def test_a_payment_under_an_agreement_is_linked_to_its_beneficiary(kunshan_clerk, person, fund):

@@ -114,8 +114,10 @@ def test_the_same_sum_twice_in_one_file_is_refused(kunshan_clerk):
 
 
 def test_auditors_cannot_import(city_auditor):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as error:
         run(city_auditor, [row()])
+
+    assert str(error.value) == "您没有导入资金台账的权限。"
 
 
 def test_the_export_holds_every_entry_of_the_scope_and_reimports_unchanged(

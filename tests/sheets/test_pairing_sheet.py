@@ -207,8 +207,10 @@ def test_an_agreement_with_a_public_sponsor_uses_the_directory(kunshan_clerk, un
 
 
 def test_auditors_cannot_import(city_auditor, workers):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as error:
         run(city_auditor, [row(workers[0])])
+
+    assert str(error.value) == "您没有导入结对协议的权限。"
 
 
 def test_the_export_masks_ids_for_auditors_and_reimports_unchanged(

@@ -473,8 +473,11 @@ def test_decode_csv_bytes(data, expected):
 def test_decode_csv_bytes_gb18030_is_not_valid_utf8():
     # Guards the test data above: the GB18030 case really takes the fallback.
     data = CSV_TEXT.encode("gb18030")
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError) as error:
         data.decode("utf-8")
+
+    # 0xD0 opens a two-byte UTF-8 sequence; GB18030's second byte cannot continue it.
+    assert (error.value.start, error.value.reason) == (0, "invalid continuation byte")
 
 
 @pytest.mark.parametrize(

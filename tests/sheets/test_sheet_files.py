@@ -38,8 +38,11 @@ def test_gb18030_file_bytes_are_not_utf8():
     # The fixture really is what Chinese Excel writes, not UTF-8 in disguise.
     data = csv_bytes([case_row()], encoding="gb18030")
 
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError) as error:
         data.decode("utf-8")
+
+    # 0xD0 opens a two-byte UTF-8 sequence; GB18030's second byte cannot continue it.
+    assert (error.value.start, error.value.reason) == (0, "invalid continuation byte")
 
 
 def test_xlsx_with_real_date_and_number_cells(kunshan_clerk):
@@ -87,8 +90,10 @@ def test_xlsx_row_numbers_are_excel_row_numbers(kunshan_clerk):
 
 
 def test_only_xlsx_and_csv_are_read():
-    with pytest.raises(SheetFileError):
+    with pytest.raises(SheetFileError) as error:
         read_sheet(b"whatever", "cases.xls")
+
+    assert str(error.value) == "只能导入 .xlsx 或 .csv 文件。"
 
 
 def test_an_empty_file_is_refused():
@@ -99,8 +104,10 @@ def test_an_empty_file_is_refused():
 
 
 def test_a_broken_xlsx_is_refused():
-    with pytest.raises(SheetFileError):
+    with pytest.raises(SheetFileError) as error:
         read_sheet(b"PK\x03\x04 not really a zip", "cases.xlsx")
+
+    assert str(error.value) == "无法读取该文件：请另存为 Excel .xlsx 工作簿。"
 
 
 def test_admin_import_format_keeps_the_gb18030_csv_and_row_numbers(kunshan_clerk):

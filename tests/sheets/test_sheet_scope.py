@@ -77,5 +77,7 @@ def test_export_holds_only_the_users_scope_even_for_a_forged_queryset(kunshan_cl
 def test_export_without_a_user_is_refused(units):
     from django.core.exceptions import PermissionDenied
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as error:
         CaseResource().write_export(io.BytesIO(), "cases.csv")
+
+    assert str(error.value) == "您没有导出困难职工档案的权限。"
