@@ -89,6 +89,10 @@ def test_other_field_errors_are_reported_together_with_the_id_error(units):
         case.full_clean()
 
     assert set(excinfo.value.message_dict) == {"id_number", "name"}
+    assert excinfo.value.message_dict["id_number"] == [
+        "该身份证号码的校验位（最后一位）不正确，请检查是否录入有误。"
+    ]
+    assert excinfo.value.message_dict["name"] == ["此字段不能为空。"]
 
 
 # --- one record per person, city-wide ----------------------------------------------------
@@ -124,6 +128,7 @@ def test_duplicate_message_names_the_unit_in_the_default_language(units):
         newcomer.full_clean()
 
     assert "吴中区总工会" in excinfo.value.message_dict["id_number"][0]
+    assert excinfo.value.message_dict["id_number"] == ["此人已在吴中区总工会建档，不能重复建档。"]
 
 
 def test_legacy_form_of_a_registered_id_is_the_same_person(units):
@@ -134,6 +139,7 @@ def test_legacy_form_of_a_registered_id_is_the_same_person(units):
         newcomer.full_clean()
 
     assert "木渎镇工会" in excinfo.value.message_dict["id_number"][0]
+    assert excinfo.value.message_dict["id_number"] == ["此人已在木渎镇工会建档，不能重复建档。"]
 
 
 def test_saved_case_does_not_clash_with_itself(units):
@@ -145,7 +151,11 @@ def test_saved_case_does_not_clash_with_itself(units):
 def test_id_number_is_unique_in_the_database(units):
     CaseFactory(unit=units["吴中区总工会"], id_number=WUZHONG_ID)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # SQLite names the column, PostgreSQL the constraint Django derived from it.
+    with (
+        pytest.raises(IntegrityError, match=r"cases_case[._]id_number"),
+        transaction.atomic(),
+    ):
         CaseFactory(unit=units["张浦镇工会"], id_number=WUZHONG_ID)
 
 
@@ -175,6 +185,7 @@ def test_long_term_without_certificate_is_refused_by_clean(units):
         case.full_clean()
 
     assert "certificate_number" in excinfo.value.message_dict
+    assert excinfo.value.message_dict["certificate_number"] == ["长期救助需要填写救助证号。"]
 
 
 def test_long_term_with_certificate_is_accepted(units):
@@ -194,12 +205,16 @@ def test_certificate_on_a_case_not_on_long_term_aid_is_refused(units):
         case.full_clean()
 
     assert "certificate_number" in excinfo.value.message_dict
+    assert excinfo.value.message_dict["certificate_number"] == ["只有长期救助的档案才有救助证号。"]
 
 
 def test_long_term_without_certificate_is_refused_by_the_database(units):
     case = CaseFactory(unit=units["张浦镇工会"], status=CaseStatus.VERIFIED)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="case_long_term_has_certificate"),
+        transaction.atomic(),
+    ):
         Case.objects.filter(pk=case.pk).update(status=CaseStatus.LONG_TERM)
 
     case.refresh_from_db()
@@ -219,6 +234,9 @@ def test_household_member_id_is_validated_when_given(units):
         member.full_clean()
 
     assert list(excinfo.value.message_dict) == ["id_number"]
+    assert excinfo.value.message_dict["id_number"] == [
+        "该身份证号码的校验位（最后一位）不正确，请检查是否录入有误。"
+    ]
 
 
 def test_household_member_id_is_normalised(units):

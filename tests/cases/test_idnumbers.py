@@ -1,6 +1,7 @@
 """Tests for cases.idnumbers (GB 11643-1999 resident ID numbers). No database needed."""
 
 import random
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -73,7 +74,7 @@ def test_check_digit_matches_reference_on_random_inputs():
     "bad", ["1101051949123100", "110105194912310021", "1101051949123100X", ""]
 )
 def test_check_digit_rejects_non_17_digit_input(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=re.escape(f"expected 17 ASCII digits, got {bad!r}")):
         check_digit(bad)
 
 
@@ -306,12 +307,23 @@ def test_birth_date_and_gender(id_number, birth, gender):
     assert gender_from_id(id_number) == gender
 
 
-@pytest.mark.parametrize("bad", ["", "123", "11010519A91231002X", "320583198002301238"])
-def test_derivations_reject_malformed_input(bad):
-    with pytest.raises(ValueError):
+MALFORMED = "not a 15- or 18-character ID number:"
+
+
+@pytest.mark.parametrize(
+    ("bad", "date_error"),
+    [
+        ("", MALFORMED),
+        ("123", MALFORMED),
+        ("11010519A91231002X", MALFORMED),
+        ("320583198002301238", "no valid birth date in"),
+    ],
+)
+def test_derivations_reject_malformed_input(bad, date_error):
+    with pytest.raises(ValueError, match=re.escape(f"{date_error} {bad!r}")):
         birth_date_from_id(bad)
     if bad != "320583198002301238":  # gender is readable even when the date is not
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=re.escape(f"{MALFORMED} {bad!r}")):
             gender_from_id(bad)
 
 
@@ -384,9 +396,14 @@ def test_random_id_number_with_fixed_fields(gender):
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [{"region": "920583"}, {"region": "32058"}, {"region": "32058A"}, {"gender": "X"}],
+    ("kwargs", "message"),
+    [
+        ({"region": "920583"}, "region must be 6 digits starting with 1-8, got '920583'"),
+        ({"region": "32058"}, "region must be 6 digits starting with 1-8, got '32058'"),
+        ({"region": "32058A"}, "region must be 6 digits starting with 1-8, got '32058A'"),
+        ({"gender": "X"}, "gender must be 'M' or 'F', got 'X'"),
+    ],
 )
-def test_random_id_number_rejects_bad_arguments(kwargs):
-    with pytest.raises(ValueError):
+def test_random_id_number_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         random_id_number(random.Random(0), **kwargs)

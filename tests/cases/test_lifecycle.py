@@ -46,7 +46,7 @@ def test_approver_verifies_pending_case_of_own_district(units, kunshan_head):
 def test_clerk_may_not_verify(units, kunshan_clerk):
     case = new_kunshan_case(units)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_verify(case=case, acting_user=kunshan_clerk)
 
     case.refresh_from_db()
@@ -57,7 +57,7 @@ def test_clerk_may_not_verify(units, kunshan_clerk):
 def test_approver_of_another_district_may_not_verify(units, wuzhong_head):
     case = new_kunshan_case(units)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_verify(case=case, acting_user=wuzhong_head)
 
     case.refresh_from_db()
@@ -68,7 +68,7 @@ def test_city_administrator_does_not_verify(units, city_admin):
     # Verifying is the owning district's job; the city decides referrals only.
     case = new_kunshan_case(units)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_verify(case=case, acting_user=city_admin)
 
 
@@ -163,7 +163,7 @@ def test_exit_date_in_the_future_is_refused(units, kunshan_head):
 def test_exited_case_cannot_exit_again(units, kunshan_head):
     case = exited_case(units)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该档案已脱困。"):
         services.case_exit(
             case=case, exited_on=timezone.localdate(), reason="又一次", acting_user=kunshan_head
         )
@@ -175,7 +175,7 @@ def test_exited_case_cannot_exit_again(units, kunshan_head):
 def test_clerk_may_not_exit_case(units, kunshan_clerk):
     case = new_kunshan_case(units, verified=True)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_exit(
             case=case, exited_on=timezone.localdate(), reason="再就业", acting_user=kunshan_clerk
         )
@@ -187,7 +187,7 @@ def test_clerk_may_not_exit_case(units, kunshan_clerk):
 def test_approver_of_another_district_may_not_exit_case(units, wuzhong_head):
     case = new_kunshan_case(units, verified=True)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_exit(
             case=case, exited_on=timezone.localdate(), reason="再就业", acting_user=wuzhong_head
         )
@@ -228,7 +228,7 @@ def test_only_an_exited_case_can_be_reopened(units, kunshan_head, status):
 def test_reopen_outside_scope_is_refused(units, wuzhong_head):
     case = exited_case(units)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_reopen(case=case, acting_user=wuzhong_head)
 
     case.refresh_from_db()
@@ -238,7 +238,7 @@ def test_reopen_outside_scope_is_refused(units, wuzhong_head):
 def test_auditor_may_not_reopen(units, city_auditor):
     case = exited_case(units)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_reopen(case=case, acting_user=city_auditor)
 
 
@@ -343,7 +343,7 @@ def test_late_entry_of_an_older_review_keeps_the_latest_date(units, kunshan_cler
 def test_unknown_review_outcome_is_refused(units, kunshan_clerk):
     case = new_kunshan_case(units, verified=True)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="未知的复核结论。"):
         services.review_record(
             case=case,
             reviewed_on=datetime.date(2024, 3, 15),
@@ -359,7 +359,7 @@ def test_review_by_other_district_or_auditor_is_refused(units, request, username
     case = new_kunshan_case(units, verified=True)
     user = request.getfixturevalue(username)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.review_record(
             case=case,
             reviewed_on=datetime.date(2024, 3, 15),
@@ -463,7 +463,7 @@ def test_refused_move_leaves_no_history(units, kunshan_clerk):
     case = new_kunshan_case(units)
     versions_before = case.history.count()
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         services.case_verify(case=case, acting_user=kunshan_clerk)
 
     assert case.history.count() == versions_before

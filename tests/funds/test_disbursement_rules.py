@@ -20,6 +20,9 @@ def test_an_overdraw_is_refused_with_the_funds_balance_in_the_message(
     with pytest.raises(ValidationError) as refused:
         pay_cash(case=kunshan_case, fund=kunshan_fund, amount="12000", acting_user=kunshan_clerk)
 
+    assert refused.value.messages == [
+        "昆山送温暖专项资金余额不足：当前余额 10,000.00 元，本次需要 12,000.00 元。"
+    ]
     assert "10,000.00" in str(refused.value)
     assert "12,000.00" in str(refused.value)
     kunshan_fund.refresh_from_db()
@@ -46,6 +49,9 @@ def test_goods_need_an_item_a_quantity_and_a_unit_value(kunshan_clerk, kunshan_c
         )
 
     assert set(refused.value.message_dict) >= {"item", "quantity", "unit_value"}
+    assert refused.value.message_dict["item"] == ["请填写物资名称，例如棉被。"]
+    assert refused.value.message_dict["quantity"] == ["物资数量至少为1。"]
+    assert refused.value.message_dict["unit_value"] == ["物资需要填写单价（捐赠物资填0）。"]
     assert not Disbursement.objects.exists()
 
 
@@ -96,13 +102,26 @@ def test_cash_needs_a_fund(kunshan_clerk, kunshan_case, units):
         )
 
     assert "fund" in refused.value.message_dict
+    assert refused.value.message_dict["fund"] == [
+        "现金须从资金中支出：请选择资金（或填写直接支付的结对方）。"
+    ]
     assert not Disbursement.objects.exists()
 
 
-@pytest.mark.parametrize("amount", ["0", "-800"])
-def test_cash_must_be_more_than_zero(kunshan_clerk, kunshan_case, kunshan_fund, amount):
-    with pytest.raises(ValidationError):
+# Zero reads as "no amount"; a negative amount is only caught by the database check
+# constraint, whose message is Django's generic one naming the constraint.
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        ("0", {"cash_amount": ["请填写金额。"]}),
+        ("-800", {"__all__": ["约束 “disbursement_cash_positive” 是无效的"]}),
+    ],
+)
+def test_cash_must_be_more_than_zero(kunshan_clerk, kunshan_case, kunshan_fund, amount, expected):
+    with pytest.raises(ValidationError) as error:
         pay_cash(case=kunshan_case, fund=kunshan_fund, amount=amount, acting_user=kunshan_clerk)
+
+    assert error.value.message_dict == expected
 
     kunshan_fund.refresh_from_db()
     assert kunshan_fund.balance == Decimal("10000.00")
@@ -113,7 +132,7 @@ def test_a_clerk_cannot_pay_a_case_that_is_not_on_file(kunshan_clerk, kunshan_fu
 
     with pytest.raises(ValidationError) as refused:
         pay_cash(case=pending, fund=kunshan_fund, amount="500", acting_user=kunshan_clerk)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="只有负责人可以确认向不在档人员发放。"):
         pay_cash(
             case=pending,
             fund=kunshan_fund,
@@ -123,6 +142,9 @@ def test_a_clerk_cannot_pay_a_case_that_is_not_on_file(kunshan_clerk, kunshan_fu
         )
 
     assert "case" in refused.value.message_dict
+    assert refused.value.message_dict["case"] == [
+        "待审核不在档（状态：待审核），须由负责人确认后才能发放。"
+    ]
     assert "待审核" in str(refused.value)
     assert not Disbursement.objects.exists()
 
@@ -132,7 +154,9 @@ def test_an_approver_may_confirm_a_payment_to_a_case_not_on_file(
 ):
     pending = CaseFactory(unit=units["张浦镇工会"])
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(
+        ValidationError, match="不在档（状态：待审核），须由负责人确认后才能发放。"
+    ):
         pay_cash(case=pending, fund=kunshan_fund, amount="500", acting_user=kunshan_head)
     paid = pay_cash(
         case=pending,
@@ -146,7 +170,7 @@ def test_an_approver_may_confirm_a_payment_to_a_case_not_on_file(
 
 
 def test_a_kunshan_clerk_cannot_pay_a_wuzhong_case(kunshan_clerk, wuzhong_case, kunshan_fund):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         pay_cash(case=wuzhong_case, fund=kunshan_fund, amount="500", acting_user=kunshan_clerk)
 
     kunshan_fund.refresh_from_db()
@@ -154,7 +178,7 @@ def test_a_kunshan_clerk_cannot_pay_a_wuzhong_case(kunshan_clerk, wuzhong_case, 
 
 
 def test_a_kunshan_clerk_cannot_pay_from_a_wuzhong_fund(kunshan_clerk, kunshan_case, wuzhong_fund):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         pay_cash(
             case=kunshan_case,
             fund=wuzhong_fund,
@@ -170,7 +194,7 @@ def test_a_kunshan_clerk_cannot_pay_from_a_wuzhong_fund(kunshan_clerk, kunshan_c
 def test_a_kunshan_clerk_cannot_name_wuzhong_as_the_paying_unit(
     kunshan_clerk, kunshan_case, kunshan_fund, units
 ):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         pay_cash(
             case=kunshan_case,
             fund=kunshan_fund,
@@ -181,7 +205,7 @@ def test_a_kunshan_clerk_cannot_name_wuzhong_as_the_paying_unit(
 
 
 def test_an_auditor_cannot_post(city_auditor, kunshan_case, kunshan_fund):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
         pay_cash(case=kunshan_case, fund=kunshan_fund, amount="500", acting_user=city_auditor)
 
 
@@ -200,6 +224,7 @@ def test_a_town_may_not_pay_from_a_sibling_towns_fund(kunshan_clerk, kunshan_cas
         )
 
     assert "fund" in refused.value.message_dict
+    assert refused.value.message_dict["fund"] == ["资金必须属于发放单位或其上级单位。"]
 
 
 def test_amounts_are_decimal_yuan_with_two_places(kunshan_clerk, kunshan_case, kunshan_fund):

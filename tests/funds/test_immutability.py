@@ -1,5 +1,6 @@
 """Posted ledger entries are permanent: corrections are reversals, never edits or deletes."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -30,7 +31,7 @@ def ledger_sum(fund) -> Decimal:
 def test_an_entry_cannot_be_saved_again(entry):
     entry.amount = Decimal("99999.00")
 
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="Ledger entries are never changed"):
         entry.save()
 
     entry.refresh_from_db()
@@ -38,16 +39,16 @@ def test_an_entry_cannot_be_saved_again(entry):
 
 
 def test_an_entry_cannot_be_deleted(entry):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="Ledger entries are never deleted"):
         entry.delete()
 
     assert LedgerEntry.objects.filter(pk=entry.pk).exists()
 
 
 def test_queryset_update_and_delete_are_refused(entry):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="Ledger entries are never changed"):
         LedgerEntry.objects.filter(pk=entry.pk).update(amount=Decimal("1.00"))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="Ledger entries are never deleted"):
         LedgerEntry.objects.all().delete()
 
     entry.refresh_from_db()
@@ -55,7 +56,7 @@ def test_queryset_update_and_delete_are_refused(entry):
 
 
 def test_a_fund_with_a_ledger_cannot_be_deleted(kunshan_fund):
-    with pytest.raises(ProtectedError):
+    with pytest.raises(ProtectedError, match=re.escape("'LedgerEntry.fund'")):
         Fund.objects.filter(pk=kunshan_fund.pk).delete()
 
     assert Fund.objects.filter(pk=kunshan_fund.pk).exists()
@@ -153,9 +154,9 @@ def test_an_entry_cannot_be_reversed_twice_nor_a_reversal_reversed(
     paid = pay_cash(case=kunshan_case, fund=kunshan_fund, amount="800", acting_user=kunshan_head)
     reversal = entry_reverse(entry=paid.ledger_entry, reason="错误", acting_user=kunshan_head)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该分录已冲正。"):
         entry_reverse(entry=paid.ledger_entry, reason="再冲一次", acting_user=kunshan_head)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="冲正分录不能再冲正，请另行记账。"):
         entry_reverse(entry=reversal, reason="冲正的冲正", acting_user=kunshan_head)
 
     kunshan_fund.refresh_from_db()
@@ -164,8 +165,10 @@ def test_an_entry_cannot_be_reversed_twice_nor_a_reversal_reversed(
 
 
 def test_a_reversal_needs_a_reason(kunshan_head, entry):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         entry_reverse(entry=entry, reason="  ", acting_user=kunshan_head)
+
+    assert error.value.message_dict == {"notes": ["请填写冲正原因。"]}
 
     assert not LedgerEntry.objects.filter(reverses=entry).exists()
 
@@ -185,7 +188,7 @@ def test_reversing_an_allocation_reverses_both_halves(city_admin, units):
     assert LedgerEntry.objects.filter(reverses=received, amount=Decimal("-30000.00")).exists()
     assert city.balance == Decimal("100000.00") == ledger_sum(city)
     assert kunshan.balance == Decimal("0.00") == ledger_sum(kunshan)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该分录已冲正。"):
         entry_reverse(entry=out, reason="再冲", acting_user=city_admin)
 
 
@@ -198,7 +201,8 @@ def test_the_receiving_district_cannot_reverse_the_citys_allocation(
         from_fund=city, to_fund=kunshan, amount="30000", acting_user=city_admin
     )
 
-    with pytest.raises(PermissionDenied):
+    # A bare refusal: the receiver lacks the right, no rule message is involved.
+    with pytest.raises(PermissionDenied, match="^$"):
         entry_reverse(entry=received, reason="退回", acting_user=kunshan_head)
 
     kunshan.refresh_from_db()
@@ -213,6 +217,9 @@ def test_reversing_an_income_already_spent_is_refused(kunshan_head, kunshan_case
     with pytest.raises(ValidationError) as refused:
         entry_reverse(entry=income, reason="退回", acting_user=kunshan_head)
 
+    assert refused.value.messages == [
+        "昆山送温暖专项资金余额不足：当前余额 1,000.00 元，本次需要 10,000.00 元。"
+    ]
     assert "1,000.00" in str(refused.value)
     kunshan_fund.refresh_from_db()
     assert kunshan_fund.balance == Decimal("1000.00")

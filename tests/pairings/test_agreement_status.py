@@ -32,7 +32,7 @@ def test_a_draft_with_a_beneficiary_is_put_into_effect(draft, kunshan_clerk):
 def test_a_draft_without_beneficiaries_is_not_put_into_effect(units, kunshan_clerk):
     empty = AgreementFactory(unit=units["昆山市总工会"], status=AgreementStatus.DRAFT)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请先指定至少一名帮扶对象。"):
         agreement_activate(agreement=empty, acting_user=kunshan_clerk)
 
     empty.refresh_from_db()
@@ -46,7 +46,7 @@ def test_only_a_draft_can_be_put_into_effect(units, kunshan_clerk, status):
     )
     BeneficiaryFactory(agreement=agreement)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="只有草稿状态的协议才能生效。"):
         agreement_activate(agreement=agreement, acting_user=kunshan_clerk)
 
     agreement.refresh_from_db()
@@ -71,6 +71,7 @@ def test_termination_needs_a_reason(units, kunshan_clerk, reason):
         agreement_terminate(agreement=agreement, reason=reason, acting_user=kunshan_clerk)
 
     assert "termination_reason" in refused.value.message_dict
+    assert refused.value.message_dict["termination_reason"] == ["请填写终止协议的原因。"]
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.ACTIVE
 
@@ -80,7 +81,7 @@ def test_a_terminated_agreement_is_not_terminated_again(units, kunshan_clerk):
         unit=units["昆山市总工会"], status=AgreementStatus.TERMINATED, termination_reason="旧理由"
     )
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该协议已终止。"):
         agreement_terminate(agreement=agreement, reason="新理由", acting_user=kunshan_clerk)
 
     agreement.refresh_from_db()
@@ -90,7 +91,10 @@ def test_a_terminated_agreement_is_not_terminated_again(units, kunshan_clerk):
 def test_the_database_refuses_a_terminated_agreement_without_a_reason(units):
     agreement = AgreementFactory(unit=units["昆山市总工会"])
 
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="agreement_termination_has_reason"),
+        transaction.atomic(),
+    ):
         Agreement.objects.filter(pk=agreement.pk).update(status=AgreementStatus.TERMINATED)
 
 
@@ -98,9 +102,9 @@ def test_another_district_and_the_auditor_cannot_change_the_status(
     draft, wuzhong_clerk, city_auditor
 ):
     for user in (wuzhong_clerk, city_auditor):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
             agreement_activate(agreement=draft, acting_user=user)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="^$"):  # the bare access refusal
             agreement_terminate(agreement=draft, reason="越权", acting_user=user)
 
     draft.refresh_from_db()

@@ -143,7 +143,7 @@ def test_a_reversed_disbursement_does_not_count_as_paid(
 def test_a_payment_outside_the_agreements_period_is_refused(pairing, kunshan_clerk, paid_on):
     _agreement, first, _second = pairing
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="支付日期不在协议期限内。"):
         record(first, "100", kunshan_clerk, on=paid_on)
 
     assert not AgreementPayment.objects.exists()
@@ -158,7 +158,7 @@ def test_no_payment_is_recorded_under_a_draft_or_a_terminated_agreement(
     agreement.status, agreement.termination_reason = status, "资助方撤回"
     agreement.save()
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="只能在生效的协议下记录支付。"):
         record(first, "100", kunshan_clerk)
 
     assert not AgreementPayment.objects.exists()
