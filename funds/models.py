@@ -376,6 +376,9 @@ class Disbursement(models.Model):
         else:
             if not self.cash_amount:
                 errors["cash_amount"] = _("Enter the cash amount.")
+            elif self.cash_amount < 0:
+                # Said in words here; the database check behind it would only name itself.
+                errors["cash_amount"] = _("The amount must be more than zero.")
             if not self.fund_id and not self.paid_directly_by:
                 errors["fund"] = _(
                     "Cash is paid from a fund: choose one (or name the sponsor who paid directly)."

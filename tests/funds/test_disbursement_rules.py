@@ -114,7 +114,7 @@ def test_cash_needs_a_fund(kunshan_clerk, kunshan_case, units):
     ("amount", "expected"),
     [
         ("0", {"cash_amount": ["请填写金额。"]}),
-        ("-800", {"__all__": ["约束 “disbursement_cash_positive” 是无效的"]}),
+        ("-800", {"cash_amount": ["金额必须大于零。"]}),
     ],
 )
 def test_cash_must_be_more_than_zero(kunshan_clerk, kunshan_case, kunshan_fund, amount, expected):
