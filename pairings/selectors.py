@@ -28,7 +28,9 @@ def agreements_behind(user, on: datetime.date | None = None) -> list[tuple[Agree
         .values_list("agreement_id", "paid")
     )
     for agreement_id, amount in paid:
-        behind = agreements[agreement_id].promised_each - amount
+        # promised_each is set on each agreement by with_standing()'s iterable (a plain
+        # attribute, not a field or annotation), so the model's type does not have it.
+        behind = agreements[agreement_id].promised_each - amount  # type: ignore[attr-defined]
         if behind > 0:
             shortfall[agreement_id] = shortfall.get(agreement_id, ZERO) + behind
     return [(agreements[pk], amount) for pk, amount in shortfall.items()]

@@ -17,7 +17,8 @@ defaults, each tested in ``tests/sheets/test_sheet_admin.py``:
 from __future__ import annotations
 
 import io
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -46,6 +47,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 class SheetAdminMixin(ImportMixin, ExportMixin):
     """Put before ``ScopedAdmin`` in a model admin's bases; set ``sheet_kind``."""
+
+    # ModelAdmin's (its bases here have no type information); declared, not assigned.
+    actions: Sequence[Any] | None
 
     #: The sheet's key in ``settings.RELIEF_SHEETS``.
     sheet_kind: ClassVar[str] = ""

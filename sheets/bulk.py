@@ -26,6 +26,7 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from sheets.constants import LOOKUP_CHUNK, Progress
+from sheets.host import SheetHost
 from sheets.rows import NEW, UPDATE, SheetRow
 
 WRITE_BATCH = 1000
@@ -246,7 +247,7 @@ def _file_names(rows: Iterable[list], positions: list[int]):
         yield row
 
 
-class WriterMixin:
+class WriterMixin(SheetHost):
     def write(self, rows: list[SheetRow], progress: Progress | None = None) -> None:
         """Insert new rows, update changed ones, record their history and M2M links.
 
@@ -277,7 +278,7 @@ class WriterMixin:
         total = len(new) + len(changed)
 
         history_ids = insert_with_history(
-            model, [row.instance for row in new], user=self.user, now=now
+            model, [row.record for row in new], user=self.user, now=now
         )
         if progress:
             progress("write", len(new), total)
@@ -289,14 +290,14 @@ class WriterMixin:
         for row in changed:
             names = {opts.get_field(a).attname for a in row.old if a not in m2m_names}
             names.update(opts.get_field(name).attname for name in row.extra_changed)
-            groups[tuple(sorted(names | set(auto_now)))].append(row.instance)
+            groups[tuple(sorted(names | set(auto_now)))].append(row.record)
         for attnames, group in groups.items():
             update_rows(model, attnames, group)
         if progress:
             progress("write", total, total)
 
         history_ids.update(
-            insert_history(model, [row.instance for row in changed], "~", user=self.user, now=now)
+            insert_history(model, [row.record for row in changed], "~", user=self.user, now=now)
         )
         self._write_m2m(new, changed, history_ids)
 
@@ -309,12 +310,12 @@ class WriterMixin:
                 continue
             attribute = sheet_field.attribute
             through, source, target = self._through(sheet_field)
-            owners_to_clear = [row.instance.pk for row in changed if attribute in row.old]
+            owners_to_clear = [row.record.pk for row in changed if attribute in row.old]
             for start in range(0, len(owners_to_clear), LOOKUP_CHUNK):
                 chunk = owners_to_clear[start : start + LOOKUP_CHUNK]
                 through.objects.filter(**{f"{source}_id__in": chunk}).delete()
             pairs = [
-                (row.instance.pk, related)
+                (row.record.pk, related)
                 for row in (*new, *(r for r in changed if attribute in r.old))
                 for related in row.m2m.get(attribute, ())
             ]
@@ -330,7 +331,7 @@ class WriterMixin:
             links = [
                 (i, owner, related) for i, (owner, related) in zip(link_ids, pairs, strict=True)
             ]
-            kept = [row.instance.pk for row in changed if attribute not in row.old]
+            kept = [row.record.pk for row in changed if attribute not in row.old]
             for start in range(0, len(kept), LOOKUP_CHUNK):
                 links.extend(
                     through.objects.filter(

@@ -19,13 +19,18 @@ from django.utils.translation import gettext as _
 from sheets.constants import FORMULA_PREFIXES, LOOKUP_CHUNK
 from sheets.errors import _message
 from sheets.fields import SheetField
+from sheets.host import SheetHost
 from sheets.widgets import ScopedForeignKeyWidget
 from sheets.xlsx import write_xlsx
 
 logger = logging.getLogger("relief.sheets")
 
 
-class ExportMixin:
+# What a plain column's M2M map is: never read (its values come from its position).
+_NO_NAMES: dict[int, list[str]] = {}
+
+
+class ExportMixin(SheetHost):
     # --- export ---
 
     def export_queryset(self, queryset=None, **filters):
@@ -84,7 +89,11 @@ class ExportMixin:
         position = {f.attribute: i for i, f in enumerate(plain, 1)}
         # Per column: where its value comes from (a position, or an M2M map) and its renderer.
         columns = [
-            (m2m_names.get(f.attribute), position.get(f.attribute), self.export_renderer(f))
+            (
+                m2m_names.get(f.attribute, _NO_NAMES),
+                position.get(f.attribute),
+                self.export_renderer(f),
+            )
             for f in sheet_fields
         ]
         ordered = queryset.order_by(*self.export_ordering).values_list(*lookups)

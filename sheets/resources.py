@@ -308,14 +308,14 @@ class SheetResource(
                 result.append_base_error(self.get_error_result_class()(error))
             except RowsRefused as refused:
                 result.errors.extend(refused.errors)
-                for error in refused.errors:
-                    result.append_base_error(self.get_error_result_class()(error))
+                for sheet_error in refused.errors:
+                    result.append_base_error(self.get_error_result_class()(sheet_error))
                 self._discard_counts(result)
             else:
                 if retain_instances:
                     for row_result, row in zip(result.rows, rows, strict=True):
                         row_result.instance = row.instance
-                        row_result.object_id = row.instance.pk
+                        row_result.object_id = row.record.pk
         return self._finish(result, rows, started)
 
     def _finish(self, result: SheetResult, rows: list[SheetRow], started: float) -> SheetResult:
@@ -353,8 +353,8 @@ class SheetResource(
         for index, header in enumerate(sheet.headers):
             if _is_blank(header):
                 continue
-            sheet_field = by_key.get(_header_key(cell_text(header)))
-            if sheet_field is None:
+            matched = by_key.get(_header_key(cell_text(header)))
+            if matched is None:
                 result.errors.append(
                     SheetError(
                         row,
@@ -363,13 +363,13 @@ class SheetResource(
                         % {"headers": LIST_JOINER.join(self.headers())},
                     )
                 )
-            elif sheet_field.attribute in seen:
+            elif matched.attribute in seen:
                 result.errors.append(
-                    SheetError(row, sheet_field.column_name, _("This column appears twice."))
+                    SheetError(row, matched.column_name, _("This column appears twice."))
                 )
             else:
-                seen[sheet_field.attribute] = index
-                columns.append((index, sheet_field))
+                seen[matched.attribute] = index
+                columns.append((index, matched))
         for sheet_field in self.sheet_fields():
             if sheet_field.required and sheet_field.attribute not in seen:
                 result.errors.append(
@@ -480,7 +480,7 @@ class SheetResource(
         if row.errors or row.import_type == SKIP:
             return
         try:
-            row.instance.clean()
+            row.record.clean()
         except ValidationError as error:
             for attribute, messages in error.message_dict.items():
                 column = self.column_of(attribute) if attribute != NON_FIELD_ERRORS else ""
@@ -500,6 +500,8 @@ class SheetResource(
 
     def _log_entry(self, file_name: str, message: str) -> None:
         # One admin log entry per file (not per row): who, when, which file, what came of it.
+        # Only called after check_import_permission / check_export_permission refused None.
+        assert self.user is not None
         LogEntry.objects.create(
             user_id=self.user.pk,
             content_type_id=ContentType.objects.get_for_model(self._meta.model).pk,

@@ -13,6 +13,7 @@ from import_export.results import InvalidRow, Result, RowResult
 from sheets.errors import SheetError
 from sheets.export import export_text
 from sheets.fields import SheetField
+from sheets.host import SheetHost
 from sheets.rows import NEW, SKIP, UPDATE, SheetRow
 from sheets.widgets import ScopedForeignKeyWidget, ScopedManyToManyWidget, cell_text
 
@@ -46,7 +47,7 @@ class SheetResult(Result):
         return f"新增 {counts['new']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
 
 
-class ResultsMixin:
+class ResultsMixin(SheetHost):
     # --- the result the admin and the CLI show ---
 
     def _build_result(self, result: SheetResult, rows: list[SheetRow], with_diff: bool) -> None:
@@ -71,7 +72,7 @@ class ResultsMixin:
                 continue
             row_result = row_class()
             row_result.import_type = row.import_type
-            row_result.object_id = row.instance.pk
+            row_result.object_id = row.record.pk
             row_result.object_repr = self.object_repr(row)
             if with_diff:
                 row_result.diff = self._diff(row)
@@ -99,7 +100,7 @@ class ResultsMixin:
 
     def _diff(self, row: SheetRow) -> list[str]:
         """The preview cells: the value on file struck through beside the new one."""
-        cells = []
+        cells: list[str] = []
         for sheet_field in self.sheet_fields():
             attribute = sheet_field.attribute
             new = self._display(sheet_field, row)

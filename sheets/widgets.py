@@ -280,7 +280,9 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget, SheetWidget):
     def __init__(
         self, model, lookup_fields=("name",), unknown_message=None, extra_values=(), **kwargs
     ):
-        super().__init__(model, field=lookup_fields[0], **kwargs)
+        # ForeignKeyWidget.__init__ runs here (first in the MRO); it has no type
+        # information, so mypy checks the call against SheetWidget.__init__ instead.
+        super().__init__(model, field=lookup_fields[0], **kwargs)  # type: ignore[call-arg]
         self.coerce_to_string = False
         self.lookup_fields = lookup_fields
         self.extra_values = tuple(extra_values)  # more columns kept in ``rows``
@@ -338,7 +340,11 @@ class ScopedManyToManyWidget(widgets.ManyToManyWidget, SheetWidget):
     """
 
     def __init__(self, model, lookup_fields=("name",), unknown_message=None, **kwargs):
-        super().__init__(model, separator=LIST_JOINER, field=lookup_fields[0], **kwargs)
+        # ManyToManyWidget.__init__ runs here (first in the MRO); it has no type
+        # information, so mypy checks the call against SheetWidget.__init__ instead.
+        super().__init__(  # type: ignore[call-arg]
+            model, separator=LIST_JOINER, field=lookup_fields[0], **kwargs
+        )
         self.coerce_to_string = False
         self.lookup_fields = lookup_fields
         self.unknown_message = unknown_message or gettext_lazy(

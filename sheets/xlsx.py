@@ -25,7 +25,7 @@ _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_XML_ESCAPES: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _XML_ESCAPES.update((c, None) for c in range(32) if c not in (9, 10, 13))
 _XML_ESCAPES.update({0xFFFE: None, 0xFFFF: None})
 _STYLE_DATE, _STYLE_MONEY, _STYLE_HEADER, _STYLE_TEXT = 1, 2, 3, 4
