@@ -36,7 +36,7 @@ import datetime
 import gc
 import logging
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -57,6 +57,9 @@ from sheets.readers import SheetData, _is_blank, sheet_from_dataset
 from sheets.results import ResultsMixin, SheetResult
 from sheets.rows import NEW, SKIP, SheetRow
 from sheets.widgets import cell_text
+
+if TYPE_CHECKING:
+    from unions.querysets import ScopedQuerySet
 
 logger = logging.getLogger("relief.sheets")
 
@@ -173,7 +176,7 @@ class SheetResource(
 
     # --- scope and permissions ---
 
-    def get_queryset(self):
+    def get_queryset(self) -> ScopedQuerySet:
         """The rows this user may see: what export and every lookup start from."""
         return self._meta.model._default_manager.for_user(self.user)
 

@@ -7,9 +7,10 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 # rows of 16 columns on the reference machine; this writes them in a few seconds.
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -83,7 +84,7 @@ def _column_letters(count: int) -> list[str]:
     return letters
 
 
-def _xlsx_cell(ref: str, value, header: bool = False) -> str:
+def _xlsx_cell(ref: str, value: Any, header: bool = False) -> str:
     kind = value.__class__
     if kind is str:
         if not value:
@@ -108,7 +109,7 @@ def _xlsx_cell(ref: str, value, header: bool = False) -> str:
 
 
 def write_xlsx(
-    target,
+    target: str | Path | IO[bytes],
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     sheet_name: str = "Sheet1",
