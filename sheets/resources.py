@@ -36,6 +36,7 @@ import datetime
 import gc
 import logging
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -59,13 +60,16 @@ from sheets.rows import NEW, SKIP, SheetRow
 from sheets.widgets import cell_text
 
 if TYPE_CHECKING:
+    import tablib
+
+    from unions.models import User
     from unions.querysets import ScopedQuerySet
 
 logger = logging.getLogger("relief.sheets")
 
 
 @contextlib.contextmanager
-def _cyclic_gc_paused():
+def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a sheet is imported.
 
     An import allocates millions of small objects that live until it ends; each time
@@ -88,7 +92,7 @@ SQLITE_IMPORT_CACHE_KIB = 128 * 1024
 
 
 @contextlib.contextmanager
-def _sqlite_page_cache(model):
+def _sqlite_page_cache(model: type[models.Model]) -> Iterator[None]:
     """A larger SQLite page cache for the length of an import (a per-connection setting)."""
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "sqlite":
@@ -138,7 +142,7 @@ class SheetResource(
         skip_diff = True  # the engine builds its own, cheaper preview
         clean_model_instances = False
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user = user
         self._prepared = False
@@ -152,16 +156,16 @@ class SheetResource(
     def headers(self) -> list[str]:
         return [f.column_name for f in self.sheet_fields()]
 
-    def get_diff_headers(self):
+    def get_diff_headers(self) -> list[str]:
         return self.headers()
 
-    def get_import_fields(self):
+    def get_import_fields(self) -> list[SheetField]:
         return self.sheet_fields()
 
-    def get_export_fields(self, selected_fields=None):
+    def get_export_fields(self, selected_fields: Any = None) -> list[SheetField]:
         return self.sheet_fields()
 
-    def get_user_visible_fields(self):
+    def get_user_visible_fields(self) -> list[SheetField]:
         return self.sheet_fields()
 
     @property
@@ -225,14 +229,14 @@ class SheetResource(
 
     def import_data(
         self,
-        dataset,
-        dry_run=False,
-        raise_errors=False,
-        use_transactions=None,
-        collect_failed_rows=False,
-        rollback_on_validation_errors=False,
-        **kwargs,
-    ):
+        dataset: tablib.Dataset,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> SheetResult:
         """The admin's ImportMixin calls this for the preview and again to confirm."""
         if kwargs.get("user") is not None:
             self.user = kwargs["user"]
@@ -270,7 +274,13 @@ class SheetResource(
             )
 
     def _import_sheet(
-        self, sheet, dry_run, file_name, progress, with_diff, retain_instances
+        self,
+        sheet: SheetData,
+        dry_run: bool,
+        file_name: str,
+        progress: Progress | None,
+        with_diff: bool,
+        retain_instances: bool,
     ) -> SheetResult:
         started = time.perf_counter()
         result = SheetResult()
@@ -418,7 +428,7 @@ class SheetResource(
             progress("check", len(rows), len(rows))
         return rows
 
-    def init_instance(self, row=None):
+    def init_instance(self, row: Any = None) -> models.Model:
         """A new instance with the model's defaults, evaluated once per import.
 
         Passing every field positionally skips ``Model.__init__``'s per-field default

@@ -21,7 +21,7 @@ from sheets.widgets import ScopedForeignKeyWidget, ScopedManyToManyWidget, cell_
 class SheetResult(Result):
     """django-import-export's ``Result`` plus every error as ``(row, column, reason)``."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.errors: list[SheetError] = []
         self.dry_run = False
@@ -119,7 +119,7 @@ class ResultsMixin(SheetHost):
         attname = self._meta.model._meta.get_field(sheet_field.attribute).attname
         return self.display_value(sheet_field, getattr(row.instance, attname))
 
-    def display_value(self, sheet_field: SheetField, value) -> str:
+    def display_value(self, sheet_field: SheetField, value: Any) -> str:
         widget = sheet_field.widget
         if isinstance(widget, ScopedForeignKeyWidget) and value is not None:
             value = widget.rows.get(value, {}).get(widget.field, value)
