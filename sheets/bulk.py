@@ -31,6 +31,7 @@ from sheets.rows import NEW, UPDATE, SheetRow
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
     from django.db.backends.base.base import BaseDatabaseWrapper
 
     # A concrete model field, whatever it stores.
@@ -225,7 +226,7 @@ def insert_with_history(
     model: type[models.Model],
     instances: Sequence[models.Model],
     *,
-    user: AbstractBaseUser | None,
+    user: AbstractBaseUser | AnonymousUser | None,
     now: datetime.datetime,
 ) -> dict[int, int]:
     """Insert new ``instances`` (setting their pks) and their ``+`` history rows.
@@ -246,7 +247,7 @@ def insert_history(
     instances: Sequence[models.Model],
     history_type: str,
     *,
-    user: AbstractBaseUser | None,
+    user: AbstractBaseUser | AnonymousUser | None,
     now: datetime.datetime,
 ) -> dict[int, int]:
     """The history rows simple-history's bulk helpers would write (who, when, ``+``/``~``).

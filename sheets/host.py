@@ -13,6 +13,7 @@ import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django.db import models
 
     from sheets.fields import SheetField
@@ -27,7 +28,7 @@ class SheetHost:
         # django-import-export's ResourceOptions and Field (untyped): read through Any.
         _meta: Any
         fields: dict[str, Any]
-        user: User | None
+        user: User | AnonymousUser | None
 
         sheet_title: ClassVar[str]
         export_filters: ClassVar[dict[str, str]]

@@ -61,6 +61,7 @@ from sheets.widgets import cell_text
 
 if TYPE_CHECKING:
     import tablib
+    from django.contrib.auth.models import AnonymousUser
 
     from unions.models import User
     from unions.querysets import ScopedQuerySet
@@ -142,7 +143,7 @@ class SheetResource(
         skip_diff = True  # the engine builds its own, cheaper preview
         clean_model_instances = False
 
-    def __init__(self, user: User | None = None, **kwargs: Any) -> None:
+    def __init__(self, user: User | AnonymousUser | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user = user
         self._prepared = False
@@ -513,8 +514,9 @@ class SheetResource(
 
     def _log_entry(self, file_name: str, message: str) -> None:
         # One admin log entry per file (not per row): who, when, which file, what came of it.
-        # Only called after check_import_permission / check_export_permission refused None.
-        assert self.user is not None
+        # Only called after check_import_permission / check_export_permission, which refuse
+        # no user and the anonymous one (the only users without a pk).
+        assert self.user is not None and self.user.pk is not None
         LogEntry.objects.create(
             user_id=self.user.pk,
             content_type_id=ContentType.objects.get_for_model(self._meta.model).pk,

@@ -27,6 +27,7 @@ from sheets.parsing import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django_stubs_ext import StrOrPromise
 
     from sheets.resources import SheetResource
@@ -306,7 +307,7 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget, SheetWidget):
         self.unknown_message = unknown_message or gettext_lazy(
             "Unknown, or outside your scope: %(value)s."
         )
-        self.user: User | None = None
+        self.user: User | AnonymousUser | None = None
         self.by_key: dict[str, int] = {}
         self.rows: dict[int, dict[str, Any]] = {}
         self._memo: dict[Any, int] = {}
