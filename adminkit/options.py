@@ -9,6 +9,8 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from adminkit.errors import add_service_errors
@@ -29,13 +31,13 @@ class ReadOnlyMixin(_AnyAdmin):
     """Nobody adds, changes or deletes here (superusers included); viewing follows the
     view permission and the scope. For model admins and inlines alike."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -46,7 +48,7 @@ class ReadOnlyInlineMixin(ReadOnlyMixin, _InlineAdmin):
     max_num = 0
     can_delete = False
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
 
 
@@ -54,11 +56,16 @@ class ServiceAddMixin(_ModelAdmin):
     """An add page whose save is a service call (``post_through_service``); an admin
     that does not define it keeps Django's own save."""
 
-    def post_through_service(self, request, form) -> models.Model:
+    def post_through_service(self, request: HttpRequest, form: ModelForm[Any]) -> models.Model:
         """Write the new record with a service function and return it."""
         raise NotImplementedError
 
-    def add_view(self, request, form_url="", extra_context=None):
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         """Django's add page, except that the service does the write.
 
         A ``ValidationError`` from the service (an overdraw, a case not on file) is shown

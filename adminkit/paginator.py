@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connections, models
 from django.utils.translation import gettext
 
@@ -70,7 +70,7 @@ class CappedCountPaginator(Paginator):
         # -1 (never analysed) or 0 (empty or stale): count for real.
         return int(row[0]) if row and row[0] > 0 else None
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page[Any]:
         if not (self.is_capped or self.is_estimate):
             return super().page(number)
         number = self.validate_number(number)
