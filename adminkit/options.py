@@ -2,50 +2,70 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from adminkit.errors import add_service_errors
 
+# The mixins go in front of a ModelAdmin or an inline: for the type checker they derive
+# from Django's classes (whose attributes they read); at run time from object.
+if TYPE_CHECKING:
+    from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin, ModelAdmin
 
-class ReadOnlyMixin:
+    _AnyAdmin = BaseModelAdmin[Any]
+    _InlineAdmin = InlineModelAdmin[Any, Any]
+    _ModelAdmin = ModelAdmin[Any]
+else:
+    _AnyAdmin = _InlineAdmin = _ModelAdmin = object
+
+
+class ReadOnlyMixin(_AnyAdmin):
     """Nobody adds, changes or deletes here (superusers included); viewing follows the
     view permission and the scope. For model admins and inlines alike."""
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-class ReadOnlyInlineMixin(ReadOnlyMixin):
+class ReadOnlyInlineMixin(ReadOnlyMixin, _InlineAdmin):
     """An inline that lists related rows and offers no empty form or delete box."""
 
     extra = 0
     max_num = 0
     can_delete = False
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
 
 
-class ServiceAddMixin:
+class ServiceAddMixin(_ModelAdmin):
     """An add page whose save is a service call (``post_through_service``); an admin
     that does not define it keeps Django's own save."""
 
-    def post_through_service(self, request, form) -> models.Model:
+    def post_through_service(self, request: HttpRequest, form: ModelForm[Any]) -> models.Model:
         """Write the new record with a service function and return it."""
         raise NotImplementedError
 
-    def add_view(self, request, form_url="", extra_context=None):
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         """Django's add page, except that the service does the write.
 
         A ``ValidationError`` from the service (an overdraw, a case not on file) is shown
@@ -67,12 +87,19 @@ class ServiceAddMixin:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                message = self.construct_change_message(request, form, [], add=True)
+                # django-stubs types the form as Form; Django's add_view passes its ModelForm.
+                message = self.construct_change_message(
+                    request,
+                    form,  # type: ignore[arg-type]
+                    [],
+                    add=True,
+                )
                 self.log_addition(request, obj, message)
                 return self.response_add(request, obj)
         admin_form = helpers.AdminForm(
             form,
-            list(fieldsets),
+            # django-stubs' AdminForm takes a narrower fieldsets type than get_fieldsets's.
+            list(fieldsets),  # type: ignore[arg-type]
             self.get_prepopulated_fields(request, None),
             self.get_readonly_fields(request, None),
             model_admin=self,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
-from django.core.paginator import Paginator
-from django.db import connections
+from django.core.paginator import Page, Paginator
+from django.db import connections, models
 from django.utils.translation import gettext
 
 
@@ -27,6 +28,9 @@ class CappedCountPaginator(Paginator):
     page past an under-estimate still shows its rows; only page numbers beyond the cap
     are not linked.
     """
+
+    # A changelist pages a queryset (Django's Paginator takes any sequence).
+    object_list: models.QuerySet[Any]
 
     limit = 10_000
 
@@ -66,12 +70,15 @@ class CappedCountPaginator(Paginator):
         # -1 (never analysed) or 0 (empty or stale): count for real.
         return int(row[0]) if row and row[0] > 0 else None
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page[Any]:
         if not (self.is_capped or self.is_estimate):
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+        # Paginator._get_page is Django's (private, so not in django-stubs).
+        return self._get_page(  # type: ignore[attr-defined]
+            self.object_list[bottom : bottom + self.per_page], number, self
+        )
 
     @property
     def count_label(self) -> str:

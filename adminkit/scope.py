@@ -10,6 +10,7 @@ past-version and revert pages. Records outside scope answer exactly as missing o
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.utils import NestedObjects, get_fields_from_path, quote, unquote
@@ -27,6 +28,16 @@ from adminkit.dates import scoped_date_hierarchy
 from adminkit.extensions import extra_inlines
 from adminkit.paginator import CappedCountPaginator
 from unions.querysets import ScopedQuerySet, visible_to
+
+# The mixins go in front of a ModelAdmin or an inline: for the type checker they derive
+# from Django's classes (whose attributes they read); at run time from object.
+if TYPE_CHECKING:
+    from django.contrib.admin.options import BaseModelAdmin, InlineModelAdmin
+
+    _AnyAdmin = BaseModelAdmin[Any]
+    _InlineAdmin = InlineModelAdmin[Any, Any]
+else:
+    _AnyAdmin = _InlineAdmin = object
 
 
 def is_scoped_model(model: type[models.Model]) -> bool:
@@ -61,7 +72,8 @@ class ScopedForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
         key = self.rel.get_related_field().name
         try:
             self.scoped.get(**{key: value})
-        except (ValueError, TypeError, ValidationError, self.rel.model.DoesNotExist):
+        # DoesNotExist is on every concrete model; django-stubs has it only on model types.
+        except (ValueError, TypeError, ValidationError, self.rel.model.DoesNotExist):  # type: ignore[attr-defined]
             return "", ""
         return super().label_and_url_for_value(value)
 
@@ -77,7 +89,7 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in queryset]
 
 
-class ScopedFormfieldMixin:
+class ScopedFormfieldMixin(_AnyAdmin):
     """Foreign-key and many-to-many choices (and so POST validation) from the scope."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -111,7 +123,7 @@ class ScopedFormfieldMixin:
         return None
 
 
-class ScopedInlineMixin(ScopedFormfieldMixin):
+class ScopedInlineMixin(ScopedFormfieldMixin, _InlineAdmin):
     """Inline rows belong to an in-scope parent; their own choices are scoped too."""
 
     def get_queryset(self, request):
@@ -147,7 +159,8 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
     # --- what exists -------------------------------------------------------------
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user)
+        # A ScopedAdmin serves scoped models: their managers return ScopedQuerySets.
+        return cast(ScopedQuerySet, super().get_queryset(request)).for_user(request.user)
 
     def has_view_permission(self, request, obj=None):
         return super().has_view_permission(request, obj) and (
@@ -280,7 +293,8 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         to_delete = collector.nested(format_callback)
         protected = [format_callback(obj) for obj in collector.protected]
         model_count = {
-            model._meta.verbose_name_plural: len(instances)
+            # django-stubs types model_objs's keys as str; Django keys it by model class.
+            model._meta.verbose_name_plural: len(instances)  # type: ignore[attr-defined]
             for model, instances in collector.model_objs.items()
         }
         return to_delete, model_count, perms_needed, protected

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from unions.models import Membership
 
+if TYPE_CHECKING:
+    from unions.models import User
 
-def default_unit_id(user) -> int | None:
+
+def default_unit_id(user: User) -> int | None:
     """The user's unit when they belong to exactly one, otherwise none.
 
     One rule for every add page (cases, sponsors, agreements): a user of several units

@@ -17,14 +17,16 @@ defaults, each tested in ``tests/sheets/test_sheet_admin.py``:
 from __future__ import annotations
 
 import io
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.forms import MultipleChoiceField, MultipleHiddenInput
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import QuerySet
+from django.forms import Form, MultipleChoiceField, MultipleHiddenInput
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -36,6 +38,7 @@ from sheets import (
     SheetCSV,
     SheetFileError,
     SheetResource,
+    SheetResult,
     SheetXLSX,
     sheet_resource,
     write_template,
@@ -46,6 +49,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 class SheetAdminMixin(ImportMixin, ExportMixin):
     """Put before ``ScopedAdmin`` in a model admin's bases; set ``sheet_kind``."""
+
+    # ModelAdmin's (its bases here have no type information); declared, not assigned.
+    actions: Sequence[Any] | None
 
     #: The sheet's key in ``settings.RELIEF_SHEETS``.
     sheet_kind: ClassVar[str] = ""
@@ -59,7 +65,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
     skip_admin_log = True
     import_export_change_list_template = "admin/sheets/change_list.html"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.actions is not None:
             self.actions = [*self.actions, "export_selected"]
@@ -67,21 +73,23 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
     def sheet_class(self) -> type[SheetResource]:
         return sheet_resource(self.sheet_kind)
 
-    def get_resource_classes(self, request):
+    def get_resource_classes(self, request: HttpRequest) -> list[type[SheetResource]]:
         return [self.sheet_class()]
 
-    def get_resource_kwargs(self, request, *args, **kwargs):
+    def get_resource_kwargs(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         return {"user": request.user}
 
     # --- permissions: the sheet's own ---
 
-    def has_import_permission(self, request):
+    def has_import_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request, SheetResource.check_import_permission)
 
-    def has_export_permission(self, request):
+    def has_export_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request, SheetResource.check_export_permission)
 
-    def _allowed(self, request, check) -> bool:
+    def _allowed(self, request: HttpRequest, check: Callable[[SheetResource], None]) -> bool:
         try:
             check(self.sheet_class()(user=request.user))
         except PermissionDenied:
@@ -90,7 +98,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
 
     # --- import ---
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern | URLResolver]:
         info = self.model._meta.app_label, self.model._meta.model_name
         return [
             path(
@@ -101,7 +109,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
             *super().get_urls(),
         ]
 
-    def sheet_template_view(self, request):
+    def sheet_template_view(self, request: HttpRequest) -> HttpResponse:
         """The blank .xlsx of this sheet, with drop-down lists for its vocabularies."""
         if not self.has_import_permission(request):
             raise PermissionDenied
@@ -112,7 +120,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         )
         return response
 
-    def get_import_context_data(self, **kwargs):
+    def get_import_context_data(self, **kwargs: Any) -> dict[str, Any]:
         info = self.model._meta.app_label, self.model._meta.model_name
         return {
             **super().get_import_context_data(**kwargs),
@@ -123,13 +131,13 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
             "working_confirm": _("Importing… a large sheet takes a while."),
         }
 
-    def add_data_read_fail_error_to_form(self, form, e):
+    def add_data_read_fail_error_to_form(self, form: Form, e: Exception) -> None:
         if isinstance(e, SheetFileError):  # our own words: what is wrong with the file
             form.add_error("import_file", str(e))
         else:
             super().add_data_read_fail_error_to_form(form, e)
 
-    def process_result(self, result, request):
+    def process_result(self, result: SheetResult, request: HttpRequest) -> HttpResponseRedirect:
         """After the confirm: the counts, or (if the register changed since the preview)
         every refusal, and nothing written."""
         info = self.model._meta.app_label, self.model._meta.model_name
@@ -150,7 +158,9 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
 
     # --- export ---
 
-    def get_export_data(self, file_format, request, queryset, **kwargs):
+    def get_export_data(
+        self, file_format: Any, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any
+    ) -> bytes:
         """The sheet's own export: scope, masking, formula escaping, one log entry."""
         if not self.has_export_permission(request):
             raise PermissionDenied
@@ -160,11 +170,19 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         resource.write_export(buffer, name, queryset=queryset)
         return buffer.getvalue()
 
-    def get_export_filename(self, request, queryset, file_format):
+    def get_export_filename(
+        self, request: HttpRequest, queryset: QuerySet[Any], file_format: Any
+    ) -> str:
         day = timezone.localdate().strftime("%Y%m%d")
         return f"{self.sheet_class().sheet_title}-{day}.{file_format.get_extension()}"
 
-    def _do_file_export(self, file_format, request, queryset, export_form=None):
+    def _do_file_export(
+        self,
+        file_format: Any,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        export_form: Form | None = None,
+    ) -> HttpResponse:
         response = super()._do_file_export(file_format, request, queryset, export_form)
         # A Chinese file name needs RFC 6266's filename*= to reach the browser intact.
         response["Content-Disposition"] = content_disposition_header(
@@ -172,7 +190,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         )
         return response
 
-    def get_valid_export_item_pks(self, request):
+    def get_valid_export_item_pks(self, request: HttpRequest) -> QuerySet[Any, Any]:
         """Ids posted by "export selected": valid only where the user may see them."""
         posted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
         return self.get_queryset(request).filter(pk__in=posted).values_list("pk", flat=True)
@@ -180,7 +198,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
     @admin.action(
         description=gettext_lazy("Export selected %(verbose_name_plural)s"), permissions=["export"]
     )
-    def export_selected(self, request, queryset):
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> TemplateResponse:
         """The export page for the ticked rows (the queryset is already scoped)."""
         formats = self.get_export_formats()
         items = [str(pk) for pk in queryset.values_list("pk", flat=True)]

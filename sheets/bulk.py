@@ -14,8 +14,8 @@ import functools
 import itertools
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections, models, router
@@ -26,7 +26,16 @@ from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from sheets.constants import LOOKUP_CHUNK, Progress
+from sheets.host import SheetHost
 from sheets.rows import NEW, UPDATE, SheetRow
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    # A concrete model field, whatever it stores.
+    ModelField = models.Field[Any, Any]
 
 WRITE_BATCH = 1000
 COPY_BATCH = 20000
@@ -56,7 +65,15 @@ _DRIVER_NATIVE_TYPES = frozenset(
 )
 
 
-def _converters(fields, connection) -> list[tuple[int, Callable[[Any], Any]]]:
+def _column(field: ModelField) -> str:
+    # Every field written here is concrete: only a non-concrete field has no column.
+    assert field.column is not None, field
+    return field.column
+
+
+def _converters(
+    fields: Sequence[ModelField], connection: BaseDatabaseWrapper
+) -> list[tuple[int, Callable[[Any], Any]]]:
     """(position, converter) for the columns whose values the driver cannot take as is."""
     return [
         (i, _memoized(functools.partial(_prep_value, f, connection)))
@@ -65,7 +82,7 @@ def _converters(fields, connection) -> list[tuple[int, Callable[[Any], Any]]]:
     ]
 
 
-def _prep_value(field, connection, value):
+def _prep_value(field: ModelField, connection: BaseDatabaseWrapper, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
@@ -73,7 +90,7 @@ def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     # created_at, updated_at and history_date are one value for the whole import.
     cache: dict[Any, Any] = {}
 
-    def run(value):
+    def run(value: Any) -> Any:
         try:
             key = tuple(value) if value.__class__ is list else value
             return cache[key]
@@ -86,7 +103,13 @@ def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return run
 
 
-def insert_rows(model, fields, rows: Iterable[list], *, returning: bool = True) -> list:
+def insert_rows(
+    model: type[models.Model],
+    fields: Sequence[ModelField],
+    rows: Iterable[list[Any]],
+    *,
+    returning: bool = True,
+) -> list[Any]:
     """``INSERT … VALUES (…), (…) [RETURNING pk]`` in batches; returns the new keys in order.
 
     ``rows`` are lists of Python values for ``fields`` (as the model's attributes hold
@@ -100,18 +123,18 @@ def insert_rows(model, fields, rows: Iterable[list], *, returning: bool = True) 
         raise NotImplementedError("The sheets need INSERT … RETURNING (PostgreSQL, SQLite).")
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+        quote(model._meta.db_table), ", ".join(quote(_column(f)) for f in fields)
     )
-    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
+    tail = f" RETURNING {quote(_column(model._meta.pk))}" if returning else ""
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     limit = connection.features.max_query_params or 65535
     batch_size = max(1, min(WRITE_BATCH, limit // len(fields)))
     converters = _converters(fields, connection)
-    keys: list = []
-    batch: list[list] = []
+    keys: list[Any] = []
+    batch: list[list[Any]] = []
     with connection.cursor() as cursor:
 
-        def flush():
+        def flush() -> None:
             sql = head + ", ".join([one] * len(batch)) + tail
             cursor.execute(sql, list(itertools.chain.from_iterable(batch)))
             if returning:
@@ -129,17 +152,23 @@ def insert_rows(model, fields, rows: Iterable[list], *, returning: bool = True) 
     return keys
 
 
-def _copy_rows(connection, model, fields, rows: Iterable[list], returning: bool) -> list:
+def _copy_rows(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: Sequence[ModelField],
+    rows: Iterable[list[Any]],
+    returning: bool,
+) -> list[Any]:
     # PostgreSQL: COPY, with keys drawn from the table's sequence first. A long
     # multi-row INSERT spends most of its time in psycopg parsing its placeholders.
     opts = model._meta
     quote = connection.ops.quote_name
     columns = [opts.pk, *fields] if returning else list(fields)
     copy_sql = "COPY {} ({}) FROM STDIN".format(
-        quote(opts.db_table), ", ".join(quote(f.column) for f in columns)
+        quote(opts.db_table), ", ".join(quote(_column(f)) for f in columns)
     )
     converters = _converters(fields, connection)
-    keys: list = []
+    keys: list[Any] = []
     with connection.cursor() as cursor:
         for batch in itertools.batched(rows, COPY_BATCH):
             if returning:
@@ -158,7 +187,9 @@ def _copy_rows(connection, model, fields, rows: Iterable[list], returning: bool)
     return keys
 
 
-def update_rows(model, attnames: Sequence[str], instances: Sequence[models.Model]) -> None:
+def update_rows(
+    model: type[models.Model], attnames: Sequence[str], instances: Sequence[models.Model]
+) -> None:
     """``UPDATE … SET a = %s, … WHERE pk = %s`` for each instance, with ``executemany``."""
     if not instances or not attnames:
         return
@@ -168,8 +199,8 @@ def update_rows(model, attnames: Sequence[str], instances: Sequence[models.Model
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(opts.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in fields),
-        quote(opts.pk.column),
+        ", ".join(f"{quote(_column(f))} = %s" for f in fields),
+        quote(_column(opts.pk)),
     )
     rows = list(values_of(instances, [*fields, opts.pk]))
     converters = _converters([*fields, opts.pk], connection)
@@ -180,7 +211,9 @@ def update_rows(model, attnames: Sequence[str], instances: Sequence[models.Model
         cursor.executemany(sql, rows)
 
 
-def values_of(instances: Iterable[models.Model], fields, tail: Sequence[Any] = ()):
+def values_of(
+    instances: Iterable[models.Model], fields: Sequence[ModelField], tail: Sequence[Any] = ()
+) -> Iterator[list[Any]]:
     """Rows for ``insert_rows``: each instance's values for ``fields``, then ``tail``."""
     getter = operator.attrgetter(*(f.attname for f in fields))
     tail = list(tail)
@@ -190,7 +223,11 @@ def values_of(instances: Iterable[models.Model], fields, tail: Sequence[Any] = (
 
 
 def insert_with_history(
-    model, instances: Sequence[models.Model], *, user, now: datetime.datetime
+    model: type[models.Model],
+    instances: Sequence[models.Model],
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    now: datetime.datetime,
 ) -> dict[int, int]:
     """Insert new ``instances`` (setting their pks) and their ``+`` history rows.
 
@@ -206,7 +243,12 @@ def insert_with_history(
 
 
 def insert_history(
-    model, instances: Sequence[models.Model], history_type: str, *, user, now
+    model: type[models.Model],
+    instances: Sequence[models.Model],
+    history_type: str,
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    now: datetime.datetime,
 ) -> dict[int, int]:
     """The history rows simple-history's bulk helpers would write (who, when, ``+``/``~``).
 
@@ -234,19 +276,19 @@ def insert_history(
     return {o.pk: hid for o, hid in zip(instances, ids, strict=True)}
 
 
-def _file_positions(model, tracked) -> list[int]:
+def _file_positions(model: type[models.Model], tracked: Sequence[ModelField]) -> list[int]:
     names = {f.name for f in model._meta.concrete_fields if isinstance(f, models.FileField)}
     return [i for i, f in enumerate(tracked) if f.name in names]
 
 
-def _file_names(rows: Iterable[list], positions: list[int]):
+def _file_names(rows: Iterable[list[Any]], positions: list[int]) -> Iterator[list[Any]]:
     for row in rows:
         for i in positions:
             row[i] = row[i].name if row[i] else ""
         yield row
 
 
-class WriterMixin:
+class WriterMixin(SheetHost):
     def write(self, rows: list[SheetRow], progress: Progress | None = None) -> None:
         """Insert new rows, update changed ones, record their history and M2M links.
 
@@ -277,7 +319,7 @@ class WriterMixin:
         total = len(new) + len(changed)
 
         history_ids = insert_with_history(
-            model, [row.instance for row in new], user=self.user, now=now
+            model, [row.record for row in new], user=self.user, now=now
         )
         if progress:
             progress("write", len(new), total)
@@ -289,18 +331,20 @@ class WriterMixin:
         for row in changed:
             names = {opts.get_field(a).attname for a in row.old if a not in m2m_names}
             names.update(opts.get_field(name).attname for name in row.extra_changed)
-            groups[tuple(sorted(names | set(auto_now)))].append(row.instance)
+            groups[tuple(sorted(names | set(auto_now)))].append(row.record)
         for attnames, group in groups.items():
             update_rows(model, attnames, group)
         if progress:
             progress("write", total, total)
 
         history_ids.update(
-            insert_history(model, [row.instance for row in changed], "~", user=self.user, now=now)
+            insert_history(model, [row.record for row in changed], "~", user=self.user, now=now)
         )
         self._write_m2m(new, changed, history_ids)
 
-    def _write_m2m(self, new: list[SheetRow], changed: list[SheetRow], history_ids) -> None:
+    def _write_m2m(
+        self, new: list[SheetRow], changed: list[SheetRow], history_ids: dict[int, int]
+    ) -> None:
         model = self._meta.model
         history_model = get_history_model_for_model(model) if history_ids else None
         history_m2m = {f.name for f in getattr(history_model, "_history_m2m_fields", ())}
@@ -309,12 +353,12 @@ class WriterMixin:
                 continue
             attribute = sheet_field.attribute
             through, source, target = self._through(sheet_field)
-            owners_to_clear = [row.instance.pk for row in changed if attribute in row.old]
+            owners_to_clear = [row.record.pk for row in changed if attribute in row.old]
             for start in range(0, len(owners_to_clear), LOOKUP_CHUNK):
                 chunk = owners_to_clear[start : start + LOOKUP_CHUNK]
                 through.objects.filter(**{f"{source}_id__in": chunk}).delete()
             pairs = [
-                (row.instance.pk, related)
+                (row.record.pk, related)
                 for row in (*new, *(r for r in changed if attribute in r.old))
                 for related in row.m2m.get(attribute, ())
             ]
@@ -330,7 +374,7 @@ class WriterMixin:
             links = [
                 (i, owner, related) for i, (owner, related) in zip(link_ids, pairs, strict=True)
             ]
-            kept = [row.instance.pk for row in changed if attribute not in row.old]
+            kept = [row.record.pk for row in changed if attribute not in row.old]
             for start in range(0, len(kept), LOOKUP_CHUNK):
                 links.extend(
                     through.objects.filter(

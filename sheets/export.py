@@ -11,24 +11,35 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from sheets.constants import FORMULA_PREFIXES, LOOKUP_CHUNK
 from sheets.errors import _message
 from sheets.fields import SheetField
+from sheets.host import SheetHost
 from sheets.widgets import ScopedForeignKeyWidget
 from sheets.xlsx import write_xlsx
+
+if TYPE_CHECKING:
+    from unions.querysets import ScopedQuerySet
 
 logger = logging.getLogger("relief.sheets")
 
 
-class ExportMixin:
+# What a plain column's M2M map is: never read (its values come from its position).
+_NO_NAMES: dict[int, list[str]] = {}
+
+
+class ExportMixin(SheetHost):
     # --- export ---
 
-    def export_queryset(self, queryset=None, **filters):
+    def export_queryset(
+        self, queryset: models.QuerySet[Any] | None = None, **filters: Any
+    ) -> ScopedQuerySet:
         """The user's rows (intersected with ``queryset`` if given), filtered.
 
         ``queryset`` is a list in the admin: of the sheet's model, or of the model its
@@ -41,7 +52,9 @@ class ExportMixin:
             scoped = scoped.filter(**{f"{via}__in": queryset.values("pk")})
         return self.apply_export_filters(scoped, filters)
 
-    def apply_export_filters(self, queryset, filters: dict[str, Any]):
+    def apply_export_filters(
+        self, queryset: ScopedQuerySet, filters: dict[str, Any]
+    ) -> ScopedQuerySet:
         """``exportsheet`` options: values as a clerk types them, parsed by the widgets.
 
         Raises ``ValueError`` with a message for an unknown option or value.
@@ -74,7 +87,7 @@ class ExportMixin:
         """Hook: how one column's stored value becomes its cell (e.g. a masked ID number)."""
         return sheet_field.widget.render
 
-    def iter_export_rows(self, queryset) -> Iterator[list[Any]]:
+    def iter_export_rows(self, queryset: models.QuerySet[Any]) -> Iterator[list[Any]]:
         """Rows of export values: one ``values_list`` query, M2M names in one more each."""
         self.prepare()
         sheet_fields = self.sheet_fields()
@@ -84,7 +97,11 @@ class ExportMixin:
         position = {f.attribute: i for i, f in enumerate(plain, 1)}
         # Per column: where its value comes from (a position, or an M2M map) and its renderer.
         columns = [
-            (m2m_names.get(f.attribute), position.get(f.attribute), self.export_renderer(f))
+            (
+                m2m_names.get(f.attribute, _NO_NAMES),
+                position.get(f.attribute),
+                self.export_renderer(f),
+            )
             for f in sheet_fields
         ]
         ordered = queryset.order_by(*self.export_ordering).values_list(*lookups)
@@ -95,7 +112,9 @@ class ExportMixin:
                 row.append(escape_formula(value))
             yield row
 
-    def _export_m2m(self, sheet_field: SheetField, queryset) -> dict[int, list[str]]:
+    def _export_m2m(
+        self, sheet_field: SheetField, queryset: models.QuerySet[Any]
+    ) -> dict[int, list[str]]:
         through, source, target = self._through(sheet_field)
         related = self._meta.model._meta.get_field(sheet_field.attribute).related_model
         ordering = [f"{target}__{o}" for o in related._meta.ordering] or [f"{target}_id"]
@@ -109,7 +128,13 @@ class ExportMixin:
             names[owner].append(name)
         return names
 
-    def write_export(self, target, file_name: str, queryset=None, **filters) -> int:
+    def write_export(
+        self,
+        target: str | Path | IO[bytes],
+        file_name: str,
+        queryset: models.QuerySet[Any] | None = None,
+        **filters: Any,
+    ) -> int:
         """Write an export as .xlsx or .csv (by ``file_name``'s ending); returns the row count.
 
         ``target`` is a path or a binary file. Recorded in the admin log.
@@ -149,7 +174,7 @@ class ExportMixin:
 # --- writing files -----------------------------------------------------------------------
 
 
-def escape_formula(value):
+def escape_formula(value: Any) -> Any:
     """Text that Excel would run as a formula (= + - @) gets a leading quote.
 
     The import takes that quote off again (``cell_text``), so an export re-imports as is.
@@ -159,7 +184,7 @@ def escape_formula(value):
     return value
 
 
-def export_text(value) -> str:
+def export_text(value: Any) -> str:
     """A cell as plain text for CSV: 2007-02-07, 1000.50 (never 1,000.50)."""
     if value is None:
         return ""
@@ -174,10 +199,16 @@ def export_text(value) -> str:
     return str(value)
 
 
-def write_csv(target, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def write_csv(
+    target: str | Path | IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
     """UTF-8 with a BOM, so that Chinese Excel opens it without mojibake."""
     own = isinstance(target, str | Path)
-    binary = open(target, "wb") if own else target  # noqa: SIM115 - closed below
+    binary: IO[bytes] = (
+        open(target, "wb")  # noqa: SIM115 - closed below
+        if isinstance(target, str | Path)
+        else target
+    )
     try:
         text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)

@@ -33,7 +33,7 @@ class SheetField(ie_fields.Field):
         readonly: bool = False,
         export_lookup: str | None = None,
         aliases: Sequence[str] = (),
-    ):
+    ) -> None:
         super().__init__(
             attribute=attribute, column_name=column_name, widget=widget, readonly=readonly
         )
@@ -53,10 +53,10 @@ class SheetField(ie_fields.Field):
         return keys
 
 
-def _header_key(text) -> str:
+def _header_key(text: str) -> str:
     return normalize_text(text).casefold()
 
 
-def name_key(text) -> str:
+def name_key(text: str | None) -> str:
     """A name as looked up: normalised (full-width, spaces) and case-folded."""
     return normalize_text(text or "").casefold()

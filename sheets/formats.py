@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import tablib
 from import_export.formats import base_formats
 
@@ -14,7 +16,7 @@ from sheets.widgets import cell_text
 class SheetXLSX(base_formats.XLSX):
     """.xlsx read with python-calamine (written by ``SheetResource.write_export``)."""
 
-    def create_dataset(self, in_stream):
+    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
         sheet = read_xlsx(bytes(in_stream))
         return _dataset(sheet)
 
@@ -22,13 +24,13 @@ class SheetXLSX(base_formats.XLSX):
 class SheetCSV(base_formats.CSV):
     """.csv in UTF-8 (with or without BOM) or GB18030/GBK; written as UTF-8 with BOM."""
 
-    def is_binary(self):
+    def is_binary(self) -> bool:
         return True
 
-    def get_read_mode(self):
+    def get_read_mode(self) -> str:
         return "rb"
 
-    def create_dataset(self, in_stream, **kwargs):
+    def create_dataset(self, in_stream: bytes | str, **kwargs: Any) -> tablib.Dataset:
         if isinstance(in_stream, str):
             in_stream = in_stream.encode("utf-8")
         return _dataset(read_csv(bytes(in_stream)))

@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 
 from sheets.constants import LOOKUP_CHUNK
 from sheets.fields import SheetField
+from sheets.host import SheetHost
 from sheets.rows import UPDATE, SheetRow
 
 
-class KeyLoaderMixin:
+class KeyLoaderMixin(SheetHost):
     def resolve_rows(self, rows: list[SheetRow]) -> None:
         """Hook: look up, in bulk, what cells refer to (e.g. a person by ID number), and
         set ``row.key`` where it is more than one cell."""
@@ -87,7 +88,7 @@ class KeyLoaderMixin:
             result[sheet_field.attribute] = {k: tuple(sorted(v)) for k, v in links.items()}
         return result
 
-    def _through(self, sheet_field: SheetField):
+    def _through(self, sheet_field: SheetField) -> tuple[Any, str, str]:
         model_field = self._meta.model._meta.get_field(sheet_field.attribute)
         return (
             model_field.remote_field.through,
@@ -95,16 +96,16 @@ class KeyLoaderMixin:
             model_field.m2m_reverse_field_name(),
         )
 
-    def _plan(self) -> list[tuple[str, str | None, bool, bool, Any]]:
+    def _plan(self) -> list[tuple[str, str, bool, bool, Any]]:
         """Per stored column, once: attribute, attname, is M2M, keeps default, blank value."""
         if not hasattr(self, "_plan_cache"):
             opts = self._meta.model._meta
-            plan = []
+            plan: list[tuple[str, str, bool, bool, Any]] = []
             for sheet_field in self.sheet_fields():
                 if sheet_field.readonly:
                     continue
                 if sheet_field.is_m2m:
-                    plan.append((sheet_field.attribute, None, True, False, ()))
+                    plan.append((sheet_field.attribute, "", True, False, ()))  # no attname
                     continue
                 model_field = opts.get_field(sheet_field.attribute)
                 keeps_default = model_field.has_default() and not model_field.null

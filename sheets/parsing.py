@@ -10,6 +10,7 @@ import datetime
 import math
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -47,7 +48,7 @@ _TRUE_WORDS = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "✔"})
 _FALSE_WORDS = frozenset({"否", "n", "no", "false", "0", "×", "✗", "✘"})
 
 
-def _is_number(value) -> bool:
+def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
@@ -72,7 +73,7 @@ def _checked_year(result: datetime.date) -> datetime.date:
     return result
 
 
-def _date_from_number(value) -> datetime.date:
+def _date_from_number(value: Any) -> datetime.date:
     if isinstance(value, float | Decimal) and not math.isfinite(value):
         raise _not_a_date()
     number = int(value)  # Excel date-times carry the time as a fraction: drop it.
@@ -87,7 +88,7 @@ def _date_from_number(value) -> datetime.date:
     return EXCEL_EPOCH + datetime.timedelta(days=number)
 
 
-def parse_date(value) -> datetime.date:
+def parse_date(value: Any) -> datetime.date:
     """Parse a date cell: date objects, Excel serials or 2007-02-07-like text."""
     if isinstance(value, datetime.datetime):
         return _checked_year(value.date())
@@ -107,7 +108,7 @@ def _not_a_whole_number() -> ValueError:
     return ValueError(_("Not a whole number: enter digits only, such as 3."))
 
 
-def parse_int(value) -> int:
+def parse_int(value: Any) -> int:
     """Parse a whole number; 3.0 is accepted, 3.5 and 3人 are not. Sign is not judged."""
     if isinstance(value, bool):
         raise _not_a_whole_number()
@@ -123,13 +124,13 @@ def parse_int(value) -> int:
     return int(match["sign"] + match["int"].replace(",", ""))
 
 
-def split_list(value) -> list[str]:
+def split_list(value: Any) -> list[str]:
     """Split on 、，,；; and whitespace; drop empties and duplicates, keep order."""
     parts = _LIST_SEPARATORS.split(normalize_text(value))
     return list(dict.fromkeys(part for part in parts if part))
 
 
-def parse_bool_zh(value) -> bool | None:
+def parse_bool_zh(value: Any) -> bool | None:
     """Parse 是/否, Y/N, yes/no, true/false, 1/0, √/×; blank gives None."""
     if isinstance(value, bool):
         return value

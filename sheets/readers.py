@@ -34,7 +34,7 @@ class SheetData:
     total: int = 0  # data rows (an estimate for .xlsx), for progress only
 
 
-def _is_blank(value) -> bool:
+def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and (not value or value.isspace()))
 
 

@@ -36,7 +36,8 @@ import datetime
 import gc
 import logging
 import time
-from typing import Any, ClassVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -58,11 +59,18 @@ from sheets.results import ResultsMixin, SheetResult
 from sheets.rows import NEW, SKIP, SheetRow
 from sheets.widgets import cell_text
 
+if TYPE_CHECKING:
+    import tablib
+    from django.contrib.auth.models import AnonymousUser
+
+    from unions.models import User
+    from unions.querysets import ScopedQuerySet
+
 logger = logging.getLogger("relief.sheets")
 
 
 @contextlib.contextmanager
-def _cyclic_gc_paused():
+def _cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a sheet is imported.
 
     An import allocates millions of small objects that live until it ends; each time
@@ -85,7 +93,7 @@ SQLITE_IMPORT_CACHE_KIB = 128 * 1024
 
 
 @contextlib.contextmanager
-def _sqlite_page_cache(model):
+def _sqlite_page_cache(model: type[models.Model]) -> Iterator[None]:
     """A larger SQLite page cache for the length of an import (a per-connection setting)."""
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "sqlite":
@@ -135,7 +143,7 @@ class SheetResource(
         skip_diff = True  # the engine builds its own, cheaper preview
         clean_model_instances = False
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user: User | AnonymousUser | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.user = user
         self._prepared = False
@@ -149,16 +157,16 @@ class SheetResource(
     def headers(self) -> list[str]:
         return [f.column_name for f in self.sheet_fields()]
 
-    def get_diff_headers(self):
+    def get_diff_headers(self) -> list[str]:
         return self.headers()
 
-    def get_import_fields(self):
+    def get_import_fields(self) -> list[SheetField]:
         return self.sheet_fields()
 
-    def get_export_fields(self, selected_fields=None):
+    def get_export_fields(self, selected_fields: Any = None) -> list[SheetField]:
         return self.sheet_fields()
 
-    def get_user_visible_fields(self):
+    def get_user_visible_fields(self) -> list[SheetField]:
         return self.sheet_fields()
 
     @property
@@ -173,7 +181,7 @@ class SheetResource(
 
     # --- scope and permissions ---
 
-    def get_queryset(self):
+    def get_queryset(self) -> ScopedQuerySet:
         """The rows this user may see: what export and every lookup start from."""
         return self._meta.model._default_manager.for_user(self.user)
 
@@ -222,14 +230,14 @@ class SheetResource(
 
     def import_data(
         self,
-        dataset,
-        dry_run=False,
-        raise_errors=False,
-        use_transactions=None,
-        collect_failed_rows=False,
-        rollback_on_validation_errors=False,
-        **kwargs,
-    ):
+        dataset: tablib.Dataset,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> SheetResult:
         """The admin's ImportMixin calls this for the preview and again to confirm."""
         if kwargs.get("user") is not None:
             self.user = kwargs["user"]
@@ -267,7 +275,13 @@ class SheetResource(
             )
 
     def _import_sheet(
-        self, sheet, dry_run, file_name, progress, with_diff, retain_instances
+        self,
+        sheet: SheetData,
+        dry_run: bool,
+        file_name: str,
+        progress: Progress | None,
+        with_diff: bool,
+        retain_instances: bool,
     ) -> SheetResult:
         started = time.perf_counter()
         result = SheetResult()
@@ -308,14 +322,14 @@ class SheetResource(
                 result.append_base_error(self.get_error_result_class()(error))
             except RowsRefused as refused:
                 result.errors.extend(refused.errors)
-                for error in refused.errors:
-                    result.append_base_error(self.get_error_result_class()(error))
+                for sheet_error in refused.errors:
+                    result.append_base_error(self.get_error_result_class()(sheet_error))
                 self._discard_counts(result)
             else:
                 if retain_instances:
                     for row_result, row in zip(result.rows, rows, strict=True):
                         row_result.instance = row.instance
-                        row_result.object_id = row.instance.pk
+                        row_result.object_id = row.record.pk
         return self._finish(result, rows, started)
 
     def _finish(self, result: SheetResult, rows: list[SheetRow], started: float) -> SheetResult:
@@ -353,8 +367,8 @@ class SheetResource(
         for index, header in enumerate(sheet.headers):
             if _is_blank(header):
                 continue
-            sheet_field = by_key.get(_header_key(cell_text(header)))
-            if sheet_field is None:
+            matched = by_key.get(_header_key(cell_text(header)))
+            if matched is None:
                 result.errors.append(
                     SheetError(
                         row,
@@ -363,13 +377,13 @@ class SheetResource(
                         % {"headers": LIST_JOINER.join(self.headers())},
                     )
                 )
-            elif sheet_field.attribute in seen:
+            elif matched.attribute in seen:
                 result.errors.append(
-                    SheetError(row, sheet_field.column_name, _("This column appears twice."))
+                    SheetError(row, matched.column_name, _("This column appears twice."))
                 )
             else:
-                seen[sheet_field.attribute] = index
-                columns.append((index, sheet_field))
+                seen[matched.attribute] = index
+                columns.append((index, matched))
         for sheet_field in self.sheet_fields():
             if sheet_field.required and sheet_field.attribute not in seen:
                 result.errors.append(
@@ -415,7 +429,7 @@ class SheetResource(
             progress("check", len(rows), len(rows))
         return rows
 
-    def init_instance(self, row=None):
+    def init_instance(self, row: Any = None) -> models.Model:
         """A new instance with the model's defaults, evaluated once per import.
 
         Passing every field positionally skips ``Model.__init__``'s per-field default
@@ -480,7 +494,7 @@ class SheetResource(
         if row.errors or row.import_type == SKIP:
             return
         try:
-            row.instance.clean()
+            row.record.clean()
         except ValidationError as error:
             for attribute, messages in error.message_dict.items():
                 column = self.column_of(attribute) if attribute != NON_FIELD_ERRORS else ""
@@ -500,6 +514,9 @@ class SheetResource(
 
     def _log_entry(self, file_name: str, message: str) -> None:
         # One admin log entry per file (not per row): who, when, which file, what came of it.
+        # Only called after check_import_permission / check_export_permission, which refuse
+        # no user and the anonymous one (the only users without a pk).
+        assert self.user is not None and self.user.pk is not None
         LogEntry.objects.create(
             user_id=self.user.pk,
             content_type_id=ContentType.objects.get_for_model(self._meta.model).pk,

@@ -13,6 +13,7 @@ from import_export.results import InvalidRow, Result, RowResult
 from sheets.errors import SheetError
 from sheets.export import export_text
 from sheets.fields import SheetField
+from sheets.host import SheetHost
 from sheets.rows import NEW, SKIP, UPDATE, SheetRow
 from sheets.widgets import ScopedForeignKeyWidget, ScopedManyToManyWidget, cell_text
 
@@ -20,7 +21,7 @@ from sheets.widgets import ScopedForeignKeyWidget, ScopedManyToManyWidget, cell_
 class SheetResult(Result):
     """django-import-export's ``Result`` plus every error as ``(row, column, reason)``."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.errors: list[SheetError] = []
         self.dry_run = False
@@ -46,7 +47,7 @@ class SheetResult(Result):
         return f"新增 {counts['new']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
 
 
-class ResultsMixin:
+class ResultsMixin(SheetHost):
     # --- the result the admin and the CLI show ---
 
     def _build_result(self, result: SheetResult, rows: list[SheetRow], with_diff: bool) -> None:
@@ -71,7 +72,7 @@ class ResultsMixin:
                 continue
             row_result = row_class()
             row_result.import_type = row.import_type
-            row_result.object_id = row.instance.pk
+            row_result.object_id = row.record.pk
             row_result.object_repr = self.object_repr(row)
             if with_diff:
                 row_result.diff = self._diff(row)
@@ -99,7 +100,7 @@ class ResultsMixin:
 
     def _diff(self, row: SheetRow) -> list[str]:
         """The preview cells: the value on file struck through beside the new one."""
-        cells = []
+        cells: list[str] = []
         for sheet_field in self.sheet_fields():
             attribute = sheet_field.attribute
             new = self._display(sheet_field, row)
@@ -118,7 +119,7 @@ class ResultsMixin:
         attname = self._meta.model._meta.get_field(sheet_field.attribute).attname
         return self.display_value(sheet_field, getattr(row.instance, attname))
 
-    def display_value(self, sheet_field: SheetField, value) -> str:
+    def display_value(self, sheet_field: SheetField, value: Any) -> str:
         widget = sheet_field.widget
         if isinstance(widget, ScopedForeignKeyWidget) and value is not None:
             value = widget.rows.get(value, {}).get(widget.field, value)

@@ -34,5 +34,12 @@ class SheetRow:
     # Model fields a hook changes besides the sheet's columns (e.g. verified_by).
     extra_changed: set[str] = field(default_factory=set)
 
-    def add_error(self, column: str, message) -> None:
+    @property
+    def record(self) -> models.Model:
+        """``instance`` once the row is planned: ``plan_row`` gives every keyed row one,
+        and only planned rows reach the result and the writes."""
+        assert self.instance is not None, f"row {self.number} was not planned"
+        return self.instance
+
+    def add_error(self, column: str, message: object) -> None:
         self.errors.append((column, str(message)))

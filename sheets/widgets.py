@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.validators import MaxLengthValidator
@@ -25,7 +27,11 @@ from sheets.parsing import (
 )
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import StrOrPromise
+
     from sheets.resources import SheetResource
+    from unions.models import User
 
 
 # --- cells: the widgets ----------------------------------------------------------------
@@ -38,7 +44,7 @@ def _strip_formula_escape(text: str) -> str:
     return text
 
 
-def cell_text(value) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: whole numbers without ".0", dates as 2007-02-07, ends stripped."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -71,15 +77,15 @@ class SheetWidget(widgets.Widget):
     def prepare(self, resource: SheetResource) -> None:
         """Build caches for one import or export (called once, before the rows)."""
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         if value is None or value == "" or (value.__class__ is str and value.isspace()):
             return None
         return self.parse(value)
 
-    def parse(self, value):
+    def parse(self, value: Any) -> Any:
         return value
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         return "" if value is None else value
 
     def template_choices(self) -> list[str] | None:
@@ -94,11 +100,11 @@ class SheetWidget(widgets.Widget):
 class TextWidget(SheetWidget):
     """Free text: only the ends are stripped (a Chinese ， or （ stays as typed)."""
 
-    def __init__(self, max_length: int | None = None, **kwargs):
+    def __init__(self, max_length: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_length = max_length
 
-    def parse(self, value):
+    def parse(self, value: Any) -> str:
         text = cell_text(value)
         if self.max_length and len(text) > self.max_length:
             MaxLengthValidator(self.max_length)(text)  # raises, with Django's own words
@@ -109,7 +115,12 @@ class ChoiceWidget(SheetWidget):
     """One of a model's ``TextChoices``, by its Chinese label (as the sheets write it),
     its label in the current language, or its code."""
 
-    def __init__(self, choices: type[models.Choices], unknown_message=None, **kwargs):
+    def __init__(
+        self,
+        choices: type[models.Choices],
+        unknown_message: StrOrPromise | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.choices = choices
         self.unknown_message = unknown_message or gettext_lazy(
@@ -136,7 +147,7 @@ class ChoiceWidget(SheetWidget):
             self._lookup = self._build()
         return self._labels
 
-    def parse(self, value):
+    def parse(self, value: Any) -> str:
         try:
             return self._memo[value]
         except (KeyError, TypeError):
@@ -153,7 +164,7 @@ class ChoiceWidget(SheetWidget):
         self._memo[value] = code
         return code
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         if value in (None, ""):
             return ""
         return self.labels().get(value, value)
@@ -165,11 +176,11 @@ class ChoiceWidget(SheetWidget):
 class DateWidget(SheetWidget):
     """2007-02-07, 2007/2/7, 2007.2.7, 2007年2月7日, 20070207 or a real Excel date cell."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._memo: dict[Any, datetime.date] = {}
 
-    def parse(self, value):
+    def parse(self, value: Any) -> datetime.date:
         # A register repeats its dates (registration days, birthdays): parse each once.
         try:
             return self._memo[value]
@@ -178,7 +189,7 @@ class DateWidget(SheetWidget):
         result = self._memo[value] = parse_date(value)
         return result
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         if isinstance(value, datetime.datetime):
             return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
         return "" if value is None else value
@@ -188,11 +199,11 @@ class MoneyWidget(SheetWidget):
     """Yuan: 800, 800.00, 1,000, 1，000.50, 800元, ￥800; never negative (or zero if
     ``positive``) unless ``signed``. Exported as a plain decimal: 1000.50, never 1,000.50."""
 
-    def __init__(self, positive: bool = False, signed: bool = False, **kwargs):
+    def __init__(self, positive: bool = False, signed: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.positive, self.signed = positive, signed
 
-    def parse(self, value):
+    def parse(self, value: Any) -> Decimal:
         amount = parse_money(value)
         if self.signed:
             return amount
@@ -204,11 +215,13 @@ class MoneyWidget(SheetWidget):
 
 
 class IntegerWidget(SheetWidget):
-    def __init__(self, minimum: int | None = None, maximum: int | None = None, **kwargs):
+    def __init__(
+        self, minimum: int | None = None, maximum: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.minimum, self.maximum = minimum, maximum
 
-    def parse(self, value):
+    def parse(self, value: Any) -> int:
         number = parse_int(value)
         if self.minimum is not None and number < self.minimum:
             raise ValueError(_("Must be at least %(minimum)d.") % {"minimum": self.minimum})
@@ -220,13 +233,13 @@ class IntegerWidget(SheetWidget):
 class BooleanWidget(SheetWidget):
     """是/否 (also Y/N, yes/no, 1/0, √/×); exported as 是/否."""
 
-    def parse(self, value):
+    def parse(self, value: Any) -> bool | None:
         return parse_bool_zh(value)
 
     def template_choices(self) -> list[str]:
         return ["是", "否"]
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         if value is None:
             return ""
         with translation.override(SHEET_LANGUAGE):
@@ -246,7 +259,7 @@ class PhoneWidget(SheetWidget):
 
     text_column = True
 
-    def parse(self, value):
+    def parse(self, value: Any) -> str:
         if value.__class__ is str and _MOBILE.fullmatch(value):
             return value  # the usual case, already canonical
         text = normalize_text(cell_text(value))
@@ -278,21 +291,30 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget, SheetWidget):
     """
 
     def __init__(
-        self, model, lookup_fields=("name",), unknown_message=None, extra_values=(), **kwargs
-    ):
-        super().__init__(model, field=lookup_fields[0], **kwargs)
+        self,
+        model: type[models.Model],
+        lookup_fields: Sequence[str] = ("name",),
+        unknown_message: StrOrPromise | None = None,
+        extra_values: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        # ForeignKeyWidget.__init__ runs here (first in the MRO); it has no type
+        # information, so mypy checks the call against SheetWidget.__init__ instead.
+        super().__init__(model, field=lookup_fields[0], **kwargs)  # type: ignore[call-arg]
         self.coerce_to_string = False
         self.lookup_fields = lookup_fields
         self.extra_values = tuple(extra_values)  # more columns kept in ``rows``
         self.unknown_message = unknown_message or gettext_lazy(
             "Unknown, or outside your scope: %(value)s."
         )
-        self.user = None
+        self.user: User | AnonymousUser | None = None
         self.by_key: dict[str, int] = {}
         self.rows: dict[int, dict[str, Any]] = {}
         self._memo: dict[Any, int] = {}
 
-    def get_queryset(self, value=None, row=None, *args, **kwargs):
+    def get_queryset(
+        self, value: Any = None, row: Any = None, *args: Any, **kwargs: Any
+    ) -> models.QuerySet[Any]:
         return self.model._default_manager.for_user(self.user)
 
     def prepare(self, resource: SheetResource) -> None:
@@ -306,7 +328,7 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget, SheetWidget):
                     self.by_key.setdefault(normalize_text(row[lookup]).casefold(), pk)
         self._memo = {}
 
-    def parse(self, value):
+    def parse(self, value: Any) -> int:
         try:
             return self._memo[value]
         except (KeyError, TypeError):
@@ -317,10 +339,10 @@ class ScopedForeignKeyWidget(widgets.ForeignKeyWidget, SheetWidget):
         self._memo[value] = pk
         return pk
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         return SheetWidget.clean(self, value, row, **kwargs)
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         if isinstance(value, models.Model):
             return getattr(value, self.field)
         return "" if value is None else value
@@ -337,8 +359,18 @@ class ScopedManyToManyWidget(widgets.ManyToManyWidget, SheetWidget):
     Cleans to a sorted tuple of primary keys; exported as names joined with 、.
     """
 
-    def __init__(self, model, lookup_fields=("name",), unknown_message=None, **kwargs):
-        super().__init__(model, separator=LIST_JOINER, field=lookup_fields[0], **kwargs)
+    def __init__(
+        self,
+        model: type[models.Model],
+        lookup_fields: Sequence[str] = ("name",),
+        unknown_message: StrOrPromise | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # ManyToManyWidget.__init__ runs here (first in the MRO); it has no type
+        # information, so mypy checks the call against SheetWidget.__init__ instead.
+        super().__init__(  # type: ignore[call-arg]
+            model, separator=LIST_JOINER, field=lookup_fields[0], **kwargs
+        )
         self.coerce_to_string = False
         self.lookup_fields = lookup_fields
         self.unknown_message = unknown_message or gettext_lazy(
@@ -348,7 +380,7 @@ class ScopedManyToManyWidget(widgets.ManyToManyWidget, SheetWidget):
         self.names: dict[int, str] = {}
         self._memo: dict[Any, tuple[int, ...]] = {}
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet[Any]:
         return self.model._default_manager.all()
 
     def prepare(self, resource: SheetResource) -> None:
@@ -361,12 +393,13 @@ class ScopedManyToManyWidget(widgets.ManyToManyWidget, SheetWidget):
                     self.by_key.setdefault(normalize_text(key).casefold(), pk)
         self._memo = {}
 
-    def parse(self, value):
+    def parse(self, value: Any) -> tuple[int, ...]:
         try:
             return self._memo[value]
         except (KeyError, TypeError):
             pass
-        pks, unknown = set(), []
+        pks: set[int] = set()
+        unknown: list[str] = []
         for part in split_list(cell_text(value)):
             pk = self.by_key.get(part.casefold())
             if pk is None:
@@ -385,10 +418,10 @@ class ScopedManyToManyWidget(widgets.ManyToManyWidget, SheetWidget):
         self._memo[value] = result
         return result
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         return SheetWidget.clean(self, value, row, **kwargs)
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         if value is None:
             return ""
         if hasattr(value, "all"):

@@ -7,9 +7,10 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 # rows of 16 columns on the reference machine; this writes them in a few seconds.
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_XML_ESCAPES: dict[int, str | None] = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
 _XML_ESCAPES.update((c, None) for c in range(32) if c not in (9, 10, 13))
 _XML_ESCAPES.update({0xFFFE: None, 0xFFFF: None})
 _STYLE_DATE, _STYLE_MONEY, _STYLE_HEADER, _STYLE_TEXT = 1, 2, 3, 4
@@ -83,7 +84,7 @@ def _column_letters(count: int) -> list[str]:
     return letters
 
 
-def _xlsx_cell(ref: str, value, header: bool = False) -> str:
+def _xlsx_cell(ref: str, value: Any, header: bool = False) -> str:
     kind = value.__class__
     if kind is str:
         if not value:
@@ -108,7 +109,7 @@ def _xlsx_cell(ref: str, value, header: bool = False) -> str:
 
 
 def write_xlsx(
-    target,
+    target: str | Path | IO[bytes],
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     sheet_name: str = "Sheet1",
