@@ -92,14 +92,16 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 class ScopedFormfieldMixin(_AnyAdmin):
     """Foreign-key and many-to-many choices (and so POST validation) from the scope."""
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def _scoped_choices(self, db_field, request):
+        """The related model's rows in the user's scope, in its admin's order."""
         related = db_field.remote_field.model
+        queryset = scoped_queryset(related, request.user)
+        ordering = self._related_ordering(related, request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
-            queryset = scoped_queryset(related, request.user)
-            ordering = self._related_ordering(related, request)
-            if ordering:
-                queryset = queryset.order_by(*ordering)
-            kwargs["queryset"] = queryset
+            kwargs["queryset"] = self._scoped_choices(db_field, request)
         if "widget" not in kwargs and db_field.name in self.raw_id_fields:
             kwargs["widget"] = ScopedForeignKeyRawIdWidget(
                 db_field.remote_field, self.admin_site, kwargs["queryset"]
@@ -107,13 +109,8 @@ class ScopedFormfieldMixin(_AnyAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        related = db_field.remote_field.model
         if "queryset" not in kwargs:
-            queryset = scoped_queryset(related, request.user)
-            ordering = self._related_ordering(related, request)
-            if ordering:
-                queryset = queryset.order_by(*ordering)
-            kwargs["queryset"] = queryset
+            kwargs["queryset"] = self._scoped_choices(db_field, request)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _related_ordering(self, related, request):
