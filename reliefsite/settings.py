@@ -236,9 +236,8 @@ RELIEF_PENDING_UPLOAD_MAX_AGE = timedelta(
     minutes=int(os.environ.get("RELIEF_PENDING_UPLOAD_MAX_AGE_MINUTES", "240"))
 )
 # Django spools an upload over FILE_UPLOAD_MAX_MEMORY_SIZE to a file while the request
-# lasts: in the same private folder, not the system temp dir; the handler creates the
-# folder and stops writing past the upload limit (the form then refuses the file).
-FILE_UPLOAD_TEMP_DIR = str(RELIEF_PENDING_UPLOAD_DIR / "incoming")
+# lasts: this handler does so in the private folder's incoming/, not the system temp
+# dir, and stops writing past the upload limit (the form then refuses the file).
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "sheets.uploads.PrivateTemporaryFileUploadHandler",

@@ -28,13 +28,15 @@ import logging
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -212,18 +214,29 @@ def _incoming(base: Path) -> list[Path]:
     return list(spool.iterdir()) if spool.is_dir() else []
 
 
+class _SpooledUpload(TemporaryUploadedFile):
+    """Django's ``TemporaryUploadedFile``, in ``incoming/`` of the private folder."""
+
+    def __init__(self, name: str, content_type: str, size: int, charset: Any, extra: Any):
+        spool = folder() / "incoming"
+        spool.mkdir(mode=0o700, exist_ok=True)
+        file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (the upload owns and closes it)
+            suffix=".upload" + os.path.splitext(name)[1][:20], dir=spool
+        )
+        UploadedFile.__init__(self, file, name, content_type, size, charset, extra)
+
+
 class PrivateTemporaryFileUploadHandler(TemporaryFileUploadHandler):
     """Django's handler for uploads over FILE_UPLOAD_MAX_MEMORY_SIZE, spooling into the
-    private folder (``FILE_UPLOAD_TEMP_DIR``) that it creates, and writing nothing past
-    the upload limit: the file's ``size`` stays true, so the form refuses it by name."""
+    private folder, and writing nothing past the upload limit: the file's ``size``
+    stays true, so the form refuses it by name."""
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
-        spool = Path(settings.FILE_UPLOAD_TEMP_DIR)
-        if not spool.is_dir():
-            folder()
-            spool.mkdir(parents=True, mode=0o700, exist_ok=True)
+        FileUploadHandler.new_file(self, *args, **kwargs)
         self._limit = sheet_limits().upload_bytes
-        super().new_file(*args, **kwargs)
+        self.file = _SpooledUpload(
+            self.file_name or "", self.content_type or "", 0, self.charset, self.content_type_extra
+        )
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         keep = self._limit - start

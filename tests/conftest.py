@@ -19,7 +19,6 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test's pending uploads (sheets.uploads) in its own folder, gone with it.
     settings.RELIEF_PENDING_UPLOAD_DIR = tmp_path / "pending-uploads"
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "pending-uploads" / "incoming")
     # Tests run with DEBUG off but without `collectstatic`: serve static files plainly.
     settings.STORAGES = {
         **settings.STORAGES,
