@@ -171,6 +171,23 @@ class CaseResource(SheetResource):
             "unit": context.unit_names.get(instance.unit_id, "")
         }
 
+    def plan_row(self, row: SheetRow, context: CaseImport) -> None:
+        super().plan_row(row, context)
+        case = row.instance
+        exits = row.import_type != NEW and "status" in row.old and case.status == CaseStatus.EXITED
+        if exits and ("certificate_number" not in row.old or not case.certificate_number):
+            # The exit lets the aid certificate lapse, as the admin's does: a row that sets
+            # 已脱困 and leaves 救助证号 as exported (or blank) is exited here, before the
+            # checks, so the clerk need not blank the column. Another number typed in is
+            # a contradiction Case.clean refuses.
+            number = case.certificate_number
+            row.extra_changed.update(self._exit(case, context))
+            if number:
+                row.old["certificate_number"] = number
+
+    def _exit(self, case: Case, context: CaseImport) -> set[str]:
+        return case_apply_exit(case, on=context.today, reason=_("Set by a spreadsheet import."))
+
     def validate_row(self, row: SheetRow, context: CaseImport) -> None:
         values, case = row.values, row.instance
         id_number = row.key
@@ -225,9 +242,7 @@ class CaseResource(SheetResource):
         status = case.status
         # The transitions of cases.services, applied in memory: the sheet writes in bulk.
         if status == CaseStatus.EXITED:
-            changed.update(
-                case_apply_exit(case, on=today, reason=_("Set by a spreadsheet import."))
-            )
+            changed.update(self._exit(case, context))
             return
         if old_status == CaseStatus.EXITED:
             changed.update(case_apply_reopen(case))
