@@ -32,6 +32,7 @@ from funds.models import (
     FundKind,
     LedgerEntry,
 )
+from funds.permissions import ADD_DISBURSEMENT, ADD_FUND, ADD_LEDGER_ENTRY, CHANGE_DISBURSEMENT
 from funds.services import (
     FundsOverdrawn,
     disbursements_pay_out,
@@ -116,7 +117,7 @@ class DisbursementResource(PostingSheet):
     """发放记录: one row per disbursement to a person on file in the importer's scope."""
 
     sheet_title = "发放记录"
-    import_permissions = ("funds.add_disbursement", "funds.change_disbursement")
+    import_permissions = (ADD_DISBURSEMENT, CHANGE_DISBURSEMENT)
     export_filters = {"unit": "paying_unit", "kind": "kind", "campaign": "campaign"}
 
     case = SheetField(
@@ -471,7 +472,7 @@ class LedgerResource(PostingSheet):
     """
 
     sheet_title = "资金台账"
-    import_permissions = ("funds.add_ledgerentry",)
+    import_permissions = (ADD_LEDGER_ENTRY,)
     export_filters = {"unit": "unit", "kind": "kind"}
 
     fund = SheetField(
@@ -520,7 +521,7 @@ class LedgerResource(PostingSheet):
 
     def prepare(self) -> None:
         if not self._prepared:
-            self.can_add_fund = bool(self.user and self.user.has_perm("funds.add_fund"))
+            self.can_add_fund = bool(self.user and self.user.has_perm(ADD_FUND))
             self.funds_by_key = {
                 (fund.unit_id, name_key(fund.name)): fund
                 for fund in Fund.objects.for_user(self.user).order_by("pk")

@@ -37,6 +37,7 @@ from pairings.models import (
     Sponsor,
     SponsorKind,
 )
+from pairings.permissions import ADD_AGREEMENT, ADD_BENEFICIARY, CHANGE_AGREEMENT
 from sheets import (
     LOOKUP_CHUNK,
     NEW,
@@ -186,9 +187,9 @@ class AgreementResource(SheetResource):
 
     sheet_title = "结对协议"
     import_permissions = (
-        "pairings.add_agreement",
-        "pairings.change_agreement",
-        "pairings.add_beneficiary",
+        ADD_AGREEMENT,
+        CHANGE_AGREEMENT,
+        ADD_BENEFICIARY,
     )
     export_filters = {"unit": "unit"}
     export_ordering = ("agreement__number", "pk")
