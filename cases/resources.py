@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
 from cases.models import Case, CaseStatus, Category, Cause, Gender
+from cases.permissions import ADD_CASE, CHANGE_CASE
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
@@ -78,7 +79,7 @@ class CaseResource(SheetResource):
     """困难职工档案: one row per person, keyed by the ID number (unique city-wide)."""
 
     sheet_title = "困难职工档案"
-    import_permissions = ("cases.add_case", "cases.change_case")
+    import_permissions = (ADD_CASE, CHANGE_CASE)
     export_filters = {"unit": "unit", "status": "status", "category": "category"}
     context_class = CaseImport
 

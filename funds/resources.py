@@ -32,7 +32,7 @@ from funds.models import (
     FundKind,
     LedgerEntry,
 )
-from funds.permissions import ADD_FUND
+from funds.permissions import ADD_DISBURSEMENT, ADD_FUND, ADD_LEDGER_ENTRY, CHANGE_DISBURSEMENT
 from funds.services import (
     FundsOverdrawn,
     disbursements_pay_out,
@@ -140,7 +140,7 @@ class DisbursementResource(PostingSheet):
     """发放记录: one row per disbursement to a person on file in the importer's scope."""
 
     sheet_title = "发放记录"
-    import_permissions = ("funds.add_disbursement", "funds.change_disbursement")
+    import_permissions = (ADD_DISBURSEMENT, CHANGE_DISBURSEMENT)
     export_filters = {"unit": "paying_unit", "kind": "kind", "campaign": "campaign"}
     context_class = DisbursementImport
 
@@ -497,7 +497,7 @@ class LedgerResource(PostingSheet):
     """
 
     sheet_title = "资金台账"
-    import_permissions = ("funds.add_ledgerentry",)
+    import_permissions = (ADD_LEDGER_ENTRY,)
     export_filters = {"unit": "unit", "kind": "kind"}
     context_class = LedgerImport
 

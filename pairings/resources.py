@@ -42,6 +42,7 @@ from pairings.models import (
     Sponsor,
     SponsorKind,
 )
+from pairings.permissions import ADD_AGREEMENT, ADD_BENEFICIARY, CHANGE_AGREEMENT
 from sheets import (
     LOOKUP_CHUNK,
     NEW,
@@ -241,9 +242,9 @@ class AgreementResource(SheetResource):
 
     sheet_title = "结对协议"
     import_permissions = (
-        "pairings.add_agreement",
-        "pairings.change_agreement",
-        "pairings.add_beneficiary",
+        ADD_AGREEMENT,
+        CHANGE_AGREEMENT,
+        ADD_BENEFICIARY,
     )
     export_filters = {"unit": "unit"}
     export_ordering = ("agreement__number", "pk")
