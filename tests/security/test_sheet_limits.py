@@ -261,3 +261,15 @@ def test_tab_and_line_breaks_in_a_cell_are_kept(kunshan_clerk):
 
     assert not result.errors
     assert Case.objects.get().address == "昆山\n某路\t1号"
+
+
+def test_nginx_takes_bodies_up_to_the_upload_limit_and_no_more():
+    import re
+    from pathlib import Path
+
+    from reliefsite import settings as defaults
+
+    conf = (Path(defaults.BASE_DIR) / "deploy" / "nginx-relief.conf").read_text()
+    (size,) = re.findall(r"^\s*client_max_body_size\s+(\d+)m;", conf, re.MULTILINE)
+
+    assert int(size) * 1024 * 1024 == defaults.RELIEF_SHEET_MAX_UPLOAD_BYTES
