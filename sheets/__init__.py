@@ -11,7 +11,7 @@ behind it (modelled on django-import-export's own split): ``errors``, ``readers`
 from sheets.bulk import insert_history, insert_rows, insert_with_history, update_rows
 from sheets.constants import LOOKUP_CHUNK, Progress
 from sheets.context import ImportContext
-from sheets.errors import RowsRefused, SheetError, SheetFileError
+from sheets.errors import RowsRefused, SheetError, SheetFileError, SheetTooLarge
 from sheets.export import escape_formula, write_csv
 from sheets.fields import SheetField, name_key
 from sheets.formats import SheetCSV, SheetDataset, SheetXLSX
@@ -58,6 +58,7 @@ __all__ = [
     "SheetError",
     "SheetField",
     "SheetFileError",
+    "SheetTooLarge",
     "SheetResource",
     "SheetResult",
     "SheetRow",

@@ -17,9 +17,11 @@ The limits are settings (``RELIEF_SHEET_MAX_*``) and hold the same for the admin
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import xml.parsers.expat
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +157,16 @@ def _unpacks_too_large(limits: SheetLimits) -> SheetTooLarge:
     )
 
 
+def _repeats_too_much(limits: SheetLimits) -> SheetTooLarge:
+    return SheetTooLarge(
+        _(
+            "The sheet's cells repeat its shared texts into more than %(limit)s, the "
+            "limit: save it again in Excel, or split it into smaller files."
+        )
+        % {"limit": size_text(limits.unpacked_bytes)}
+    )
+
+
 def _unreadable_xlsx() -> SheetFileError:
     return SheetFileError(_("Cannot read the file: save it as an Excel .xlsx workbook."))
 
@@ -265,8 +277,10 @@ class _Budget:
 
 
 def check_xlsx(data: bytes, limits: SheetLimits) -> None:
-    """Refuse an .xlsx whose parts unpack past the budget or whose first sheet reaches
-    past the row or column limit; ``SheetFileError`` for what is not a workbook."""
+    """Refuse an .xlsx whose parts unpack past the budget, whose first sheet reaches past
+    the row or column limit, or whose cells repeat shared strings into more text than the
+    budget (calamine copies a shared string into every cell that refers to it: one long
+    string in 200,000 cells is gigabytes); ``SheetFileError`` for what is not a workbook."""
     if data.count(b"PK\x01\x02") > MAX_PARTS:  # central directory entries, before parsing
         raise _unreadable_xlsx()
     try:
@@ -274,19 +288,30 @@ def check_xlsx(data: bytes, limits: SheetLimits) -> None:
         if len(archive.infolist()) > MAX_PARTS:
             raise _unreadable_xlsx()
         budget = _Budget(limits)
-        sheet_name = _first_sheet(archive)
+        sheet_name, shared_names = _workbook_parts(archive)
+        lengths = _shared_string_lengths(archive, shared_names, budget)
         for info in archive.infolist():
-            if info.filename != sheet_name and not info.is_dir():
+            if info.filename not in (sheet_name, *shared_names) and not info.is_dir():
                 for _chunk in budget.chunks(archive, info.filename):
                     pass
+        longest = max(lengths, default=0)
+        references: Counter[int] | None = None
         try:
-            _scan_sheet(budget.chunks(archive, sheet_name), limits)
+            bound = _scan_sheet(budget.chunks(archive, sheet_name), limits)
+            if bound * longest > limits.unpacked_bytes:  # count them, then
+                references = _count_shared(_Budget(limits).chunks(archive, sheet_name))
         except _NeedsParse:
-            _parse_sheet(_Budget(limits).chunks(archive, sheet_name), limits)
+            references = _parse_sheet(_Budget(limits).chunks(archive, sheet_name), limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, EOFError, OSError):
         raise _unreadable_xlsx()
     except (ElementTree.ParseError, xml.parsers.expat.ExpatError, ValueError):
         raise _unreadable_xlsx()
+    if references is not None:
+        text = sum(
+            lengths[index] * count for index, count in references.items() if index < len(lengths)
+        )
+        if text > limits.unpacked_bytes:
+            raise _repeats_too_much(limits)
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -303,8 +328,22 @@ def _small_part(archive: zipfile.ZipFile, name: str) -> bytes:
     return data
 
 
-def _first_sheet(archive: zipfile.ZipFile) -> str:
-    """The part calamine reads as sheet 0: the first <sheet> of xl/workbook.xml."""
+def _part_name(target: str) -> str:
+    """A relationship's target as a part name, "../" resolved (relative to xl/)."""
+    name = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    parts: list[str] = []
+    for piece in name.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[str, tuple[str, ...]]:
+    """The part calamine reads as sheet 0 (the first <sheet> of xl/workbook.xml) and
+    every part that may hold its shared strings (the declared one, the usual name)."""
     workbook = ElementTree.fromstring(_small_part(archive, "xl/workbook.xml"))
     first = None
     for element in workbook.iter():
@@ -314,19 +353,60 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
     if first is None:
         raise _unreadable_xlsx()
     relations = ElementTree.fromstring(_small_part(archive, "xl/_rels/workbook.xml.rels"))
+    sheet = None
+    shared = {"xl/sharedStrings.xml"} & set(archive.namelist())
     for relation in relations:
+        target = _part_name(relation.get("Target") or "")
         if relation.get("Id") == first:
-            target = relation.get("Target") or ""
-            name = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            parts: list[str] = []
-            for piece in name.split("/"):  # resolve "../" as calamine does
-                if piece == "..":
-                    if parts:
-                        parts.pop()
-                elif piece not in ("", "."):
-                    parts.append(piece)
-            return "/".join(parts)
-    raise _unreadable_xlsx()
+            sheet = target
+        elif (relation.get("Type") or "").endswith("/sharedStrings") and (
+            target in archive.namelist()
+        ):
+            shared.add(target)
+    if sheet is None:
+        raise _unreadable_xlsx()
+    return sheet, tuple(sorted(shared - {sheet}))
+
+
+class _SharedStrings:
+    """Collects the UTF-8 length of each <si> of a shared-strings part (all its text)."""
+
+    def __init__(self) -> None:
+        self.lengths: list[int] = []
+        self.inside = False
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        if tag.rpartition(":")[2] == "si":
+            self.lengths.append(0)
+            self.inside = True
+
+    def end(self, tag: str) -> None:
+        if tag.rpartition(":")[2] == "si":
+            self.inside = False
+
+    def text(self, data: str) -> None:
+        if self.inside:
+            self.lengths[-1] += len(data.encode("utf-8", "surrogatepass"))
+
+
+def _shared_string_lengths(
+    archive: zipfile.ZipFile, names: Sequence[str], budget: _Budget
+) -> list[int]:
+    """The UTF-8 length of each shared string (the longest where two parts could hold
+    them: calamine's choice of part is then irrelevant)."""
+    lengths: list[int] = []
+    for name in names:
+        found = _SharedStrings()
+        parser = xml.parsers.expat.ParserCreate()
+        parser.StartElementHandler = found.start
+        parser.EndElementHandler = found.end
+        parser.CharacterDataHandler = found.text
+        for chunk in budget.chunks(archive, name):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+        pairs = itertools.zip_longest(lengths, found.lengths, fillvalue=0)
+        lengths = [max(pair) for pair in pairs]
+    return lengths
 
 
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
@@ -376,13 +456,40 @@ class _NeedsParse(Exception):
     """The sheet's cells are not all written as <c r="A1" …>: position them by parsing."""
 
 
-def _scan_sheet(chunks: Iterator[bytes], limits: SheetLimits) -> None:
+# A shared-string cell as every writer puts it (t="s", then its <v>index</v>).
+_SHARED_CELL = re.compile(rb'\st="s"[^>]*>\s*<(?:[\w.-]+:)?v>\s*([0-9]+)\s*<')
+
+
+def _pieces(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The XML in pieces cut after the last end of a row (or, in one huge row, before
+    the last tag): no tag and, as a rule, no cell is split between two pieces. A split
+    cell only ever sends a sheet down the slow path, never past a check."""
+    tail = b""
+    for chunk in chunks:
+        data = tail + chunk
+        cut = data.rfind(b"row>")
+        cut = cut + 4 if cut >= 0 else data.rfind(b"<")
+        data, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
+        yield data
+    yield tail
+
+
+def _scan_sheet(chunks: Iterator[bytes], limits: SheetLimits) -> int:
     """The fast path: stream the sheet's XML and look closer only at the cells that
-    ``_extent_patterns`` picks; at C speed for the usual sheet."""
+    ``_extent_patterns`` picks (none in the usual sheet); ``_NeedsParse`` for what it
+    cannot read so. Returns an upper bound of the shared-string cells: every "s"."""
     candidate, reference = _extent_patterns(limits)
     max_row = limits.rows + TITLE_ROWS + 1
-
-    def look(data: bytes) -> None:
+    shared = 0
+    first = True
+    for data in _pieces(chunks):
+        if first:
+            first = False
+            declared = _DIMENSION.search(data)
+            if declared:
+                _check_declared(declared.group(1).decode("ascii", "replace"), limits)
+        if b":c" in data and _PREFIXED_CELL.search(data):  # the cheap test first
+            raise _NeedsParse()
         for match in candidate.finditer(data):
             ref = reference.match(data, match.end())
             if ref is None:
@@ -392,24 +499,20 @@ def _scan_sheet(chunks: Iterator[bytes], limits: SheetLimits) -> None:
             row, column = int(ref.group(2)), _column_number(ref.group(1))
             if row > max_row or column > limits.columns:
                 raise _too_far(row, column, limits)
+        shared += data.count(b'"s"') + data.count(b"'s'")
+    return shared
 
-    tail = b""
-    first = True
-    for chunk in chunks:
-        data = tail + chunk
-        cut = data.rfind(b"<")  # no tag is split between two pieces
-        data, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
-        if first:
-            first = False
-            declared = _DIMENSION.search(data)
-            if declared:
-                _check_declared(declared.group(1).decode("ascii", "replace"), limits)
-        if b":c" in data and _PREFIXED_CELL.search(data):  # the cheap test first
+
+def _count_shared(chunks: Iterator[bytes]) -> Counter[int]:
+    """References to each shared string, for a sheet whose bound was not enough; any
+    "s" that is not a plain t="s" cell sends it to the parser."""
+    shared: Counter[bytes] = Counter()
+    for data in _pieces(chunks):
+        indexes = _SHARED_CELL.findall(data)
+        if len(indexes) != data.count(b'"s"') + data.count(b"'s'"):
             raise _NeedsParse()
-        look(data)
-    if _PREFIXED_CELL.search(tail + b">"):
-        raise _NeedsParse()
-    look(tail)
+        shared.update(indexes)
+    return Counter({int(index): count for index, count in shared.items()})
 
 
 def _check_declared(ref: str, limits: SheetLimits) -> None:
@@ -422,12 +525,15 @@ def _check_declared(ref: str, limits: SheetLimits) -> None:
         raise _declared_too_large(ref, limits)
 
 
-def _parse_sheet(chunks: Iterable[bytes], limits: SheetLimits) -> None:
+def _parse_sheet(chunks: Iterable[bytes], limits: SheetLimits) -> Counter[int]:
     """The slow path: position every cell as calamine's reader does (a <row r=""> sets
     the row and its end moves to the next; a cell without r="" follows the one before
-    it), with expat. Counts a blank cell too, so it errs on the side of refusing."""
+    it) and count the shared strings' references, with expat. It counts a blank cell
+    too, so it errs on the side of refusing."""
     max_row = limits.rows + TITLE_ROWS + 1
-    state = {"row": 0, "column": 0}
+    state = {"row": 0, "column": 0, "shared": 0, "value": 0}
+    value: list[str] = []
+    shared: Counter[int] = Counter()
     parser = xml.parsers.expat.ParserCreate()
 
     def start(name: str, attributes: dict[str, str]) -> None:
@@ -447,18 +553,34 @@ def _parse_sheet(chunks: Iterable[bytes], limits: SheetLimits) -> None:
             else:
                 row, column = state["row"] + 1, state["column"] + 1
             state["column"] += 1
+            state["shared"] = attributes.get("t") == "s"
             if row > max_row or column > limits.columns:
                 raise _too_far(row, column, limits)
+        elif local == "v" and state["shared"]:
+            state["value"] = 1
+            value.clear()
         elif local == "dimension" and attributes.get("ref"):
             _check_declared(attributes["ref"], limits)
 
     def end(name: str) -> None:
-        if name.rpartition(":")[2] == "row":
+        local = name.rpartition(":")[2]
+        if local == "row":
             state["row"] += 1
             state["column"] = 0
+        elif local == "v" and state["value"]:
+            state["value"] = 0
+            shared[int("".join(value).strip() or "0")] += 1
+        elif local == "c":
+            state["shared"] = 0
+
+    def text(data: str) -> None:
+        if state["value"]:
+            value.append(data)
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
     for chunk in chunks:
         parser.Parse(chunk, False)
     parser.Parse(b"", True)
+    return shared

@@ -108,7 +108,7 @@ def read_csv(data: bytes, limits: SheetLimits | None = None) -> SheetData:
     lines = (match.group() for match in _LINE.finditer(text))
     headers, header_row, rows = _with_numbers(_csv_records(lines, limits), limits)
     headers = checked_header(headers, header_row, limits)
-    total = max(text.count("\n") + 1 - header_row, 0)
+    total = max((text.count("\n") or text.count("\r")) + 1 - header_row, 0)  # progress
     return SheetData(headers, header_row, guarded_rows(rows, header_row, limits), total=total)
 
 

@@ -84,7 +84,8 @@ def folder() -> Path:
     path = Path(settings.RELIEF_PENDING_UPLOAD_DIR)
     if not path.is_dir():
         path.mkdir(parents=True, mode=0o700, exist_ok=True)
-    os.chmod(path, 0o700)
+    if path.stat().st_mode & 0o077:  # made by hand with the umask's mode: close it
+        os.chmod(path, 0o700)
     return path
 
 
@@ -138,7 +139,7 @@ def save(upload: Any, user: Any, *, kind: str, file_name: str) -> str:
     return token
 
 
-def open(token: str, user: Any, *, kind: str | None = None) -> PendingUpload:  # noqa: A001
+def open(token: str, user: Any, *, kind: str | None = None) -> PendingUpload:
     """The pending upload ``token`` of ``user`` (and of sheet ``kind`` when given);
     ``UploadGone`` when it is missing, expired, forged or another user's."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):

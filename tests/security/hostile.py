@@ -78,3 +78,34 @@ def far_cell_xlsx() -> bytes:
         row(1, cell("A1", "姓名")) + row(1048576, cell("XFD1048576", "x")),
         dimension="A1:XFD1048576",
     )
+
+
+def shared_string_bomb(rows: int, columns: int = 10, quote: str = '"') -> bytes:
+    """One 32,000-character shared string in every cell: a few hundred KB that calamine
+    would copy into gigabytes (it gives every cell its own copy)."""
+    letters = [
+        chr(65 + n // 26 - 1) + chr(65 + n % 26) if n >= 26 else chr(65 + n)
+        for n in range(columns)
+    ]
+    body = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c r="{c}{r}" t={quote}s{quote}><v>0</v></c>' for c in letters)
+        + "</row>"
+        for r in range(2, rows + 2)
+    )
+    strings = f'<sst xmlns="{_NS}" count="1" uniqueCount="1"><si><t>{"长" * 32000}</t></si></sst>'
+    data = xlsx(row(1, cell("A1", "姓名")) + body, extra_parts={"xl/sharedStrings.xml": strings})
+    # declare the shared strings as Excel does
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                part = part.replace(
+                    b"</Relationships>",
+                    f'<Relationship Id="rId2" Type="{_REL}/sharedStrings" '
+                    'Target="sharedStrings.xml"/></Relationships>'.encode(),
+                )
+            target.writestr(info, part)
+    return buffer.getvalue()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.hostile import cell, far_cell_xlsx, row, xlsx
+from tests.security.hostile import cell, far_cell_xlsx, row, shared_string_bomb, xlsx
 from tests.sheets.helpers import case_row, csv_bytes, ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +51,13 @@ HOSTILE = [
             extra_parts={"xl/sharedStrings.xml": "<sst>" + " " * (3 * 1024**2) + "</sst>"},
         ),
         "工作簿解压后超过 2 MB 的上限：请在 Excel 中重新保存，或分成几个较小的文件。",
+    ),
+    (
+        # 1,000 rows of 48 cells each given a copy of one 96 KB string: 4.6 GB
+        "shared-string-bomb.xlsx",
+        shared_string_bomb(1000, columns=48),
+        "表格各单元格重复引用的文字超过 2 MB 的上限：请在 Excel 中重新保存，"
+        "或分成几个较小的文件。",
     ),
     (
         "huge-cell.csv",

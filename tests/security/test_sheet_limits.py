@@ -20,7 +20,7 @@ from sheets import SheetFileError, read_sheet
 from sheets.errors import SheetTooLarge
 from sheets.limits import RefusedCell, check_xlsx, sheet_limits
 from sheets.xlsx import write_xlsx
-from tests.security.hostile import cell, far_cell_xlsx, row, xlsx
+from tests.security.hostile import cell, far_cell_xlsx, row, shared_string_bomb, xlsx
 from tests.sheets.helpers import HEADERS, case_row, csv_bytes, ids
 
 ROWS_LIMIT = override_settings(RELIEF_SHEET_MAX_ROWS=50)
@@ -118,6 +118,28 @@ def test_a_workbook_that_unpacks_past_the_budget_is_refused():
     assert message == (
         "工作簿解压后超过 2 MB 的上限：请在 Excel 中重新保存，或分成几个较小的文件。"
     )
+
+
+@pytest.mark.parametrize("quote", ['"', "'"], ids=["fast-path", "parsed"])
+def test_a_shared_string_repeated_into_gigabytes_is_refused(quote):
+    data = shared_string_bomb(20_000, quote=quote)  # 200,000 copies of 96 KB: 19 GB
+    assert len(data) < 1024 * 1024
+
+    assert refusal(data, "cases.xlsx") == (
+        "表格各单元格重复引用的文字超过 512 MB 的上限：请在 Excel 中重新保存，"
+        "或分成几个较小的文件。"
+    )
+
+
+@pytest.mark.parametrize("budget", [512, 5], ids=["bound-enough", "counted"])
+def test_shared_strings_an_honest_workbook_repeats_are_read(kunshan_clerk, budget):
+    from tests.sheets.helpers import xlsx_bytes  # openpyxl: shared strings, as Excel
+
+    rows = [case_row(身份证号=number, 备注="长" * 2000) for number in ids(300)]
+    with override_settings(RELIEF_SHEET_MAX_UNPACKED_BYTES=budget * 1024 * 1024):
+        sheet = read_sheet(xlsx_bytes(rows), "cases.xlsx")
+
+    assert len(_rows(sheet)) == 300
 
 
 def test_a_zip_of_thousands_of_parts_is_not_a_workbook():
