@@ -236,8 +236,39 @@ def checked_cells(cells: Sequence[Any], limits: SheetLimits) -> Sequence[Any]:
     return checked
 
 
+def _too_wide(row: int, cells: Sequence[Any], limits: SheetLimits) -> SheetTooLarge:
+    return SheetTooLarge(
+        str(
+            SheetError(
+                row,
+                "",
+                _(
+                    "This row has %(count)s cells, over the limit of %(limit)s columns: "
+                    "delete what is right of the sheet's columns."
+                )
+                % {"count": f"{len(cells):,}", "limit": f"{limits.columns:,}"},
+            )
+        )
+    )
+
+
+def _within_columns(row: int, cells: Sequence[Any], limits: SheetLimits) -> Sequence[Any]:
+    """A .csv row cut to the column limit when only blanks lie beyond (Excel writes
+    trailing commas); refused when something does."""
+    if len(cells) <= limits.columns:
+        return cells
+    if any(not _blank(cell) for cell in cells[limits.columns :]):
+        raise _too_wide(row, cells, limits)
+    return cells[: limits.columns]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and (not value or value.isspace()))
+
+
 def checked_header(cells: Sequence[Any], row: int, limits: SheetLimits) -> list[Any]:
     """The header row: a refused header cell refuses the file (no column to name)."""
+    cells = _within_columns(row, cells, limits)
     for index, cell in enumerate(cells, 1):
         if cell.__class__ is str:
             reason = _refusal(cell, limits)
@@ -254,7 +285,7 @@ def guarded_rows(
     for number, cells in rows:
         if number > last:
             raise too_many_rows(limits)
-        yield number, checked_cells(cells, limits)
+        yield number, checked_cells(_within_columns(number, cells, limits), limits)
 
 
 # --- .xlsx: the extent of the first sheet, streamed, before calamine reads it -------------

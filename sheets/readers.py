@@ -113,7 +113,8 @@ def read_csv(data: bytes, limits: SheetLimits | None = None) -> SheetData:
 
 
 def _csv_records(lines: Iterator[str], limits: SheetLimits) -> Iterator[list[str]]:
-    reader = csv.reader(lines)
+    counted = _Counted(lines, limits)
+    reader = csv.reader(counted)
     number = 0
     while True:
         number += 1
@@ -121,6 +122,10 @@ def _csv_records(lines: Iterator[str], limits: SheetLimits) -> Iterator[list[str
             record = next(reader)
         except StopIteration:
             return
+        except _LineTooLong:
+            raise SheetTooLarge(
+                str(SheetError(number, "", _too_long_line_message(limits)))
+            ) from None
         except csv.Error as error:
             logger.info("unreadable csv row %d: %s", number, error)
             if "field larger than field limit" in str(error):
@@ -129,6 +134,35 @@ def _csv_records(lines: Iterator[str], limits: SheetLimits) -> Iterator[list[str
                 str(SheetError(number, "", _("Cannot read this row of the CSV file.")))
             )
         yield record
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _Counted:
+    """The lines of a .csv, refusing one longer than a row within the limits could be
+    (before csv.reader turns it into a list of millions of cells)."""
+
+    def __init__(self, lines: Iterator[str], limits: SheetLimits) -> None:
+        self.lines = lines
+        self.longest = limits.columns * (limits.cell_chars + 3)
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        if len(line) > self.longest:
+            raise _LineTooLong()
+        return line
+
+
+def _too_long_line_message(limits: SheetLimits) -> str:
+    return _(
+        "This line is longer than a row of %(columns)s columns of %(chars)s characters "
+        "could be: check that the file is a sheet saved as CSV."
+    ) % {"columns": f"{limits.columns:,}", "chars": f"{limits.cell_chars:,}"}
 
 
 def read_sheet(data: bytes, file_name: str, limits: SheetLimits | None = None) -> SheetData:

@@ -190,6 +190,27 @@ def test_a_csv_of_blank_lines_stops_at_the_row_limit():
     assert message == "表格在表头以下超过 50 行的上限：请分成几个较小的文件导入。"
 
 
+def test_a_csv_row_past_the_column_limit_is_refused_and_trailing_commas_are_not():
+    wide = "姓名,身份证号\r\n顾小妹,1" + ",x" * 60 + "\r\n"
+    trailing = "姓名,身份证号" + "," * 200 + "\r\n顾小妹,1" + "," * 200 + "\r\n"
+
+    assert refusal(wide.encode(), "cases.csv") == (
+        "第2行: 这一行有 62 个单元格，超过 50 列的上限：请删除表格各列右边的内容。"
+    )
+    sheet = read_sheet(trailing.encode(), "cases.csv")
+    assert len(sheet.headers) == 50
+    assert [len(cells) for _number, cells in sheet.rows] == [50]
+
+
+def test_a_csv_line_longer_than_any_row_is_refused_before_it_is_split():
+    with override_settings(RELIEF_SHEET_MAX_COLUMNS=5, RELIEF_SHEET_MAX_CELL_CHARS=10):
+        message = refusal(b"a,b\r\n" + b"," * 100 + b"\r\n", "cases.csv")
+
+    assert message == (
+        "第2行: 这一行比 5 列、每列 10 个字符的一行还长：请确认文件是另存为 CSV 的表格。"
+    )
+
+
 def test_a_file_over_the_upload_limit_is_refused_before_it_is_read(tmp_path, kunshan_clerk):
     path = tmp_path / "big.csv"
     path.write_bytes(csv_bytes([case_row()]) + b"," * (2 * 1024 * 1024))
