@@ -184,7 +184,7 @@ def main() -> None:
         (f"read .xlsx, {rows:,} x {limits.columns} cells", "read", paths["wide"]),
         (f"importsheet --dry-run .csv, {rows:,} rows", "dry_run", paths["csv"]),
         (f"importsheet --dry-run .xlsx, {rows:,} rows", "dry_run", paths["xlsx"]),
-        (f"admin preview (tablib + dry run), {rows:,} rows", "preview", paths["csv"]),
+        (f"admin preview (read + dry run), {rows:,} rows", "preview", paths["csv"]),
         ("refuse a cell at XFD1048576 (1.6 KB .xlsx)", "refused", paths["far"]),
         (f"refuse .xlsx of {rows + 1:,} rows", "refused", paths["over_xlsx"]),
         (f"refuse .csv of {rows + 1:,} rows", "refused", paths["over_csv"]),
