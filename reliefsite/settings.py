@@ -210,7 +210,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # - upload: a 100,000-row .csv is about 20 MB (UTF-8 Chinese), the .xlsx about 8 MB;
 #   deploy/nginx-relief.conf's client_max_body_size is the same number;
 # - rows: data rows below the header; one import keeps every row in memory (about
-#   5 KiB each with its checks and history), so this bounds an import's memory
+#   3 KiB each in a dry run, 5 KiB with the writes), so this bounds an import's memory
 #   (bench/sheet_limits.py measures it at this limit);
 # - columns: 3x the widest sheet, room for blank helper columns;
 # - cell: Excel's own limit for one cell (32,767 characters);
