@@ -18,6 +18,7 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
 from django.db.models.constants import LOOKUP_SEP
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -26,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from adminkit.dates import scoped_date_hierarchy
 from adminkit.extensions import extra_inlines
+from adminkit.history import ClerkHistoryHelper
 from adminkit.paginator import CappedCountPaginator
 from unions.querysets import ScopedQuerySet, visible_to
 
@@ -225,12 +227,20 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not str(version_id).isdigit():
+            # A relative link of the record's own page ("../password/") followed from a
+            # past version lands here: no such version, not a server error.
+            raise Http404
         # simple-history only hides the revert button; refuse the POST itself too.
         if request.method == "POST" and (
             not self.has_change_permission(request, obj) or self.revert_disabled(request, obj)
         ):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        # Changes in a clerk's words: labels, not codes; names of records in scope only.
+        return ClerkHistoryHelper(self.model, historical_record, user=request.user)
 
     def revert_disabled(self, request, obj=None):
         return (

@@ -24,9 +24,9 @@ from django.db.models import Count
 from django.forms import CheckboxSelectMultiple
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from adminkit.actions import run_for_each
+from adminkit.history import ClerkHistoryHelper
 from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin
 from adminkit.pages import form_action
 from adminkit.scope import (
@@ -77,7 +77,7 @@ def sees_full_ids(user) -> bool:
 # --- history pages -----------------------------------------------------------------------
 
 
-class MaskedHistoryHelper(HistoricalRecordContextHelper):
+class MaskedHistoryHelper(ClerkHistoryHelper):
     """History diffs ("changes" column) with ID numbers starred and birth dates hidden."""
 
     def prepare_delta_change_value(self, change, value):
@@ -300,7 +300,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     def get_historical_record_context_helper(self, request, historical_record):
         if sees_full_ids(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
-        return MaskedHistoryHelper(self.model, historical_record)
+        return MaskedHistoryHelper(self.model, historical_record, user=request.user)
 
     @admin.display(description=_("resident ID number"))
     def id_number_masked(self, case):
