@@ -80,7 +80,19 @@ class ScopedForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value)
 
 
-class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+class NotFilledInMixin:
+    """A filter's choice for an empty value says 未填写, not the list cells' dash."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = _("not filled in")
+
+
+class NotFilledInChoicesFilter(NotFilledInMixin, admin.ChoicesFieldListFilter):
+    pass
+
+
+class ScopedRelatedFieldListFilter(NotFilledInMixin, admin.RelatedFieldListFilter):
     """Django lists every related row; list only those in the user's scope."""
 
     def field_choices(self, field, request, model_admin):
@@ -202,6 +214,9 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
                 field = get_fields_from_path(self.model, item)[-1]
                 if field.is_relation and field.related_model is not None:
                     item = (item, ScopedRelatedFieldListFilter)
+                elif field.null and field.choices:
+                    item = (item, NotFilledInChoicesFilter)
+
             filters.append(item)
         return filters
 

@@ -118,7 +118,7 @@ class CaseQuerySet(ScopedQuerySet):
 class Case(IdNumberCleaningMixin, models.Model):
     """One person on the hardship register, unique city-wide by resident ID number."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number = models.CharField(
         _("resident ID number"),
         max_length=18,
@@ -278,7 +278,7 @@ class HouseholdMember(IdNumberCleaningMixin, models.Model):
         Case, verbose_name=_("hardship case"), on_delete=models.CASCADE, related_name="members"
     )
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number = models.CharField(_("resident ID number"), max_length=18, blank=True)
     school = models.CharField(
         _("school"), max_length=100, blank=True, help_text=_("For children at school.")

@@ -20,6 +20,8 @@ class ReliefAdminSite(admin.AdminSite):
     site_header = _("Hardship Relief · trade-union case management")
     index_title = _("Casework")
     index_template = "admin/relief_index.html"
+    # No public site: "view site" led back to this index.
+    site_url = None
 
     def get_urls(self):
         from reports import views

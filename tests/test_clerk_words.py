@@ -1,0 +1,53 @@
+"""Words a clerk uses (issue 14 part 2): 姓名 for a person, the full name in the greeting,
+帮扶活动 / 走访慰问, 未填写 for an empty filter choice, no "view site", and the index's
+box of recent work in plain words."""
+
+from django.urls import reverse
+
+from tests.cases.factories import CampaignFactory
+
+
+def test_a_person_is_named_with_xingming_on_the_list_form_and_household(
+    client_for, kunshan_clerk, kunshan_case
+):
+    client = client_for(kunshan_clerk)
+    listing = client.get(reverse("admin:cases_case_changelist")).content.decode()
+    form = client.get(reverse("admin:cases_case_change", args=[kunshan_case.pk])).content.decode()
+
+    assert "姓名" in listing.split('id="result_list"')[1].split("</thead>")[0]
+    assert '<label class="required" for="id_name">姓名' in form
+    assert "名称" not in form.split('id="members-group"')[1].split("</thead>")[0]
+
+
+def test_the_greeting_says_the_full_name_without_a_full_stop(client_for, kunshan_clerk):
+    kunshan_clerk.last_name, kunshan_clerk.first_name = "顾", "粮"
+    kunshan_clerk.save()
+    html = client_for(kunshan_clerk).get(reverse("admin:index")).content.decode()
+    tools = html.split('id="user-tools"')[1].split("</div>")[0]
+
+    assert "欢迎，<strong>顾粮</strong>" in tools
+    assert "</strong>." not in tools
+    assert "查看站点" not in html
+
+
+def test_campaign_and_visit_cannot_be_mistaken(client_for, kunshan_clerk):
+    html = client_for(kunshan_clerk).get(reverse("admin:index")).content.decode()
+
+    assert "帮扶活动" in html and "走访慰问" in html
+    assert ">活动<" not in html and "慰问活动" not in html
+
+
+def test_the_index_box_of_recent_work_is_in_plain_words(client_for, kunshan_clerk):
+    html = client_for(kunshan_clerk).get(reverse("admin:index")).content.decode()
+
+    assert "我最近的操作" in html and "最近动作" not in html
+    assert "无可选的" not in html and "还没有操作" in html
+
+
+def test_an_empty_choice_in_a_filter_says_not_filled_in(client_for, kunshan_clerk, units):
+    CampaignFactory(organiser=units["昆山市总工会"])
+    html = client_for(kunshan_clerk).get(reverse("admin:funds_disbursement_changelist"))
+    text = html.content.decode()
+
+    assert "未填写" in text  # the activity and campaign filters' empty choice
+    assert ">-</a>" not in text.split('id="changelist-filter"')[1]
