@@ -103,6 +103,21 @@ class ScopedRelatedFieldListFilter(NotFilledInMixin, admin.RelatedFieldListFilte
         return [(obj.pk, str(obj)) for obj in queryset]
 
 
+def choice_label(obj: models.Model) -> str:
+    """How a choice names a record: its ``choice_label()`` when the model has one (a
+    person, told apart from a namesake), else its ``str``."""
+    label = getattr(obj, "choice_label", None)
+    return label() if callable(label) else str(obj)
+
+
+def _with_choice_labels(formfield):
+    if formfield is not None and hasattr(formfield, "label_from_instance"):
+        model = getattr(getattr(formfield, "queryset", None), "model", None)
+        if model is not None and hasattr(model, "choice_label"):
+            formfield.label_from_instance = choice_label
+    return formfield
+
+
 class ScopedFormfieldMixin(_AnyAdmin):
     """Foreign-key and many-to-many choices (and so POST validation) from the scope."""
 
@@ -120,12 +135,12 @@ class ScopedFormfieldMixin(_AnyAdmin):
             kwargs["widget"] = ScopedForeignKeyRawIdWidget(
                 db_field.remote_field, self.admin_site, kwargs["queryset"]
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _with_choice_labels(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
             kwargs["queryset"] = self._scoped_choices(db_field, request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _with_choice_labels(super().formfield_for_manytomany(db_field, request, **kwargs))
 
     def _related_ordering(self, related, request):
         related_admin = self.admin_site._registry.get(related)

@@ -17,6 +17,7 @@ from cases.idnumbers import (
     birth_date_from_id,
     gender_from_id,
     mask_id_number,
+    person_label,
     validate_id_number,
 )
 from core.money import MoneyField
@@ -216,6 +217,12 @@ class Case(IdNumberCleaningMixin, models.Model):
     def save(self, *args, **kwargs) -> None:
         self.derive_from_id_number()
         super().save(*args, **kwargs)
+
+    def choice_label(self) -> str:
+        """A choice list's text (autocomplete, drop-downs: ``adminkit``): the unit and the
+        ID number's tail, so two 黄荣生 of one district are told apart."""
+        label = person_label(self.name, self.id_number)
+        return f"{label[:-1]} · {self.unit.name}）" if label.endswith("）") else str(self)
 
     @property
     def masked_id_number(self) -> str:

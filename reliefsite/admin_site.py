@@ -49,6 +49,11 @@ class ReliefAdminSite(admin.AdminSite):
             *super().get_urls(),
         ]
 
+    def autocomplete_view(self, request):
+        from adminkit.autocomplete import LabelledAutocompleteJsonView
+
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
+
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)
         pages = []
