@@ -51,3 +51,13 @@ def test_an_empty_choice_in_a_filter_says_not_filled_in(client_for, kunshan_cler
 
     assert "未填写" in text  # the activity and campaign filters' empty choice
     assert ">-</a>" not in text.split('id="changelist-filter"')[1]
+
+
+def test_money_has_thousands_separators_on_lists(client_for, kunshan_clerk, units):
+    from decimal import Decimal
+
+    CampaignFactory(organiser=units["昆山市总工会"], budget=Decimal("15000000"))
+    html = client_for(kunshan_clerk).get(reverse("admin:cases_campaign_changelist"))
+
+    assert "15,000,000.00" in html.content.decode()
+    assert "15000000" not in html.content.decode()
