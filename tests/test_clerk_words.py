@@ -4,6 +4,7 @@ box of recent work in plain words."""
 
 from django.urls import reverse
 
+from core.money import format_yuan
 from tests.cases.factories import CampaignFactory
 
 
@@ -61,3 +62,14 @@ def test_money_has_thousands_separators_on_lists(client_for, kunshan_clerk, unit
 
     assert "15,000,000.00" in html.content.decode()
     assert "15000000" not in html.content.decode()
+
+
+def test_the_fund_choice_shows_its_balance_and_the_import_page_its_duration(
+    client_for, kunshan_clerk, kunshan_fund
+):
+    client = client_for(kunshan_clerk)
+    disbursement = client.get(reverse("admin:funds_disbursement_add")).content.decode()
+    importing = client.get(reverse("admin:cases_case_import")).content.decode()
+
+    assert f"{kunshan_fund} · 余额 {format_yuan(kunshan_fund.balance)} 元" in disbursement
+    assert "每 10 万行检查约 15 秒" in importing
