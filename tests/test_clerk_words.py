@@ -2,6 +2,9 @@
 帮扶活动 / 走访慰问, 未填写 for an empty filter choice, no "view site", and the index's
 box of recent work in plain words."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.urls import reverse
 
 from core.money import format_yuan
@@ -73,3 +76,20 @@ def test_the_fund_choice_shows_its_balance_and_the_import_page_its_duration(
 
     assert f"{kunshan_fund} · 余额 {format_yuan(kunshan_fund.balance)} 元" in disbursement
     assert "每 10 万行检查约 15 秒" in importing
+
+
+def test_pages_print_content_only_carry_a_favicon_and_reach_the_bulletin(
+    client_for, kunshan_clerk, units
+):
+    campaign = CampaignFactory(organiser=units["昆山市总工会"])
+    client = client_for(kunshan_clerk)
+    listing = client.get(reverse("admin:cases_campaign_changelist")).content.decode()
+    page = client.get(reverse("admin:cases_campaign_change", args=[campaign.pk])).content.decode()
+    summary = client.get(reverse("admin:reports_summary")).content.decode()
+    bulletin = reverse("admin:reports_bulletin", args=[campaign.pk])
+
+    assert bulletin in listing and bulletin in page
+    assert "relief/relief.css" in page and "relief/favicon.svg" in page
+    assert '<ol class="breadcrumbs">' in summary
+    css = (Path(settings.BASE_DIR) / "reliefsite/static/relief/relief.css").read_text()
+    assert "@media print" in css and "#changelist-filter" in css and "#nav-sidebar" in css
