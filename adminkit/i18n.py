@@ -37,7 +37,8 @@ def display_money_too(value, field, empty_value_display, *args, **kwargs):
 
 
 def install() -> None:
-    admin_list._boolean_icon = boolean_icon
+    # Private names of Django's admin, replaced on purpose (django-stubs does not list them).
+    admin_list._boolean_icon = boolean_icon  # type: ignore[attr-defined]
     # Both import display_for_field by name at import time.
-    admin_list.display_for_field = display_money_too
-    helpers.display_for_field = display_money_too
+    admin_list.display_for_field = display_money_too  # type: ignore[attr-defined]
+    helpers.display_for_field = display_money_too  # type: ignore[attr-defined]

@@ -83,6 +83,8 @@ class ScopedForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
 class NotFilledInMixin:
     """A filter's choice for an empty value says 未填写, not the list cells' dash."""
 
+    empty_value_display: Any
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.empty_value_display = _("not filled in")

@@ -166,7 +166,8 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         upload = request.FILES.get("import_file")
         data = kwargs.get("data")
         if data is not None and upload is not None and not data.get("format"):
-            ending = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+            name = upload.name or ""
+            ending = name.rsplit(".", 1)[-1].lower() if "." in name else ""
             for index, file_format in enumerate(self.get_import_formats()):
                 if file_format().get_extension() == ending:
                     data = data.copy()
