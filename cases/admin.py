@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from adminkit.actions import run_for_each
 from adminkit.history import ClerkHistoryHelper
-from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin
+from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin, RecordActionsMixin
 from adminkit.pages import form_action
 from adminkit.scope import (
     ScopedAdmin,
@@ -53,6 +53,7 @@ from cases.models import (
     AnnualReview,
     Campaign,
     Case,
+    CaseStatus,
     Category,
     HouseholdMember,
     Referral,
@@ -187,7 +188,7 @@ REGISTER_FIELDS = [
 
 
 @admin.register(Case)
-class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
+class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
     sheet_kind = "cases"
     # Named, so that the sheet links wrap it (django-import-export keeps it as the base).
     change_list_template = "admin/change_list.html"
@@ -227,6 +228,14 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         "submit_referrals",
         "record_reviews",
     ]
+    # On the case's own page, only the actions its status allows.
+    action_applies = {
+        "verify_cases": lambda case: case.status == CaseStatus.PENDING,
+        "exit_cases": lambda case: case.status != CaseStatus.EXITED,
+        "reopen_cases": lambda case: case.status == CaseStatus.EXITED,
+        "submit_referrals": lambda case: case.status == CaseStatus.VERIFIED,
+        "record_reviews": lambda case: case.status != CaseStatus.EXITED,
+    }
 
     # --- what the user sees --------------------------------------------------------------
 
@@ -332,7 +341,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     # another unit is simply not in it.
 
     @admin.action(
-        description=_("Verify the selected cases (put them on file)"),
+        description=_("Verify this case (put it on file)"),
+        description_plural=_("Verify the selected cases (put them on file)"),
         permissions=["verify"],
         location=BOTH_LOCATIONS,
     )
@@ -346,7 +356,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Exit the selected cases from hardship"),
+        description=_("Exit this case from hardship"),
+        description_plural=_("Exit the selected cases from hardship"),
         permissions=["verify"],
         location=BOTH_LOCATIONS,
     )
@@ -377,7 +388,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Reopen the selected exited cases"),
+        description=_("Reopen this case"),
+        description_plural=_("Reopen the selected exited cases"),
         permissions=["change"],
         location=BOTH_LOCATIONS,
     )
@@ -391,7 +403,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Refer the selected cases to the city union"),
+        description=_("Refer this case to the city union"),
+        description_plural=_("Refer the selected cases to the city union"),
         permissions=["submit_referral"],
         location=BOTH_LOCATIONS,
     )
@@ -419,7 +432,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Record the annual review of the selected cases"),
+        description=_("Record this case's annual review"),
+        description_plural=_("Record the annual review of the selected cases"),
         permissions=["record_review"],
         location=BOTH_LOCATIONS,
     )

@@ -93,3 +93,17 @@ def test_pages_print_content_only_carry_a_favicon_and_reach_the_bulletin(
     assert '<ol class="breadcrumbs">' in summary
     css = (Path(settings.BASE_DIR) / "reliefsite/static/relief/relief.css").read_text()
     assert "@media print" in css and "#changelist-filter" in css and "#nav-sidebar" in css
+
+
+def test_a_cases_page_offers_only_the_actions_its_status_allows(
+    client_for, kunshan_head, kunshan_pending_case
+):
+    url = reverse("admin:cases_case_change", args=[kunshan_pending_case.pk])
+    html = client_for(kunshan_head).get(url).content.decode()
+    menu = html.split('name="CHANGE_FORM-action"')[1].split("</select>")[0]
+
+    assert "审核通过" in menu and "办理脱困" in menu
+    assert "重新启用" not in menu and "向市总反映" not in menu
+    assert "所选" not in menu
+    listing = client_for(kunshan_head).get(reverse("admin:cases_case_changelist")).content
+    assert "重新启用" in listing.decode()  # the list still offers every action
