@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cases.models import Activity, Campaign, Case
-from core.money import MoneyField
+from core.money import MoneyField, format_yuan
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet
 
@@ -62,6 +62,14 @@ class Fund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.unit.name}）"
+
+    def choice_label(self) -> str:
+        """A choice list's text (``adminkit.scope.choice_label``): the balance, so the
+        clerk sees which fund can pay before posting."""
+        return _("%(fund)s · balance %(balance)s yuan") % {
+            "fund": self,
+            "balance": format_yuan(self.balance),
+        }
 
 
 class EntryKind(models.TextChoices):

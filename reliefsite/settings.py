@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "reliefsite.apps.AxesConfig",  # django-axes, with a name in the app list
     "django_filters",
     "import_export",
     "simple_history",

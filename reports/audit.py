@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.idnumbers import person_label
 from cases.models import Case, CaseStatus, HouseholdMember
 from core.money import ZERO, format_yuan
 from funds.models import (
@@ -93,15 +94,20 @@ def _duplicate_rows(user):
         .filter(id_number__in=on_file.union(in_two_households, all=True))
         .exclude(case__id_number=F("id_number"))
         .annotate(district_path=_district_path("case__unit__tree_path"))
-        .values("district_path", "case_id", "case__name", "name")
+        .values("district_path", "case_id", "case__name", "case__id_number", "name")
         .order_by("case_id")
     )
+
+
+def _person(row) -> str:
+    """The case a finding is about, told apart from a namesake (cases.idnumbers)."""
+    return person_label(row["case__name"], row["case__id_number"])
 
 
 def _describe_duplicate(row):
     return (
         _("%(member)s, a household member of %(case)s, is on file elsewhere too.")
-        % {"member": row["name"], "case": row["case__name"]},
+        % {"member": row["name"], "case": _person(row)},
         _change_url(Case, row["case_id"]),
     )
 
@@ -120,7 +126,9 @@ def _inactive_rows(user):
             | Q(case__status=CaseStatus.PENDING)
         )
         .annotate(district_path=_district_path("paying_unit__tree_path"))
-        .values("district_path", "pk", "case__name", "case__status", "disbursed_on")
+        .values(
+            "district_path", "pk", "case__name", "case__id_number", "case__status", "disbursed_on"
+        )
         .order_by("-disbursed_on", "-pk")
     )
 
@@ -130,7 +138,7 @@ def _describe_inactive(row):
         _("%(date)s: aid to %(name)s, whose case was not on file then (now: %(status)s).")
         % {
             "date": row["disbursed_on"],
-            "name": row["case__name"],
+            "name": _person(row),
             "status": CaseStatus(row["case__status"]).label,
         },
         _change_url(Disbursement, row["pk"]),
@@ -146,7 +154,7 @@ def _threshold_rows(user):
         Disbursement.objects.for_user_listed(user)
         .filter(is_reversed=False, disbursed_on__year=year)
         .annotate(district_path=_district_path("case__unit__tree_path"))
-        .values("district_path", "case_id", "case__name")
+        .values("district_path", "case_id", "case__name", "case__id_number")
         .annotate(total=total)
         .filter(total__gt=annual_threshold())
         .order_by("-total")
@@ -175,7 +183,7 @@ def _describe_threshold(row):
     return (
         _("%(name)s received %(total)s yuan this year (threshold %(threshold)s yuan).")
         % {
-            "name": row["case__name"],
+            "name": _person(row),
             "total": format_yuan(row["total"]),
             "threshold": format_yuan(annual_threshold()),
         },
@@ -207,7 +215,7 @@ def _receipt_tally(user) -> dict[str, int]:
 def _receipt_rows(user):
     return (
         _unsigned(user)
-        .values("district_path", "pk", "case__name", "disbursed_on")
+        .values("district_path", "pk", "case__name", "case__id_number", "disbursed_on")
         .order_by("-disbursed_on", "-pk")
     )
 
@@ -215,7 +223,7 @@ def _receipt_rows(user):
 def _describe_receipt(row):
     return (
         _("%(date)s: aid to %(name)s has no signed receipt.")
-        % {"date": row["disbursed_on"], "name": row["case__name"]},
+        % {"date": row["disbursed_on"], "name": _person(row)},
         _change_url(Disbursement, row["pk"]),
     )
 
@@ -225,14 +233,15 @@ def _review_rows(user):
         Case.objects.for_user_listed(user)
         .not_reviewed_in(timezone.localdate().year)
         .annotate(district_path=_district_path("unit__tree_path"))
-        .values("district_path", "pk", "name")
+        .values("district_path", "pk", "name", "id_number")
         .order_by("pk")
     )
 
 
 def _describe_review(row):
     return (
-        _("%(name)s has not been reviewed this year.") % {"name": row["name"]},
+        _("%(name)s has not been reviewed this year.")
+        % {"name": person_label(row["name"], row["id_number"])},
         _change_url(Case, row["pk"]),
     )
 

@@ -14,7 +14,7 @@ from sheets.context import ImportContext
 from sheets.errors import RowsRefused, SheetError, SheetFileError, SheetTooLarge
 from sheets.export import escape_formula, write_csv
 from sheets.fields import SheetField, name_key
-from sheets.formats import SheetCSV, SheetDataset, SheetXLSX
+from sheets.formats import SheetCSV, SheetDataset, SheetXLS, SheetXLSX
 from sheets.loaders import KeyLoader
 from sheets.readers import SheetData, read_sheet
 from sheets.registry import UnknownSheet, import_file, sheet_kinds, sheet_resource
@@ -63,6 +63,7 @@ __all__ = [
     "SheetResult",
     "SheetRow",
     "SheetWidget",
+    "SheetXLS",
     "SheetXLSX",
     "TextWidget",
     "UPDATE",

@@ -52,6 +52,7 @@ from sheets import (
     SheetFileError,
     SheetResource,
     SheetResult,
+    SheetXLS,
     SheetXLSX,
     sheet_resource,
     uploads,
@@ -59,6 +60,8 @@ from sheets import (
 )
 from sheets.limits import file_too_large, sheet_limits
 
+# The session key of the export format a user chose last (the export page offers it).
+EXPORT_FORMAT_KEY = "sheets_export_format"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The request of the import being handled: django-import-export asks for the pending
@@ -100,7 +103,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
 
     import_template_name = "admin/sheets/import.html"
     export_form_class = ExportForm  # the spec's columns, not a choice of fields
-    import_formats = [SheetXLSX, SheetCSV]
+    import_formats = [SheetXLSX, SheetCSV, SheetXLS]
     export_formats = [SheetXLSX, SheetCSV]
     skip_admin_log = True
     import_export_change_list_template = "admin/sheets/change_list.html"
@@ -276,6 +279,23 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         )
         return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info))
 
+    def get_import_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        """The file's own format when the picker was left on "---": by its ending
+        (.xlsx, .xls, .csv), so an upload never stops on a choice nobody made."""
+        kwargs = super().get_import_form_kwargs(request)
+        upload = request.FILES.get("import_file")
+        data = kwargs.get("data")
+        if data is not None and upload is not None and not data.get("format"):
+            name = upload.name or ""
+            ending = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            for index, file_format in enumerate(self.get_import_formats()):
+                if file_format().get_extension() == ending:
+                    data = data.copy()
+                    data["format"] = str(index)
+                    kwargs["data"] = data
+                    break
+        return kwargs
+
     # --- export ---
 
     def get_export_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -309,6 +329,15 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
             info = self.model._meta.app_label, self.model._meta.model_name
             return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info))
 
+    def init_request_context_data(self, request: HttpRequest, form: Form) -> dict[str, Any]:
+        # The export page offers the format this user chose last time.
+        remembered = request.session.get(EXPORT_FORMAT_KEY)
+        if not form.is_bound and remembered and "format" in form.fields:
+            for index, file_format in enumerate(self.get_export_formats()):
+                if file_format().get_extension() == remembered:
+                    form.fields["format"].initial = str(index)
+        return super().init_request_context_data(request, form)
+
     def get_export_data(
         self, file_format: Any, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any
     ) -> bytes:
@@ -335,6 +364,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         export_form: Form | None = None,
     ) -> HttpResponse:
         response = super()._do_file_export(file_format, request, queryset, export_form)
+        request.session[EXPORT_FORMAT_KEY] = file_format.get_extension()
         # A Chinese file name needs RFC 6266's filename*= to reach the browser intact.
         response["Content-Disposition"] = content_disposition_header(
             True, self.get_export_filename(request, queryset, file_format)
