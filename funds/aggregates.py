@@ -24,7 +24,7 @@ CHUNK = 2000
 DAY_TABLE = "funds_disbursementday"
 CASE_YEAR_TABLE = "funds_disbursementcaseyear"
 DAY_KEYS = ["paying_unit_id", "day", "kind", "fund_key", "campaign_key"]
-DAY_MEASURES = ["count", "cash_fen", "goods_fen", "unsigned"]
+DAY_MEASURES = ["count", "cash_fen", "goods_fen", "unsigned", "off_file"]
 CASE_YEAR_KEYS = ["case_id", "paying_unit_id", "year", "campaign_key"]
 CASE_YEAR_MEASURES = ["count", "cash_fen", "goods_fen"]
 
@@ -51,7 +51,8 @@ def _selects(conn) -> dict[str, tuple[list[str], list[str], str]]:
     day = (
         "SELECT d.paying_unit_id, d.disbursed_on, d.kind, COALESCE(d.fund_id, 0), "
         f"COALESCE(d.campaign_id, 0), {common}, "
-        "{sign} * SUM(CASE WHEN d.receipt_signed THEN 0 ELSE 1 END) "
+        "{sign} * SUM(CASE WHEN d.receipt_signed THEN 0 ELSE 1 END), "
+        "{sign} * SUM(CASE WHEN d.case_on_file_when_paid THEN 0 ELSE 1 END) "
         "FROM funds_disbursement d WHERE NOT d.is_reversed {where} "
         "GROUP BY d.paying_unit_id, d.disbursed_on, d.kind, COALESCE(d.fund_id, 0), "
         "COALESCE(d.campaign_id, 0) ORDER BY 1, 2, 3, 4, 5"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cases.models import Activity, Campaign, Case
+from cases.models import Activity, Campaign, Case, CaseStatus
 from core.money import MoneyField
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet
@@ -183,6 +183,8 @@ class DisbursementQuerySet(ScopedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         from funds import aggregates
 
+        objs = list(objs)
+        note_on_file(objs)
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
             aggregates.add(obj.pk for obj in created)
@@ -219,6 +221,30 @@ class DisbursementQuerySet(ScopedQuerySet):
                 output_field=MoneyField(),
             )
         )
+
+
+def case_on_file(case: Case, on) -> bool:
+    """Whether ``case`` was on the register on day ``on``, as the register says now: the
+    audit's rule (verified by then, not pending, not exited before it)."""
+    if case.status == CaseStatus.PENDING:
+        return False
+    if case.verified_on is not None and on < case.verified_on:
+        return False
+    return not (case.status == CaseStatus.EXITED and case.exited_on and on > case.exited_on)
+
+
+def note_on_file(disbursements) -> None:
+    """Set ``case_on_file_when_paid`` of new, unsaved ``disbursements`` from their cases
+    as they stand now, the moment of posting (the cases already loaded, or one query)."""
+    missing = {
+        d.case_id for d in disbursements if d.case_id and not Disbursement.case.is_cached(d)
+    }
+    fetched = Case.objects.in_bulk(missing) if missing else {}
+    for disbursement in disbursements:
+        if not disbursement.case_id:
+            continue
+        case = fetched.get(disbursement.case_id) or disbursement.case
+        disbursement.case_on_file_when_paid = case_on_file(case, disbursement.disbursed_on)
 
 
 class Disbursement(models.Model):
@@ -283,6 +309,14 @@ class Disbursement(models.Model):
         related_name="disbursement",
     )
     is_reversed = models.BooleanField(_("reversed"), default=False, editable=False)
+    # The audit's "aid to a case not on file" is about the register *when the aid was
+    # paid*, so it is decided once, when the disbursement is posted (``note_on_file``),
+    # and never recomputed from the case's later status: a case verified, exited or
+    # reopened afterwards does not change what was true when it was paid. Stored, the
+    # city dashboard counts it from a counter instead of joining 5M rows with their cases.
+    case_on_file_when_paid = models.BooleanField(
+        _("case on file when paid"), default=True, editable=False
+    )
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("posted by"),
@@ -316,6 +350,12 @@ class Disbursement(models.Model):
                 condition=Q(receipt_signed=False, is_reversed=False),
                 name="disbursement_unsigned_idx",
             ),
+            # The audit's listing of aid to cases not on file when paid (a few in 1,000).
+            models.Index(
+                fields=["paying_unit", "disbursed_on"],
+                condition=Q(case_on_file_when_paid=False, is_reversed=False),
+                name="disbursement_off_file_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -342,6 +382,7 @@ class Disbursement(models.Model):
         from funds import aggregates
 
         if self._state.adding or self.pk is None:
+            note_on_file([self])
             with transaction.atomic():
                 super().save(*args, **kwargs)
                 aggregates.add([self.pk])
@@ -428,6 +469,8 @@ class DisbursementDay(models.Model):
     cash_fen = models.BigIntegerField(default=0)
     goods_fen = models.BigIntegerField(default=0)
     unsigned = models.BigIntegerField(default=0)
+    # Of ``count``, paid to a case not on file at the time (``case_on_file_when_paid``).
+    off_file = models.BigIntegerField(default=0)
 
     objects = PaidByQuerySet.as_manager()
 
