@@ -519,3 +519,73 @@ class DisbursementCaseYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.paying_unit_id} {self.year}: {self.count}"
+
+
+class UnitQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class DisbursementPersonUnit(models.Model):
+    """Per person × union unit, all years: how many unreversed disbursements the unit
+    paid the person (``own``), or the unit and every unit below it (not ``own``).
+
+    What makes 人数 of a whole scope a stored number: ``DisbursementUnitTotal.people``
+    counts the rows here whose ``count`` is above zero, kept by ``funds.aggregates``
+    as the counts cross zero. A unit's rows are keyed by the units of its tree path, so
+    moving a unit moves its rows (``funds.signals``)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    unit = models.ForeignKey(
+        UnionUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    own = models.BooleanField()
+    count = models.BigIntegerField(default=0)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "unit", "own"], name="disbursementpersonunit_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.unit_id} {self.own}: {self.count}"
+
+
+class DisbursementUnitTotal(models.Model):
+    """Per union unit, all years: the people paid (人数, each once), disbursements, cash,
+    goods, unsigned receipts and aid to cases not on file when paid, paid by the unit
+    itself (``own``) or by it and every unit below it."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    own = models.BooleanField()
+    people = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    cash_fen = models.BigIntegerField(default=0)
+    goods_fen = models.BigIntegerField(default=0)
+    unsigned = models.BigIntegerField(default=0)
+    off_file = models.BigIntegerField(default=0)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "own"], name="disbursementunittotal_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.own}: {self.people} people, {self.count}"

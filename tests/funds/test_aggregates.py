@@ -49,6 +49,7 @@ operations = st.lists(
         st.tuples(st.just("status"), pick),
         st.tuples(st.just("category"), pick, st.sampled_from([c for c, _l in Category.choices])),
         st.tuples(st.just("move"), pick),
+        st.tuples(st.just("restructure")),
     ),
     max_size=15,
 )
@@ -141,10 +142,16 @@ class AggregateInvariantTests(TestCase):
             case = self.case(args[0])
             case.category = args[1]
             case.save(update_fields=["category"])
-        else:
+        elif kind == "move":
             case = self.case(args[0])
             case.unit = self.units[TOWNS[(TOWNS.index(case.unit.name) + 1) % 2]]
             case.save(update_fields=["unit"])
+        else:
+            # A restructure: the paying union (and its towns) under another parent, and back.
+            paying = UnionUnit.objects.get(name="昆山市总工会")
+            city, wuzhong = self.units["苏州市总工会"], self.units["吴中区总工会"]
+            paying.parent = wuzhong if paying.parent_id == city.pk else city
+            paying.save()
 
     @staticmethod
     def on_file(case: Case, day: datetime.date) -> bool:
