@@ -30,6 +30,7 @@ from funds.models import (
     Fund,
     LedgerEntry,
 )
+from funds.selectors import district_totals
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
 
@@ -122,7 +123,11 @@ def _inactive_rows(user):
 
 
 def _inactive_tally(user) -> dict[str, int]:
-    """The same per district, from the counters kept per paying unit and day."""
+    """The same per district, from the stored totals of whole trees (or the counters
+    kept per paying unit and day)."""
+    trees = district_totals(user)
+    if trees is not None:
+        return {path: t.off_file for path, t in trees[0].items() if t.off_file}
     return dict(
         DisbursementDay.objects.for_user_listed(user)
         .filter(off_file__gt=0)
@@ -201,7 +206,11 @@ def _unsigned(user):
 
 
 def _receipt_tally(user) -> dict[str, int]:
-    """Unsigned receipts per district, from the counters kept per paying unit and day."""
+    """Unsigned receipts per district, from the stored totals of whole trees (or, for a
+    scope of several trees, the counters kept per paying unit and day)."""
+    trees = district_totals(user)
+    if trees is not None:
+        return {path: t.unsigned for path, t in trees[0].items() if t.unsigned}
     return dict(
         DisbursementDay.objects.for_user_listed(user)
         .filter(unsigned__gt=0)
