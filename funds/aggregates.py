@@ -286,12 +286,16 @@ def differences() -> list[Difference]:
     return found
 
 
-def rebuild(conn=None) -> None:
-    """Replace the aggregates with the raw computation (the migration and the command)."""
+def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
+    """Replace the aggregates (or only ``tables``) with the raw computation (the
+    migrations and the command)."""
     conn = conn or connection
     qn = conn.ops.quote_name
+    wanted = set(tables) if tables is not None else None
     with transaction.atomic(using=conn.alias):
         for table, (keys, measures, select) in _selects(conn).items():
+            if wanted is not None and table not in wanted:
+                continue
             with conn.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table}")
                 columns = ", ".join(qn(c) for c in [*keys, *measures])

@@ -23,7 +23,7 @@ from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay, Le
 from funds.selectors import disbursement_totals
 from funds.services import disbursement_post, disbursements_sign_receipts, entry_reverse
 from pairings.resources import PairedDisbursementResource
-from reports.selectors import GROUPINGS, aggregate_summary, summary
+from reports.selectors import GROUPINGS, aggregate_summary, summary, tree_summary
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
 from tests.sheets.helpers import import_sheet
@@ -204,6 +204,17 @@ class AggregateInvariantTests(TestCase):
                 )
                 == raw
             ), params
+        # The stored tree totals: the clerk's whole scope and one paying unit's own.
+        paying = str(UnionUnit.objects.get(name="昆山市总工会").pk)
+        for user, params in ((self.clerk, {}), (self.user, {"paying_unit__id__exact": [paying]})):
+            listed = Disbursement.objects.for_user(user).with_values()
+            if params:
+                listed = listed.filter(paying_unit_id=paying)
+            assert disbursement_totals(
+                queryset=listed, user=user, params=params
+            ) == disbursement_totals(queryset=listed, user=user, params={}, search="raw")
+        for user in (self.user, self.clerk):
+            assert tree_summary(user) == summary(Disbursement.objects.for_user(user), "unit")
         # And the summary read from them is the one computed from the raw rows.
         for by in GROUPINGS:
             assert aggregate_summary(DisbursementCaseYear.objects.all(), by) == summary(
