@@ -64,7 +64,7 @@ from cases.permissions import (
     VERIFY_CASE,
     VIEW_FULL_ID_NUMBER,
 )
-from cases.selectors import cases_by_id_number
+from cases.selectors import cases_by_id_number, cases_by_short_name
 from sheets.admin import SheetAdminMixin
 
 # Personal fields no query string may filter on: the birth date is exactly the starred
@@ -256,6 +256,8 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found = cases_by_id_number(queryset, search_term)
+        if found is None:
+            found = cases_by_short_name(queryset, search_term)
         if found is None:
             return super().get_search_results(request, queryset, search_term)
         return found, False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round, Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from funds.models import (
     Fund,
     LedgerEntry,
 )
+from funds.selectors import district_totals
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
 
@@ -113,23 +114,36 @@ def _describe_duplicate(row):
 
 
 def _inactive_rows(user):
-    """Aid paid to a case not verified at the time, or after it exited hardship."""
+    """Aid paid to a case not on file at the time: not yet verified, or after it exited.
+
+    Decided when the aid was posted (``Disbursement.case_on_file_when_paid``): aid paid
+    while a case was on file stays correct after the case leaves hardship or is reopened.
+    Listed by the partial index of these rare rows."""
     return (
         Disbursement.objects.for_user_listed(user)
-        .filter(is_reversed=False)
-        .filter(
-            Q(disbursed_on__lt=F("case__verified_on"))
-            | Q(case__status=CaseStatus.EXITED, disbursed_on__gt=F("case__exited_on"))
-            # Never verified (or reopened since): any aid was paid before verification.
-            # Not "not on file now": aid paid while a case was on file stays correct
-            # after the case leaves hardship.
-            | Q(case__status=CaseStatus.PENDING)
-        )
+        .filter(is_reversed=False, case_on_file_when_paid=False)
         .annotate(district_path=_district_path("paying_unit__tree_path"))
         .values(
             "district_path", "pk", "case__name", "case__id_number", "case__status", "disbursed_on"
         )
         .order_by("-disbursed_on", "-pk")
+    )
+
+
+def _inactive_tally(user) -> dict[str, int]:
+    """The same per district, from the stored totals of whole trees (or the counters
+    kept per paying unit and day)."""
+    trees = district_totals(user)
+    if trees is not None:
+        return {path: t.off_file for path, t in trees[0].items() if t.off_file}
+    return dict(
+        DisbursementDay.objects.for_user_listed(user)
+        .filter(off_file__gt=0)
+        .annotate(district_path=_district_path("paying_unit__tree_path"))
+        .values("district_path")
+        .annotate(n=Sum("off_file"))
+        .order_by()
+        .values_list("district_path", "n")
     )
 
 
@@ -200,7 +214,11 @@ def _unsigned(user):
 
 
 def _receipt_tally(user) -> dict[str, int]:
-    """Unsigned receipts per district, from the counters kept per paying unit and day."""
+    """Unsigned receipts per district, from the stored totals of whole trees (or, for a
+    scope of several trees, the counters kept per paying unit and day)."""
+    trees = district_totals(user)
+    if trees is not None:
+        return {path: t.unsigned for path, t in trees[0].items() if t.unsigned}
     return dict(
         DisbursementDay.objects.for_user_listed(user)
         .filter(unsigned__gt=0)
@@ -309,7 +327,7 @@ RULES = [
     Rule("duplicates", gettext_lazy("Same person on file twice"), _duplicate_rows,
          _describe_duplicate),
     Rule("inactive", gettext_lazy("Aid to cases not verified or already exited"),
-         _inactive_rows, _describe_inactive),
+         _inactive_rows, _describe_inactive, tally=_inactive_tally),
     Rule("threshold", gettext_lazy("One person's aid this year above the threshold"),
          _threshold_rows, _describe_threshold, tally=_threshold_tally),
     Rule("receipts", gettext_lazy("Disbursements without a signed receipt"), _receipt_rows,
