@@ -61,6 +61,7 @@ from cases.models import (
     HouseholdMember,
     Referral,
     ReferralStatus,
+    SubsistenceLine,
 )
 from cases.permissions import (
     ADD_ANNUAL_REVIEW,
@@ -672,3 +673,32 @@ class ActivityAdmin(ScopedAdmin):
     @admin.display(description=_("households reached"), ordering="household_count")
     def households_reached(self, activity):
         return activity.household_count
+
+
+# --- the filing rules (FILING.md) --------------------------------------------------------
+
+
+@admin.register(SubsistenceLine)
+class SubsistenceLineAdmin(ScopedAdmin):
+    """低保 lines: a district's head or a city administrator records each new standard
+    from its effective date; the past ones stay (history), so any date has its line."""
+
+    list_display = ["unit", "monthly_amount", "effective_on", "notes"]
+    list_select_related = ["unit"]
+    list_filter = [("unit", ScopedRelatedFieldListFilter)]
+    ordering = ["unit__tree_path", "-effective_on"]
+    fields = ["unit", "monthly_amount", "effective_on", "notes"]
+    revertible = False
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "unit": default_unit_id(request.user),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def has_delete_permission(self, request, obj=None):
+        # A line once in force explains past evaluations: it is corrected, never removed.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.subsistence_line_save(line=obj, acting_user=request.user)

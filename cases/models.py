@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Length
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -20,7 +21,7 @@ from cases.idnumbers import (
     validate_id_number,
 )
 from core.money import MoneyField
-from unions.models import UnionUnit
+from unions.models import UnionUnit, UnitLevel
 from unions.querysets import ScopedQuerySet, unit_scope_for
 
 
@@ -536,3 +537,66 @@ class Activity(models.Model):
                 raise ValidationError(
                     {"held_on": _("The date falls outside the campaign's period.")}
                 )
+
+
+# --- the filing rules (FILING.md): the local 低保 line ----------------------------------
+
+
+class SubsistenceLineQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def in_force_for(self, unit: UnionUnit, on) -> SubsistenceLineQuerySet:
+        """The line ``unit`` lives under on ``on``, as one query: the nearest unit at or
+        above it that has a line, its latest line effective on or before ``on``.
+
+        The ancestors are the prefixes of the unit's tree path, so no query finds them.
+        """
+        path = unit.tree_path
+        prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+        return (
+            self.filter(unit__tree_path__in=prefixes, effective_on__lte=on)
+            .select_related("unit")
+            .order_by(Length("unit__tree_path").desc(), "-effective_on")[:1]
+        )
+
+
+class SubsistenceLine(models.Model):
+    """A district-level unit's city minimum-living standard (城市最低生活保障标准), in
+    yuan per person per month, from the date it takes effect; units below inherit it."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        on_delete=models.PROTECT,
+        related_name="subsistence_lines",
+    )
+    monthly_amount = MoneyField(_("minimum-living standard (yuan per person per month)"))
+    effective_on = models.DateField(_("effective on"))
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = SubsistenceLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("minimum-living standard")
+        verbose_name_plural = _("minimum-living standards")
+        ordering = ["unit__tree_path", "-effective_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "effective_on"], name="subsistence_line_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_amount__gt=0), name="subsistence_line_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.effective_on:%Y-%m-%d} · {self.monthly_amount}"
+
+    def clean(self) -> None:
+        if self.unit_id and self.unit.level not in (UnitLevel.DISTRICT, UnitLevel.SYSTEM):
+            raise ValidationError(
+                {"unit": _("Only a district-level unit sets a minimum-living standard.")}
+            )
+        if self.monthly_amount is not None and self.monthly_amount <= 0:
+            raise ValidationError({"monthly_amount": _("Enter an amount above zero.")})

@@ -10,6 +10,9 @@ DECIDE_REFERRAL = "cases.decide_referral"
 ADD_ANNUAL_REVIEW = "cases.add_annualreview"
 VIEW_CASE = "cases.view_case"
 VIEW_REFERRAL = "cases.view_referral"
+VIEW_LINE = "cases.view_subsistenceline"
+# The 低保 line is set by the district's head (负责人) and the city administrators.
+MANAGE_LINE = ["cases.add_subsistenceline", "cases.change_subsistenceline"]
 
 _CLERK = [
     VIEW_CASE,
@@ -32,11 +35,12 @@ _CLERK = [
     "cases.change_activity",
     "cases.delete_activity",
     "cases.view_cause",
+    VIEW_LINE,
 ]
 
 ROLE_PERMISSIONS = {
     Role.CLERK: _CLERK,
-    Role.APPROVER: [*_CLERK, VERIFY_CASE, SUBMIT_REFERRAL],
+    Role.APPROVER: [*_CLERK, VERIFY_CASE, SUBMIT_REFERRAL, *MANAGE_LINE],
     Role.AUDITOR: [
         VIEW_CASE,
         "cases.view_householdmember",
@@ -45,6 +49,7 @@ ROLE_PERMISSIONS = {
         "cases.view_campaign",
         "cases.view_activity",
         "cases.view_cause",
+        VIEW_LINE,
     ],
     Role.ADMINISTRATOR: [
         VIEW_CASE,
@@ -59,5 +64,7 @@ ROLE_PERMISSIONS = {
         "cases.change_campaign",
         "cases.view_activity",
         "cases.view_cause",
+        VIEW_LINE,
+        *MANAGE_LINE,
     ],
 }

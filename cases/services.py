@@ -21,6 +21,7 @@ from cases.models import (
     Referral,
     ReferralStatus,
     ReviewOutcome,
+    SubsistenceLine,
 )
 from unions.services import require, save_validated
 
@@ -226,3 +227,17 @@ def referral_reject(*, referral: Referral, reason: str, acting_user) -> Referral
     referral.rejection_reason = reason.strip()
     save_validated(referral, acting_user)
     return referral
+
+
+# --- the 低保 line -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subsistence_line_save(*, line: SubsistenceLine, acting_user) -> SubsistenceLine:
+    """Record a district's 低保 line (a new one, or a correction of one on file)."""
+    perm = "cases.add_subsistenceline" if line.pk is None else "cases.change_subsistenceline"
+    require(acting_user, perm, line.unit if line.unit_id else None)
+    if line.pk is not None:
+        require(acting_user, perm, SubsistenceLine.objects.get(pk=line.pk))
+    save_validated(line, acting_user)
+    return line
