@@ -44,6 +44,7 @@ from adminkit.scope import (
 )
 from adminkit.units import default_unit_id
 from cases import services
+from cases.filing import figure_terms
 from cases.filters import (
     HouseholdSizeFilter,
     RecentYearFilter,
@@ -61,6 +62,7 @@ from cases.models import (
     HouseholdMember,
     Referral,
     ReferralStatus,
+    RigidExpense,
     SubsistenceLine,
 )
 from cases.permissions import (
@@ -128,7 +130,7 @@ class ServiceManagedAdmin(ScopedAdmin):
 class HouseholdMemberInline(ScopedTabularInline):
     model = HouseholdMember
     extra = 0
-    fields = ["relation", "name", "id_number", "school", "notes"]
+    fields = ["relation", "name", "id_number", "school", "annual_income", "notes"]
 
     def get_fields(self, request, obj=None):
         if sees_full_ids(request.user):
@@ -141,6 +143,14 @@ class HouseholdMemberInline(ScopedTabularInline):
     @admin.display(description=_("resident ID number"))
     def id_number_masked(self, member):
         return mask_id_number(member.id_number) or "-"
+
+
+class RigidExpenseInline(ScopedTabularInline):
+    """刚性支出, itemised: the household figure subtracts them from the incomes."""
+
+    model = RigidExpense
+    extra = 0
+    fields = ["kind", "annual_amount", "notes"]
 
 
 class ReadOnlyInline(ReadOnlyInlineMixin, ScopedTabularInline):
@@ -187,7 +197,9 @@ REGISTER_FIELDS = [
     "extra_categories",
     "causes",
     "household_size",
+    "own_annual_income",
     "monthly_income_per_capita",
+    "household_figure",
     "registered_on",
     "notes",
 ]
@@ -227,7 +239,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     show_full_result_count = False
     # Facet counts would count every filter choice over the whole register.
     show_facets = admin.ShowFacets.NEVER
-    inlines = [HouseholdMemberInline, AnnualReviewInline, ReferralInline]
+    inlines = [HouseholdMemberInline, RigidExpenseInline, AnnualReviewInline, ReferralInline]
     actions = [
         "verify_cases",
         "exit_cases",
@@ -276,14 +288,19 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Status and certificate move only through the services; gender and birth date
         # are derived from the ID number.
-        readonly = ["id_number_masked", "gender", "birth_date", *STATUS_FIELDS]
+        readonly = ["id_number_masked", "gender", "birth_date", "household_figure", *STATUS_FIELDS]
+        if obj is not None and obj.income_itemised:
+            # Computed from the items: typing a figure over them would contradict them.
+            readonly.append("monthly_income_per_capita")
         if self.shows_read_only(request, obj):
             readonly += flatten_fieldsets(self.get_fieldsets(request, obj))
         return readonly
 
     def get_inlines(self, request, obj):
         # The add page has no record for the read-only lists to hang on.
-        return super().get_inlines(request, obj) if obj is not None else [HouseholdMemberInline]
+        if obj is None:
+            return [HouseholdMemberInline, RigidExpenseInline]
+        return super().get_inlines(request, obj)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "causes":
@@ -305,6 +322,15 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         # case since this copy was loaded, and the status must not be written back.
         fields = [name for name in form.fields if name != "causes"]
         obj.save(update_fields=[*fields, "gender", "birth_date", "updated_at"])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The members' incomes and the expenses are saved by now: the figure follows them.
+        services.case_household_recompute(case=form.instance, acting_user=request.user)
+
+    @admin.display(description=_("household figure"))
+    def household_figure(self, case):
+        return figure_terms(case) if case.pk else "-"
 
     def get_historical_record_context_helper(self, request, historical_record):
         if sees_full_ids(request.user):

@@ -142,9 +142,34 @@ class Case(IdNumberCleaningMixin, models.Model):
         help_text=_("Other categories the person also belongs to, e.g. a model worker on 低保."),
     )
     causes = models.ManyToManyField(Cause, verbose_name=_("causes of hardship"), blank=True)
-    household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
+    household_size = models.PositiveSmallIntegerField(
+        _("household size"),
+        null=True,
+        blank=True,
+        help_text=_("People living together: the household figure is divided by them."),
+    )
     monthly_income_per_capita = MoneyField(
-        _("monthly income per capita (yuan)"), null=True, blank=True
+        _("monthly income per capita (yuan)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Computed from the incomes and rigid expenses once they are itemised; "
+            "typed in only for a household not itemised."
+        ),
+    )
+    # Household economics (FILING.md): the applicant's own income, the members' (on
+    # HouseholdMember) and the rigid expenses (RigidExpense) give the household figure.
+    own_annual_income = MoneyField(
+        _("applicant's annual disposable income (yuan)"), null=True, blank=True
+    )
+    annual_household_income = MoneyField(
+        _("household annual disposable income (yuan)"), null=True, blank=True, editable=False
+    )
+    annual_rigid_expenses = MoneyField(
+        _("annual rigid expenses (yuan)"), null=True, blank=True, editable=False
+    )
+    income_itemised = models.BooleanField(
+        _("incomes and expenses itemised"), default=False, editable=False
     )
     status = models.CharField(
         _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.PENDING
@@ -284,6 +309,7 @@ class HouseholdMember(IdNumberCleaningMixin, models.Model):
     school = models.CharField(
         _("school"), max_length=100, blank=True, help_text=_("For children at school.")
     )
+    annual_income = MoneyField(_("annual disposable income (yuan)"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=200, blank=True)
 
     id_number_required = False
@@ -307,6 +333,46 @@ class HouseholdMember(IdNumberCleaningMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_relation_display()}）"
+
+
+class ExpenseKind(models.TextChoices):
+    MEDICAL = "medical", _("medical costs not reimbursed")
+    SCHOOLING = "schooling", _("children's schooling")
+    DISABILITY_CARE = "disability_care", _("disability care")
+    OTHER = "other", _("other rigid expense")
+
+
+class RigidExpenseQuerySet(ScopedQuerySet):
+    scope_field = "case__unit"
+
+
+class RigidExpense(models.Model):
+    """One rigid expense (刚性支出) of a household in the year, itemised."""
+
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("hardship case"),
+        on_delete=models.CASCADE,
+        related_name="rigid_expenses",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ExpenseKind.choices)
+    annual_amount = MoneyField(_("amount in the year (yuan)"))
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = RigidExpenseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rigid expense")
+        verbose_name_plural = _("rigid expenses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_amount__gte=0), name="rigid_expense_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.annual_amount}"
 
 
 class ReviewOutcome(models.TextChoices):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.filing import household_figure
 from cases.models import (
     AnnualReview,
     Case,
@@ -23,6 +24,7 @@ from cases.models import (
     ReviewOutcome,
     SubsistenceLine,
 )
+from core.money import ZERO
 from unions.services import require, save_validated
 
 
@@ -241,3 +243,48 @@ def subsistence_line_save(*, line: SubsistenceLine, acting_user) -> SubsistenceL
         require(acting_user, perm, SubsistenceLine.objects.get(pk=line.pk))
     save_validated(line, acting_user)
     return line
+
+
+# --- household economics (FILING.md) ---------------------------------------------------
+
+
+def case_apply_household(case: Case) -> set[str]:
+    """The household figure from the incomes and rigid expenses on file (two reads).
+
+    A household with nothing itemised keeps the figure typed in (or imported): that is
+    how the register held it before itemisation, and the data migration left it so.
+    """
+    incomes = [
+        amount
+        for amount in case.members.values_list("annual_income", flat=True)
+        if amount is not None
+    ]
+    if case.own_annual_income is not None:
+        incomes.append(case.own_annual_income)
+    expenses = list(case.rigid_expenses.values_list("annual_amount", flat=True))
+    if not incomes and not expenses:
+        if not case.income_itemised:
+            return set()
+        case.income_itemised = False
+        return {"income_itemised"}
+    figure = household_figure(incomes=incomes, expenses=expenses, people=case.household_size)
+    case.income_itemised = True
+    case.annual_household_income = sum(incomes, ZERO)
+    case.annual_rigid_expenses = sum(expenses, ZERO)
+    case.monthly_income_per_capita = figure.monthly_per_capita if figure else None
+    return {
+        "income_itemised",
+        "annual_household_income",
+        "annual_rigid_expenses",
+        "monthly_income_per_capita",
+    }
+
+
+@transaction.atomic
+def case_household_recompute(*, case: Case, acting_user) -> Case:
+    """Recompute a case's household figure after its incomes or expenses changed."""
+    require(acting_user, "cases.change_case", case)
+    case = _locked(case)
+    if case_apply_household(case):
+        save_validated(case, acting_user)
+    return case
