@@ -28,6 +28,7 @@ from django.db.models import Count
 from django.forms import CheckboxSelectMultiple
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -44,7 +45,7 @@ from adminkit.scope import (
 )
 from adminkit.units import default_unit_id
 from cases import services
-from cases.filing import figure_terms
+from cases.filing import figure_terms, type_terms
 from cases.filters import (
     HouseholdSizeFilter,
     RecentYearFilter,
@@ -59,6 +60,7 @@ from cases.models import (
     Campaign,
     Case,
     Category,
+    ExclusionCondition,
     HouseholdMember,
     Referral,
     ReferralStatus,
@@ -72,8 +74,9 @@ from cases.permissions import (
     VERIFY_CASE,
     VIEW_FULL_ID_NUMBER,
 )
-from cases.selectors import cases_by_id_number
+from cases.selectors import cases_by_id_number, line_in_force
 from sheets.admin import SheetAdminMixin
+from unions.models import Role
 
 # Personal fields no query string may filter on: the birth date is exactly the starred
 # part of a masked ID number.
@@ -191,6 +194,16 @@ STATUS_FIELDS = [
     "exit_reason",
     "last_reviewed_on",
 ]
+HARDSHIP_TYPE_FIELDS = [
+    "hardship_type_terms",
+    "sudden_event",
+    "sudden_event_on",
+    "sudden_event_description",
+    "sudden_costs",
+    "lives_in_city",
+    "employed_since",
+    "exclusions",
+]
 REGISTER_FIELDS = [
     "unit",
     "category",
@@ -216,6 +229,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         "gender",
         "unit",
         "category",
+        "hardship_type",
         "status",
         "household_size",
         "monthly_income_per_capita",
@@ -227,6 +241,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     list_filter = [
         "unit",
         "category",
+        "hardship_type",
         "causes",
         "status",
         ReviewedThisYearFilter,
@@ -280,7 +295,11 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         register = list(REGISTER_FIELDS)
         if self.shows_read_only(request, obj):
             register[register.index("extra_categories")] = "extra_category_names"
-        fieldsets = [(None, {"fields": person}), (_("register entry"), {"fields": register})]
+        fieldsets = [
+            (None, {"fields": person}),
+            (_("register entry"), {"fields": register}),
+            (_("hardship type"), {"fields": HARDSHIP_TYPE_FIELDS}),
+        ]
         if obj is not None:
             fieldsets.append((_("status"), {"fields": STATUS_FIELDS}))
         return fieldsets
@@ -288,7 +307,14 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Status and certificate move only through the services; gender and birth date
         # are derived from the ID number.
-        readonly = ["id_number_masked", "gender", "birth_date", "household_figure", *STATUS_FIELDS]
+        readonly = [
+            "id_number_masked",
+            "gender",
+            "birth_date",
+            "household_figure",
+            "hardship_type_terms",
+            *STATUS_FIELDS,
+        ]
         if obj is not None and obj.income_itemised:
             # Computed from the items: typing a figure over them would contradict them.
             readonly.append("monthly_income_per_capita")
@@ -303,7 +329,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         return super().get_inlines(request, obj)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "causes":
+        if db_field.name in ("causes", "exclusions"):
             kwargs.setdefault("widget", CheckboxSelectMultiple)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -320,17 +346,23 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
             return
         # Write only what the form edits: an approver may have verified or exited the
         # case since this copy was loaded, and the status must not be written back.
-        fields = [name for name in form.fields if name != "causes"]
+        fields = [name for name in form.fields if name not in ("causes", "exclusions")]
         obj.save(update_fields=[*fields, "gender", "birth_date", "updated_at"])
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The members' incomes and the expenses are saved by now: the figure follows them.
-        services.case_household_recompute(case=form.instance, acting_user=request.user)
+        services.case_evaluate(case=form.instance, acting_user=request.user)
 
     @admin.display(description=_("household figure"))
     def household_figure(self, case):
         return figure_terms(case) if case.pk else "-"
+
+    @admin.display(description=_("hardship type"))
+    def hardship_type_terms(self, case):
+        if case.pk is None:
+            return "-"
+        return type_terms(case, line_in_force(case.unit, timezone.localdate()))
 
     def get_historical_record_context_helper(self, request, historical_record):
         if sees_full_ids(request.user):
@@ -728,3 +760,32 @@ class SubsistenceLineAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.subsistence_line_save(line=obj, acting_user=request.user)
+
+
+@admin.register(ExclusionCondition)
+class ExclusionConditionAdmin(ScopedAdmin):
+    """排除性条件: the city-wide defaults, and a unit's own list, which replaces them for
+    that unit and the units below it."""
+
+    list_display = ["text", "unit", "sort_order", "is_active"]
+    list_select_related = ["unit"]
+    ordering = ["unit__tree_path", "sort_order", "pk"]
+    fields = ["unit", "text", "sort_order", "is_active"]
+    revertible = False
+
+    def has_delete_permission(self, request, obj=None):
+        # Ticked on files: switched off (inactive), never removed.
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+        if "unit" in form.base_fields and not (
+            user.is_superuser or Role.ADMINISTRATOR in user.roles
+        ):
+            # Only the city union edits the defaults (no unit); a head names their unit.
+            form.base_fields["unit"].required = True
+        return form
+
+    def save_model(self, request, obj, form, change):
+        services.exclusion_condition_save(condition=obj, acting_user=request.user)

@@ -107,6 +107,83 @@ class Cause(models.Model):
         return self.name
 
 
+class HardshipType(models.TextChoices):
+    """困难类型 (FILING.md), computed from the household figure and the 低保 line."""
+
+    DEEP = "deep", _("deep hardship")
+    RELATIVE = "relative", _("relative hardship")
+    SUDDEN = "sudden", _("sudden hardship")
+    NONE = "none", _("meets no hardship type")
+    UNASSESSED = "", _("not assessed")
+
+
+class SuddenEvent(models.TextChoices):
+    NONE = "", _("none")
+    # Qualifies by itself (FILING.md's first clause of 意外致困).
+    DISASTER = (
+        "disaster",
+        _(
+            "injured, disabled or killed in a natural disaster, major accident, epidemic "
+            "or public-security event"
+        ),
+    )
+    # Qualifies when its costs or losses in the year exceed 80% of the annual income.
+    COSTLY = "costly", _("sudden event, accident or major illness with costs or losses")
+
+
+class ExclusionConditionQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def for_user(self, user) -> ExclusionConditionQuerySet:
+        # The city-wide defaults (no unit) are every unit's checklist until it sets its own.
+        units = unit_scope_for(user)
+        if units is None:
+            return self
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(Q(unit__isnull=True) | Q(unit__in=units.values("pk")))
+
+    def applying_to(self, unit: UnionUnit) -> ExclusionConditionQuerySet:
+        """The checklist of ``unit``: the conditions of the nearest unit at or above it
+        that set its own, or else the city-wide defaults. One query."""
+        path = unit.tree_path
+        prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+        own = self.filter(unit__tree_path__in=prefixes, is_active=True)
+        nearest = own.order_by(Length("unit__tree_path").desc()).values("unit__tree_path")[:1]
+        return self.filter(is_active=True).filter(
+            Q(unit__tree_path=models.Subquery(nearest))
+            | Q(unit__isnull=True) & ~Exists(own.values("pk"))
+        )
+
+
+class ExclusionCondition(models.Model):
+    """One exclusion (排除性条件) of the checklist an approver confirms before verifying."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exclusion_conditions",
+        help_text=_("Empty for the city-wide defaults; a unit's own list replaces them."),
+    )
+    text = models.CharField(_("condition"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+    objects = ExclusionConditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exclusion condition")
+        verbose_name_plural = _("exclusion conditions")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class CaseQuerySet(ScopedQuerySet):
     scope_field = "unit"
 
@@ -193,11 +270,46 @@ class Case(IdNumberCleaningMixin, models.Model):
     last_reviewed_on = models.DateField(
         _("last reviewed on"), null=True, blank=True, editable=False, db_index=True
     )
+    # 困难类型 (FILING.md): stored by the evaluation, never typed in.
+    hardship_type = models.CharField(
+        _("hardship type"),
+        max_length=16,
+        choices=HardshipType.choices,
+        default=HardshipType.UNASSESSED,
+        blank=True,
+        editable=False,
+    )
+    sudden_event = models.CharField(
+        _("sudden event"), max_length=16, choices=SuddenEvent.choices, blank=True, default=""
+    )
+    sudden_event_on = models.DateField(_("date of the event"), null=True, blank=True)
+    sudden_event_description = models.CharField(_("what happened"), max_length=200, blank=True)
+    sudden_costs = MoneyField(
+        _("costs or losses in the year (yuan)"),
+        null=True,
+        blank=True,
+        help_text=_("意外致困 when above 80% of the household's annual income."),
+    )
+    # The migrant-worker condition (困难农民工): living in the city, a year employed.
+    lives_in_city = models.BooleanField(_("lives in the city"), default=False)
+    employed_since = models.DateField(
+        _("de facto employment since"),
+        null=True,
+        blank=True,
+        help_text=_("For migrant workers: at least one year of employment qualifies."),
+    )
+    exclusions = models.ManyToManyField(
+        ExclusionCondition,
+        verbose_name=_("exclusions that apply"),
+        blank=True,
+        related_name="excluded_cases",
+        help_text=_("Tick every condition that applies: a ticked file cannot be verified."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[causes])
+    history = HistoricalRecords(m2m_fields=[causes, exclusions])
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -213,6 +325,7 @@ class Case(IdNumberCleaningMixin, models.Model):
         indexes = [
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["category"]),
+            models.Index(fields=["hardship_type", "status"], name="case_hardship_type_idx"),
             models.Index(fields=["status"]),
             models.Index(fields=["household_size"]),
             models.Index(fields=["name"]),

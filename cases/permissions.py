@@ -11,8 +11,15 @@ ADD_ANNUAL_REVIEW = "cases.add_annualreview"
 VIEW_CASE = "cases.view_case"
 VIEW_REFERRAL = "cases.view_referral"
 VIEW_LINE = "cases.view_subsistenceline"
-# The 低保 line is set by the district's head (负责人) and the city administrators.
-MANAGE_LINE = ["cases.add_subsistenceline", "cases.change_subsistenceline"]
+VIEW_EXCLUSION = "cases.view_exclusioncondition"
+# The 低保 line and the exclusion checklist: set by the district head (负责人) and the
+# city administrators.
+MANAGE_LINE = [
+    "cases.add_subsistenceline",
+    "cases.change_subsistenceline",
+    "cases.add_exclusioncondition",
+    "cases.change_exclusioncondition",
+]
 
 _CLERK = [
     VIEW_CASE,
@@ -40,6 +47,7 @@ _CLERK = [
     "cases.delete_activity",
     "cases.view_cause",
     VIEW_LINE,
+    VIEW_EXCLUSION,
 ]
 
 ROLE_PERMISSIONS = {
@@ -55,6 +63,7 @@ ROLE_PERMISSIONS = {
         "cases.view_activity",
         "cases.view_cause",
         VIEW_LINE,
+        VIEW_EXCLUSION,
     ],
     Role.ADMINISTRATOR: [
         VIEW_CASE,
@@ -71,6 +80,7 @@ ROLE_PERMISSIONS = {
         "cases.view_activity",
         "cases.view_cause",
         VIEW_LINE,
+        VIEW_EXCLUSION,
         *MANAGE_LINE,
     ],
 }

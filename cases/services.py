@@ -14,17 +14,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.filing import household_figure
+from cases.filing import hardship_type_of, household_figure
 from cases.models import (
     AnnualReview,
     Case,
     CaseStatus,
+    ExclusionCondition,
     Referral,
     ReferralStatus,
     ReviewOutcome,
     SubsistenceLine,
 )
+from cases.selectors import line_in_force
 from core.money import ZERO
+from unions.models import Role
 from unions.services import require, save_validated
 
 
@@ -88,6 +91,12 @@ def case_verify(*, case: Case, acting_user) -> Case:
     case = _locked(case)
     if case.status != CaseStatus.PENDING:
         raise ValidationError(_("Only a case pending verification can be verified."))
+    ticked = list(case.exclusions.values_list("text", flat=True))
+    if ticked:
+        raise ValidationError(
+            _("This file cannot be verified: exclusions apply (%(conditions)s).")
+            % {"conditions": "；".join(ticked)}
+        )
     case_apply_verify(case, on=timezone.localdate(), by=acting_user)
     save_validated(case, acting_user)
     return case
@@ -280,11 +289,42 @@ def case_apply_household(case: Case) -> set[str]:
     }
 
 
+def case_apply_hardship_type(
+    case: Case, *, line: SubsistenceLine | None, on: datetime.date
+) -> set[str]:
+    """困难类型 under ``line`` (the 低保 line in force for the case's unit on ``on``)."""
+    new = hardship_type_of(case, line=line.monthly_amount if line else None, on=on)
+    if new == case.hardship_type:
+        return set()
+    case.hardship_type = new
+    return {"hardship_type"}
+
+
 @transaction.atomic
-def case_household_recompute(*, case: Case, acting_user) -> Case:
-    """Recompute a case's household figure after its incomes or expenses changed."""
+def case_evaluate(*, case: Case, acting_user) -> Case:
+    """Recompute a case's household figure and 困难类型 after its facts changed."""
     require(acting_user, "cases.change_case", case)
     case = _locked(case)
-    if case_apply_household(case):
+    today = timezone.localdate()
+    changed = case_apply_household(case)
+    changed |= case_apply_hardship_type(case, line=line_in_force(case.unit, today), on=today)
+    if changed:
         save_validated(case, acting_user)
     return case
+
+
+@transaction.atomic
+def exclusion_condition_save(*, condition: ExclusionCondition, acting_user) -> ExclusionCondition:
+    """A unit's own exclusion checklist entry, or (city administrators only) a default."""
+    perm = (
+        "cases.add_exclusioncondition"
+        if condition.pk is None
+        else "cases.change_exclusioncondition"
+    )
+    require(acting_user, perm, condition.unit if condition.unit_id else None)
+    if condition.unit_id is None and not (
+        acting_user.is_superuser or Role.ADMINISTRATOR in acting_user.roles
+    ):
+        raise PermissionDenied(_("Only the city union sets the city-wide exclusions."))
+    save_validated(condition, acting_user)
+    return condition

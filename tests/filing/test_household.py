@@ -43,7 +43,7 @@ def test_recompute_stores_the_figure_from_members_and_expenses(units, kunshan_cl
     HouseholdMemberFactory(case=case, annual_income=None)
     RigidExpense.objects.create(case=case, kind=ExpenseKind.MEDICAL, annual_amount=D("7200"))
 
-    case = services.case_household_recompute(case=case, acting_user=kunshan_clerk)
+    case = services.case_evaluate(case=case, acting_user=kunshan_clerk)
 
     assert case.income_itemised
     assert (case.annual_household_income, case.annual_rigid_expenses) == (D("36000"), D("7200"))
@@ -54,7 +54,7 @@ def test_recompute_stores_the_figure_from_members_and_expenses(units, kunshan_cl
 def test_a_household_not_itemised_keeps_its_typed_figure(units, kunshan_clerk):
     case = CaseFactory(unit=units["张浦镇工会"], monthly_income_per_capita=D("450"))
 
-    case = services.case_household_recompute(case=case, acting_user=kunshan_clerk)
+    case = services.case_evaluate(case=case, acting_user=kunshan_clerk)
 
     assert not case.income_itemised
     assert case.monthly_income_per_capita == D("450.00")
