@@ -9,22 +9,23 @@ SUBMIT_REFERRAL = "cases.submit_referral"
 DECIDE_REFERRAL = "cases.decide_referral"
 ADD_ANNUAL_REVIEW = "cases.add_annualreview"
 VIEW_CASE = "cases.view_case"
+ADD_CASE = "cases.add_case"
+CHANGE_CASE = "cases.change_case"
 VIEW_REFERRAL = "cases.view_referral"
 VIEW_LINE = "cases.view_subsistenceline"
 VIEW_EXCLUSION = "cases.view_exclusioncondition"
 # The 低保 line and the exclusion checklist: set by the district head (负责人) and the
 # city administrators.
-MANAGE_LINE = [
-    "cases.add_subsistenceline",
-    "cases.change_subsistenceline",
-    "cases.add_exclusioncondition",
-    "cases.change_exclusioncondition",
-]
+ADD_LINE = "cases.add_subsistenceline"
+CHANGE_LINE = "cases.change_subsistenceline"
+ADD_EXCLUSION = "cases.add_exclusioncondition"
+CHANGE_EXCLUSION = "cases.change_exclusioncondition"
+MANAGE_LINE = [ADD_LINE, CHANGE_LINE, ADD_EXCLUSION, CHANGE_EXCLUSION]
 
 _CLERK = [
     VIEW_CASE,
-    "cases.add_case",
-    "cases.change_case",
+    ADD_CASE,
+    CHANGE_CASE,
     VIEW_FULL_ID_NUMBER,
     "cases.view_householdmember",
     "cases.add_householdmember",

@@ -25,6 +25,17 @@ from cases.models import (
     ReviewOutcome,
     SubsistenceLine,
 )
+from cases.permissions import (
+    ADD_ANNUAL_REVIEW,
+    ADD_EXCLUSION,
+    ADD_LINE,
+    CHANGE_CASE,
+    CHANGE_EXCLUSION,
+    CHANGE_LINE,
+    DECIDE_REFERRAL,
+    SUBMIT_REFERRAL,
+    VERIFY_CASE,
+)
 from cases.selectors import line_in_force
 from core.money import ZERO
 from unions.models import Role
@@ -87,7 +98,7 @@ def case_apply_reopen(case: Case) -> set[str]:
 @transaction.atomic
 def case_verify(*, case: Case, acting_user) -> Case:
     """待审核 → 在档: an approver confirms the hardship."""
-    require(acting_user, "cases.verify_case", case)
+    require(acting_user, VERIFY_CASE, case)
     case = _locked(case)
     if case.status != CaseStatus.PENDING:
         raise ValidationError(_("Only a case pending verification can be verified."))
@@ -105,7 +116,7 @@ def case_verify(*, case: Case, acting_user) -> Case:
 @transaction.atomic
 def case_exit(*, case: Case, exited_on: datetime.date, reason: str, acting_user) -> Case:
     """→ 已脱困: an approver closes a case, with the date and the reason."""
-    require(acting_user, "cases.verify_case", case)
+    require(acting_user, VERIFY_CASE, case)
     case = _locked(case)
     if case.status == CaseStatus.EXITED:
         raise ValidationError(_("This case has already exited hardship."))
@@ -121,7 +132,7 @@ def case_exit(*, case: Case, exited_on: datetime.date, reason: str, acting_user)
 @transaction.atomic
 def case_reopen(*, case: Case, acting_user) -> Case:
     """已脱困 → 待审核: hardship has returned; an approver must verify it again."""
-    require(acting_user, "cases.change_case", case)
+    require(acting_user, CHANGE_CASE, case)
     case = _locked(case)
     if case.status != CaseStatus.EXITED:
         raise ValidationError(_("Only an exited case can be reopened."))
@@ -140,7 +151,7 @@ def review_record(
     acting_user,
 ) -> AnnualReview:
     """Record the year's review (年度复核) of a case."""
-    require(acting_user, "cases.add_annualreview", case)
+    require(acting_user, ADD_ANNUAL_REVIEW, case)
     if outcome not in ReviewOutcome.values:
         raise ValidationError(_("Unknown review outcome."))
     case = _locked(case)
@@ -166,7 +177,7 @@ def review_record(
 @transaction.atomic
 def referral_submit(*, case: Case, reason: str, acting_user) -> Referral:
     """向市总反映: an approver asks the city union to take a case on long-term aid."""
-    require(acting_user, "cases.submit_referral", case)
+    require(acting_user, SUBMIT_REFERRAL, case)
     case = _locked(case)
     if case.status != CaseStatus.VERIFIED:
         raise ValidationError(_("Only a verified case (on file) can be referred."))
@@ -180,7 +191,7 @@ def referral_submit(*, case: Case, reason: str, acting_user) -> Referral:
 
 
 def _decidable(referral: Referral, acting_user) -> Referral:
-    require(acting_user, "cases.decide_referral", referral)
+    require(acting_user, DECIDE_REFERRAL, referral)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != ReferralStatus.SUBMITTED:
         raise ValidationError(_("This referral has already been decided."))
@@ -246,7 +257,7 @@ def referral_reject(*, referral: Referral, reason: str, acting_user) -> Referral
 @transaction.atomic
 def subsistence_line_save(*, line: SubsistenceLine, acting_user) -> SubsistenceLine:
     """Record a district's 低保 line (a new one, or a correction of one on file)."""
-    perm = "cases.add_subsistenceline" if line.pk is None else "cases.change_subsistenceline"
+    perm = ADD_LINE if line.pk is None else CHANGE_LINE
     require(acting_user, perm, line.unit if line.unit_id else None)
     if line.pk is not None:
         require(acting_user, perm, SubsistenceLine.objects.get(pk=line.pk))
@@ -303,7 +314,7 @@ def case_apply_hardship_type(
 @transaction.atomic
 def case_evaluate(*, case: Case, acting_user) -> Case:
     """Recompute a case's household figure and 困难类型 after its facts changed."""
-    require(acting_user, "cases.change_case", case)
+    require(acting_user, CHANGE_CASE, case)
     case = _locked(case)
     today = timezone.localdate()
     changed = case_apply_household(case)
@@ -316,11 +327,7 @@ def case_evaluate(*, case: Case, acting_user) -> Case:
 @transaction.atomic
 def exclusion_condition_save(*, condition: ExclusionCondition, acting_user) -> ExclusionCondition:
     """A unit's own exclusion checklist entry, or (city administrators only) a default."""
-    perm = (
-        "cases.add_exclusioncondition"
-        if condition.pk is None
-        else "cases.change_exclusioncondition"
-    )
+    perm = ADD_EXCLUSION if condition.pk is None else CHANGE_EXCLUSION
     require(acting_user, perm, condition.unit if condition.unit_id else None)
     if condition.unit_id is None and not (
         acting_user.is_superuser or Role.ADMINISTRATOR in acting_user.roles
