@@ -45,6 +45,7 @@ from cases.filters import (
     RecentYearFilter,
     ReferralStatusFilter,
     ReviewedThisYearFilter,
+    TypeReviewFilter,
 )
 from cases.forms import ExitForm, ReferralSubmitForm, ReviewForm
 from cases.idnumbers import mask_id_number
@@ -56,6 +57,7 @@ from cases.models import (
     Category,
     ExclusionCondition,
     HouseholdMember,
+    Reevaluation,
     Referral,
     RigidExpense,
     SubsistenceLine,
@@ -234,6 +236,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         "unit",
         "category",
         "hardship_type",
+        TypeReviewFilter,
         "causes",
         "status",
         ReviewedThisYearFilter,
@@ -253,6 +256,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         "reopen_cases",
         "submit_referrals",
         "record_reviews",
+        "type_changes_reviewed",
     ]
 
     # --- what the user sees --------------------------------------------------------------
@@ -401,6 +405,19 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
             queryset,
             lambda case: services.case_verify(case=case, acting_user=request.user),
             gettext("Cases verified: %(count)d."),
+        )
+
+    @admin.action(
+        description=_("Mark the hardship-type changes of the selected files as reviewed"),
+        permissions=["verify"],
+    )
+    def type_changes_reviewed(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda case: services.case_type_reviewed(case=case, acting_user=request.user),
+            gettext("Hardship-type changes reviewed: %(count)d."),
         )
 
     @admin.action(
@@ -724,3 +741,23 @@ class ExclusionConditionAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.exclusion_condition_save(condition=obj, acting_user=request.user)
+
+
+@admin.register(Reevaluation)
+class ReevaluationAdmin(ReadOnlyMixin, ScopedAdmin):
+    """What each re-evaluation found; the files are in the case list's filter
+    "困难类型变化"."""
+
+    list_display = [
+        "unit",
+        "line",
+        "evaluated_on",
+        "run_at",
+        "run_by",
+        "changed",
+        "no_longer_qualify",
+        "seconds",
+    ]
+    list_select_related = ["unit", "line__unit", "run_by"]
+    fields = list_display
+    readonly_fields = list_display

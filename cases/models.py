@@ -279,6 +279,22 @@ class Case(IdNumberCleaningMixin, models.Model):
         blank=True,
         editable=False,
     )
+    previous_hardship_type = models.CharField(
+        _("previous hardship type"),
+        max_length=16,
+        choices=HardshipType.choices,
+        default=HardshipType.UNASSESSED,
+        blank=True,
+        editable=False,
+    )
+    type_changed_on = models.DateField(
+        _("hardship type changed on"), null=True, blank=True, editable=False
+    )
+    # Set by a re-evaluation (a new 低保 line) that changed the type: the unit reviews it.
+    # Nothing else follows from it: a verified file stays verified until an approver acts.
+    type_review_pending = models.BooleanField(
+        _("type change to review"), default=False, editable=False
+    )
     sudden_event = models.CharField(
         _("sudden event"), max_length=16, choices=SuddenEvent.choices, blank=True, default=""
     )
@@ -326,6 +342,11 @@ class Case(IdNumberCleaningMixin, models.Model):
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["category"]),
             models.Index(fields=["hardship_type", "status"], name="case_hardship_type_idx"),
+            models.Index(
+                fields=["unit", "hardship_type"],
+                condition=Q(type_review_pending=True),
+                name="case_type_review_pending_idx",
+            ),
             models.Index(fields=["status"]),
             models.Index(fields=["household_size"]),
             models.Index(fields=["name"]),
@@ -779,3 +800,47 @@ class SubsistenceLine(models.Model):
             )
         if self.monthly_amount is not None and self.monthly_amount <= 0:
             raise ValidationError({"monthly_amount": _("Enter an amount above zero.")})
+
+
+class ReevaluationQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class Reevaluation(models.Model):
+    """One set-based re-evaluation of every file under a unit (a new 低保 line, or the
+    daily run): what it found. The files themselves carry no history row for it."""
+
+    unit = models.ForeignKey(
+        UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    line = models.ForeignKey(
+        SubsistenceLine,
+        verbose_name=_("minimum-living standard"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reevaluations",
+    )
+    evaluated_on = models.DateField(_("evaluated on"))
+    run_at = models.DateTimeField(_("run at"), default=timezone.now)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("run by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed = models.PositiveIntegerField(_("files whose type changed"), default=0)
+    no_longer_qualify = models.PositiveIntegerField(_("files that no longer qualify"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0)
+
+    objects = ReevaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("re-evaluation")
+        verbose_name_plural = _("re-evaluations")
+        ordering = ["-run_at"]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.evaluated_on:%Y-%m-%d}"

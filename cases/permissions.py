@@ -14,6 +14,7 @@ CHANGE_CASE = "cases.change_case"
 VIEW_REFERRAL = "cases.view_referral"
 VIEW_LINE = "cases.view_subsistenceline"
 VIEW_EXCLUSION = "cases.view_exclusioncondition"
+VIEW_REEVALUATION = "cases.view_reevaluation"
 # The 低保 line and the exclusion checklist: set by the district head (负责人) and the
 # city administrators.
 ADD_LINE = "cases.add_subsistenceline"
@@ -49,6 +50,7 @@ _CLERK = [
     "cases.view_cause",
     VIEW_LINE,
     VIEW_EXCLUSION,
+    VIEW_REEVALUATION,
 ]
 
 ROLE_PERMISSIONS = {
@@ -65,6 +67,7 @@ ROLE_PERMISSIONS = {
         "cases.view_cause",
         VIEW_LINE,
         VIEW_EXCLUSION,
+        VIEW_REEVALUATION,
     ],
     Role.ADMINISTRATOR: [
         VIEW_CASE,
@@ -82,6 +85,7 @@ ROLE_PERMISSIONS = {
         "cases.view_cause",
         VIEW_LINE,
         VIEW_EXCLUSION,
+        VIEW_REEVALUATION,
         *MANAGE_LINE,
     ],
 }

@@ -8,18 +8,24 @@ transition, with a message a clerk can act on.
 from __future__ import annotations
 
 import datetime
+import time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case as CaseWhen
+from django.db.models import F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.filing import hardship_type_of, household_figure
+from cases.filing import hardship_type_expression, hardship_type_of, household_figure
 from cases.models import (
     AnnualReview,
     Case,
     CaseStatus,
     ExclusionCondition,
+    HardshipType,
+    Reevaluation,
     Referral,
     ReferralStatus,
     ReviewOutcome,
@@ -262,7 +268,79 @@ def subsistence_line_save(*, line: SubsistenceLine, acting_user) -> SubsistenceL
     if line.pk is not None:
         require(acting_user, perm, SubsistenceLine.objects.get(pk=line.pk))
     save_validated(line, acting_user)
+    # Every file under the unit at once, in this transaction: the line and the types
+    # it gives are never seen apart.
+    cases_reevaluate(unit=line.unit, on=timezone.localdate(), acting_user=acting_user)
     return line
+
+
+QUALIFYING = (HardshipType.DEEP, HardshipType.RELATIVE, HardshipType.SUDDEN)
+
+
+def cases_reevaluate(*, unit, on: datetime.date, acting_user=None) -> Reevaluation:
+    """Re-evaluate 困难类型 for every file under ``unit`` with the line in force on ``on``.
+
+    One ``UPDATE … SET hardship_type = CASE … WHERE unit in subtree AND hardship_type <>
+    CASE …``: only the files whose type changes are written, each keeping the type it
+    had and the date, and flagged for their unit's review (exited files excepted). No
+    status changes: a verified file that stops qualifying stays verified until an
+    approver decides (the audit lists it). ``acting_user`` None is the daily command.
+    """
+    if acting_user is not None and not (
+        acting_user.is_superuser or acting_user.has_perm(ADD_LINE)
+    ):
+        raise PermissionDenied
+    started = time.monotonic()
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and settings.REPORT_STATEMENT_TIMEOUT:
+            # A district of several hundred thousand files may outlast the web's 30 s.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SET LOCAL statement_timeout = %s", [settings.REPORT_STATEMENT_TIMEOUT]
+                )
+        line = line_in_force(unit, on)
+        new_type = hardship_type_expression(line=line.monthly_amount if line else None, on=on)
+        files = Case.objects.filter(unit__tree_path__startswith=unit.tree_path)
+        changed = files.exclude(hardship_type=new_type).update(
+            previous_hardship_type=F("hardship_type"),
+            hardship_type=new_type,
+            type_changed_on=on,
+            type_review_pending=CaseWhen(
+                When(status=CaseStatus.EXITED, then=F("type_review_pending")),
+                default=Value(True),
+            ),
+        )
+        lost = (
+            files.filter(
+                type_review_pending=True,
+                type_changed_on=on,
+                hardship_type=HardshipType.NONE,
+                previous_hardship_type__in=QUALIFYING,
+            ).count()
+            if changed
+            else 0
+        )
+        return Reevaluation.objects.create(
+            unit=unit,
+            line=line,
+            evaluated_on=on,
+            run_by=acting_user,
+            changed=changed,
+            no_longer_qualify=lost,
+            seconds=round(time.monotonic() - started, 3),
+        )
+
+
+@transaction.atomic
+def case_type_reviewed(*, case: Case, acting_user) -> Case:
+    """An approver has looked at a file whose type a re-evaluation changed."""
+    require(acting_user, VERIFY_CASE, case)
+    case = _locked(case)
+    if not case.type_review_pending:
+        raise ValidationError(_("This file has no hardship-type change to review."))
+    case.type_review_pending = False
+    save_validated(case, acting_user)
+    return case
 
 
 # --- household economics (FILING.md) ---------------------------------------------------
@@ -307,8 +385,10 @@ def case_apply_hardship_type(
     new = hardship_type_of(case, line=line.monthly_amount if line else None, on=on)
     if new == case.hardship_type:
         return set()
+    case.previous_hardship_type = case.hardship_type
     case.hardship_type = new
-    return {"hardship_type"}
+    case.type_changed_on = on
+    return {"hardship_type", "previous_hardship_type", "type_changed_on"}
 
 
 @transaction.atomic
