@@ -12,7 +12,7 @@ from cases.models import Case, CaseStatus, Category
 from cases.resources import CaseResource
 from sheets import read_sheet
 from tests.cases.factories import CaseFactory
-from tests.sheets.helpers import EXPORT_HEADERS, HEADERS, KUNSHAN_ID, WUZHONG_ID
+from tests.sheets.helpers import EXPORT_HEADERS, KUNSHAN_ID, WUZHONG_ID
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,6 @@ from cases.models import Case, CaseStatus
 from tests.cases.factories import CaseFactory
 from tests.sheets.helpers import (
     EXPORT_HEADERS,
-    HEADERS,
     KUNSHAN_ID,
     WUZHONG_ID,
     case_row,

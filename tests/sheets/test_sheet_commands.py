@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 
 from cases.models import Case
 from sheets import read_sheet
-from tests.sheets.helpers import EXPORT_HEADERS, HEADERS, case_row, csv_bytes, ids
+from tests.sheets.helpers import EXPORT_HEADERS, case_row, csv_bytes, ids
 
 pytestmark = pytest.mark.django_db
 
