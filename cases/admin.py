@@ -23,6 +23,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count
 from django.forms import CheckboxSelectMultiple
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -40,11 +41,13 @@ from adminkit.scope import (
 from adminkit.units import default_unit_id
 from cases import services
 from cases.admin_views import ReferralDecisionMixin
+from cases.filing import figure_terms, type_terms
 from cases.filters import (
     HouseholdSizeFilter,
     RecentYearFilter,
     ReferralStatusFilter,
     ReviewedThisYearFilter,
+    TypeReviewFilter,
 )
 from cases.forms import ExitForm, ReferralSubmitForm, ReviewForm
 from cases.idnumbers import mask_id_number
@@ -55,8 +58,12 @@ from cases.models import (
     Case,
     CaseStatus,
     Category,
+    ExclusionCondition,
     HouseholdMember,
+    Reevaluation,
     Referral,
+    RigidExpense,
+    SubsistenceLine,
 )
 from cases.permissions import (
     ADD_ANNUAL_REVIEW,
@@ -64,8 +71,9 @@ from cases.permissions import (
     VERIFY_CASE,
     VIEW_FULL_ID_NUMBER,
 )
-from cases.selectors import cases_by_id_number, cases_by_short_name
+from cases.selectors import cases_by_id_number, cases_by_short_name, line_in_force
 from sheets.admin import SheetAdminMixin
+from unions.models import Role
 
 # Personal fields no query string may filter on: the birth date is exactly the starred
 # part of a masked ID number.
@@ -122,7 +130,7 @@ class ServiceManagedAdmin(ScopedAdmin):
 class HouseholdMemberInline(ScopedTabularInline):
     model = HouseholdMember
     extra = 0
-    fields = ["relation", "name", "id_number", "school", "notes"]
+    fields = ["relation", "name", "id_number", "school", "annual_income", "notes"]
 
     def get_fields(self, request, obj=None):
         if sees_full_ids(request.user):
@@ -135,6 +143,14 @@ class HouseholdMemberInline(ScopedTabularInline):
     @admin.display(description=_("resident ID number"))
     def id_number_masked(self, member):
         return mask_id_number(member.id_number) or "-"
+
+
+class RigidExpenseInline(ScopedTabularInline):
+    """刚性支出, itemised: the household figure subtracts them from the incomes."""
+
+    model = RigidExpense
+    extra = 0
+    fields = ["kind", "annual_amount", "notes"]
 
 
 class ReadOnlyInline(ReadOnlyInlineMixin, ScopedTabularInline):
@@ -175,13 +191,25 @@ STATUS_FIELDS = [
     "exit_reason",
     "last_reviewed_on",
 ]
+HARDSHIP_TYPE_FIELDS = [
+    "hardship_type_terms",
+    "sudden_event",
+    "sudden_event_on",
+    "sudden_event_description",
+    "sudden_costs",
+    "lives_in_city",
+    "employed_since",
+    "exclusions",
+]
 REGISTER_FIELDS = [
     "unit",
     "category",
     "extra_categories",
     "causes",
     "household_size",
+    "own_annual_income",
     "monthly_income_per_capita",
+    "household_figure",
     "registered_on",
     "notes",
 ]
@@ -199,6 +227,7 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
         "id_number_masked",
         "unit",
         "category",
+        "hardship_type",
         "status",
         "registered_on",
         "last_reviewed_on",
@@ -208,6 +237,8 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
     list_filter = [
         "unit",
         "category",
+        "hardship_type",
+        TypeReviewFilter,
         "causes",
         "status",
         ReviewedThisYearFilter,
@@ -220,13 +251,14 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
     show_full_result_count = False
     # Facet counts would count every filter choice over the whole register.
     show_facets = admin.ShowFacets.NEVER
-    inlines = [HouseholdMemberInline, AnnualReviewInline, ReferralInline]
+    inlines = [HouseholdMemberInline, RigidExpenseInline, AnnualReviewInline, ReferralInline]
     actions = [
         "verify_cases",
         "exit_cases",
         "reopen_cases",
         "submit_referrals",
         "record_reviews",
+        "type_changes_reviewed",
     ]
     # On the case's own page, only the actions its status allows.
     action_applies = {
@@ -271,7 +303,11 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
         register = list(REGISTER_FIELDS)
         if self.shows_read_only(request, obj):
             register[register.index("extra_categories")] = "extra_category_names"
-        fieldsets = [(None, {"fields": person}), (_("register entry"), {"fields": register})]
+        fieldsets = [
+            (None, {"fields": person}),
+            (_("register entry"), {"fields": register}),
+            (_("hardship type"), {"fields": HARDSHIP_TYPE_FIELDS}),
+        ]
         if obj is not None:
             fieldsets.append((_("status"), {"fields": STATUS_FIELDS}))
         return fieldsets
@@ -279,17 +315,29 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Status and certificate move only through the services; gender and birth date
         # are derived from the ID number.
-        readonly = ["id_number_masked", "gender", "birth_date", *STATUS_FIELDS]
+        readonly = [
+            "id_number_masked",
+            "gender",
+            "birth_date",
+            "household_figure",
+            "hardship_type_terms",
+            *STATUS_FIELDS,
+        ]
+        if obj is not None and obj.income_itemised:
+            # Computed from the items: typing a figure over them would contradict them.
+            readonly.append("monthly_income_per_capita")
         if self.shows_read_only(request, obj):
             readonly += flatten_fieldsets(self.get_fieldsets(request, obj))
         return readonly
 
     def get_inlines(self, request, obj):
         # The add page has no record for the read-only lists to hang on.
-        return super().get_inlines(request, obj) if obj is not None else [HouseholdMemberInline]
+        if obj is None:
+            return [HouseholdMemberInline, RigidExpenseInline]
+        return super().get_inlines(request, obj)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "causes":
+        if db_field.name in ("causes", "exclusions"):
             kwargs.setdefault("widget", CheckboxSelectMultiple)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -306,8 +354,23 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
             return
         # Write only what the form edits: an approver may have verified or exited the
         # case since this copy was loaded, and the status must not be written back.
-        fields = [name for name in form.fields if name != "causes"]
+        fields = [name for name in form.fields if name not in ("causes", "exclusions")]
         obj.save(update_fields=[*fields, "gender", "birth_date", "updated_at"])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The members' incomes and the expenses are saved by now: the figure follows them.
+        services.case_evaluate(case=form.instance, acting_user=request.user)
+
+    @admin.display(description=_("household figure"))
+    def household_figure(self, case):
+        return figure_terms(case) if case.pk else "-"
+
+    @admin.display(description=_("hardship type"))
+    def hardship_type_terms(self, case):
+        if case.pk is None:
+            return "-"
+        return type_terms(case, line_in_force(case.unit, timezone.localdate()))
 
     def get_historical_record_context_helper(self, request, historical_record):
         if sees_full_ids(request.user):
@@ -355,6 +418,19 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
             queryset,
             lambda case: services.case_verify(case=case, acting_user=request.user),
             gettext("Cases verified: %(count)d."),
+        )
+
+    @admin.action(
+        description=_("Mark the hardship-type changes of the selected files as reviewed"),
+        permissions=["verify"],
+    )
+    def type_changes_reviewed(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda case: services.case_type_reviewed(case=case, acting_user=request.user),
+            gettext("Hardship-type changes reviewed: %(count)d."),
         )
 
     @admin.action(
@@ -633,3 +709,81 @@ class ActivityAdmin(ScopedAdmin):
     @admin.display(description=_("households reached"), ordering="household_count")
     def households_reached(self, activity):
         return activity.household_count
+
+
+# --- the filing rules (FILING.md) --------------------------------------------------------
+
+
+@admin.register(SubsistenceLine)
+class SubsistenceLineAdmin(ScopedAdmin):
+    """低保 lines: a district's head or a city administrator records each new standard
+    from its effective date; the past ones stay (history), so any date has its line."""
+
+    list_display = ["unit", "monthly_amount", "effective_on", "notes"]
+    list_select_related = ["unit"]
+    list_filter = [("unit", ScopedRelatedFieldListFilter)]
+    ordering = ["unit__tree_path", "-effective_on"]
+    fields = ["unit", "monthly_amount", "effective_on", "notes"]
+    revertible = False
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "unit": default_unit_id(request.user),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def has_delete_permission(self, request, obj=None):
+        # A line once in force explains past evaluations: it is corrected, never removed.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.subsistence_line_save(line=obj, acting_user=request.user)
+
+
+@admin.register(ExclusionCondition)
+class ExclusionConditionAdmin(ScopedAdmin):
+    """排除性条件: the city-wide defaults, and a unit's own list, which replaces them for
+    that unit and the units below it."""
+
+    list_display = ["text", "unit", "sort_order", "is_active"]
+    list_select_related = ["unit"]
+    ordering = ["unit__tree_path", "sort_order", "pk"]
+    fields = ["unit", "text", "sort_order", "is_active"]
+    revertible = False
+
+    def has_delete_permission(self, request, obj=None):
+        # Ticked on files: switched off (inactive), never removed.
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+        if "unit" in form.base_fields and not (
+            user.is_superuser or Role.ADMINISTRATOR in user.roles
+        ):
+            # Only the city union edits the defaults (no unit); a head names their unit.
+            form.base_fields["unit"].required = True
+        return form
+
+    def save_model(self, request, obj, form, change):
+        services.exclusion_condition_save(condition=obj, acting_user=request.user)
+
+
+@admin.register(Reevaluation)
+class ReevaluationAdmin(ReadOnlyMixin, ScopedAdmin):
+    """What each re-evaluation found; the files are in the case list's filter
+    "困难类型变化"."""
+
+    list_display = [
+        "unit",
+        "line",
+        "evaluated_on",
+        "run_at",
+        "run_by",
+        "changed",
+        "no_longer_qualify",
+        "seconds",
+    ]
+    list_select_related = ["unit", "line__unit", "run_by"]
+    fields = list_display
+    readonly_fields = list_display

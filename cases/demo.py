@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime
 import random
+from decimal import Decimal
 from importlib import import_module
 
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, random_id_number
@@ -25,6 +27,8 @@ from cases.models import (
     HouseholdMember,
     Referral,
     Relation,
+    SubsistenceLine,
+    SuddenEvent,
 )
 from unions.models import UnionUnit, User
 
@@ -340,6 +344,64 @@ def _date(text: str) -> datetime.date:
 
 
 def load(*, password: str, log) -> None:
+    _load_register(log=log)
+    _load_filing(log=log)
+
+
+# FILING.md: each district's 低保 line (Suzhou's standard rose to 1,095 yuan in July 2025;
+# plausible figures for the demo), and a few files of each 困难类型.
+DEMO_LINES = [
+    ("昆山市总工会", "1045", "2024-07-01"),
+    ("昆山市总工会", "1095", "2025-07-01"),
+    ("吴中区总工会", "1095", "2025-07-01"),
+    ("金阊区总工会", "1095", "2025-07-01"),
+]
+# Per district, files turned 相对困难 (income between the line and twice it) and one
+# 意外致困 (a worker injured in a major accident, income above twice the line).
+RELATIVE_INCOME = Decimal("1500.00")
+SUDDEN_INCOME = Decimal("2600.00")
+
+
+def _load_filing(*, log) -> None:
+    """Idempotent: the lines are found by unit and date, the chosen files by their order,
+    and re-evaluating files already evaluated writes nothing."""
+    from cases.services import cases_reevaluate
+
+    units = {u.name: u for u in UnionUnit.objects.all()}
+    for unit_name, amount, effective_on in DEMO_LINES:
+        if unit_name not in units:
+            continue
+        _line, created = SubsistenceLine.objects.get_or_create(
+            unit=units[unit_name],
+            effective_on=_date(effective_on),
+            defaults={"monthly_amount": Decimal(amount), "notes": "演示数据"},
+        )
+        if created:
+            log(f"低保标准 {unit_name} {amount} 元（{effective_on}起）")
+    for unit_name in dict.fromkeys(name for name, *_rest in DEMO_LINES):
+        if unit_name not in units:
+            continue
+        district = units[unit_name]
+        files = list(
+            Case.objects.filter(unit__tree_path__startswith=district.tree_path)
+            .exclude(status=CaseStatus.EXITED)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:3]
+        )
+        if len(files) == 3:
+            Case.objects.filter(pk__in=files[:2]).update(monthly_income_per_capita=RELATIVE_INCOME)
+            Case.objects.filter(pk=files[2]).update(
+                monthly_income_per_capita=SUDDEN_INCOME,
+                sudden_event=SuddenEvent.DISASTER,
+                sudden_event_on=datetime.date(2007, 1, 10),
+                sudden_event_description="在重大生产安全事故中受伤致残",
+            )
+        run = cases_reevaluate(unit=district, on=timezone.localdate())
+        if run.changed:
+            log(f"困难类型 {unit_name}：测算 {run.changed} 份")
+
+
+def _load_register(*, log) -> None:
     if Campaign.objects.filter(name=CAMPAIGN_NAME).exists():
         return
     rng = random.Random(20070207)

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import AnnualReview, ReferralStatus
+from cases.models import AnnualReview, HardshipType, ReferralStatus
 from cases.permissions import DECIDE_REFERRAL
 
 
@@ -110,3 +110,24 @@ class ReferralStatusFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class TypeReviewFilter(admin.SimpleListFilter):
+    """Files a re-evaluation (a new 低保 line) changed: to review, and those among them that
+    no longer qualify. Reads the partial index on the flag."""
+
+    title = _("hardship type change")
+    parameter_name = "type_review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("changed", _("type changed, to review")),
+            ("lost", _("no longer qualifies, to review")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "changed":
+            return queryset.filter(type_review_pending=True)
+        if self.value() == "lost":
+            return queryset.filter(type_review_pending=True, hardship_type=HardshipType.NONE)
+        return queryset

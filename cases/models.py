@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Length
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -21,7 +22,7 @@ from cases.idnumbers import (
     validate_id_number,
 )
 from core.money import MoneyField
-from unions.models import UnionUnit
+from unions.models import UnionUnit, UnitLevel
 from unions.querysets import ScopedQuerySet, unit_scope_for
 
 
@@ -107,6 +108,83 @@ class Cause(models.Model):
         return self.name
 
 
+class HardshipType(models.TextChoices):
+    """困难类型 (FILING.md), computed from the household figure and the 低保 line."""
+
+    DEEP = "deep", _("deep hardship")
+    RELATIVE = "relative", _("relative hardship")
+    SUDDEN = "sudden", _("sudden hardship")
+    NONE = "none", _("meets no hardship type")
+    UNASSESSED = "", _("not assessed")
+
+
+class SuddenEvent(models.TextChoices):
+    NONE = "", _("none")
+    # Qualifies by itself (FILING.md's first clause of 意外致困).
+    DISASTER = (
+        "disaster",
+        _(
+            "injured, disabled or killed in a natural disaster, major accident, epidemic "
+            "or public-security event"
+        ),
+    )
+    # Qualifies when its costs or losses in the year exceed 80% of the annual income.
+    COSTLY = "costly", _("sudden event, accident or major illness with costs or losses")
+
+
+class ExclusionConditionQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def for_user(self, user) -> ExclusionConditionQuerySet:
+        # The city-wide defaults (no unit) are every unit's checklist until it sets its own.
+        units = unit_scope_for(user)
+        if units is None:
+            return self
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(Q(unit__isnull=True) | Q(unit__in=units.values("pk")))
+
+    def applying_to(self, unit: UnionUnit) -> ExclusionConditionQuerySet:
+        """The checklist of ``unit``: the conditions of the nearest unit at or above it
+        that set its own, or else the city-wide defaults. One query."""
+        path = unit.tree_path
+        prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+        own = self.filter(unit__tree_path__in=prefixes, is_active=True)
+        nearest = own.order_by(Length("unit__tree_path").desc()).values("unit__tree_path")[:1]
+        return self.filter(is_active=True).filter(
+            Q(unit__tree_path=models.Subquery(nearest))
+            | Q(unit__isnull=True) & ~Exists(own.values("pk"))
+        )
+
+
+class ExclusionCondition(models.Model):
+    """One exclusion (排除性条件) of the checklist an approver confirms before verifying."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exclusion_conditions",
+        help_text=_("Empty for the city-wide defaults; a unit's own list replaces them."),
+    )
+    text = models.CharField(_("condition"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+    objects = ExclusionConditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("exclusion condition")
+        verbose_name_plural = _("exclusion conditions")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class CaseQuerySet(ScopedQuerySet):
     scope_field = "unit"
 
@@ -142,9 +220,34 @@ class Case(IdNumberCleaningMixin, models.Model):
         help_text=_("Other categories the person also belongs to, e.g. a model worker on 低保."),
     )
     causes = models.ManyToManyField(Cause, verbose_name=_("causes of hardship"), blank=True)
-    household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
+    household_size = models.PositiveSmallIntegerField(
+        _("household size"),
+        null=True,
+        blank=True,
+        help_text=_("People living together: the household figure is divided by them."),
+    )
     monthly_income_per_capita = MoneyField(
-        _("monthly income per capita (yuan)"), null=True, blank=True
+        _("monthly income per capita (yuan)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Computed from the incomes and rigid expenses once they are itemised; "
+            "typed in only for a household not itemised."
+        ),
+    )
+    # Household economics (FILING.md): the applicant's own income, the members' (on
+    # HouseholdMember) and the rigid expenses (RigidExpense) give the household figure.
+    own_annual_income = MoneyField(
+        _("applicant's annual disposable income (yuan)"), null=True, blank=True
+    )
+    annual_household_income = MoneyField(
+        _("household annual disposable income (yuan)"), null=True, blank=True, editable=False
+    )
+    annual_rigid_expenses = MoneyField(
+        _("annual rigid expenses (yuan)"), null=True, blank=True, editable=False
+    )
+    income_itemised = models.BooleanField(
+        _("incomes and expenses itemised"), default=False, editable=False
     )
     status = models.CharField(
         _("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.PENDING
@@ -168,11 +271,62 @@ class Case(IdNumberCleaningMixin, models.Model):
     last_reviewed_on = models.DateField(
         _("last reviewed on"), null=True, blank=True, editable=False, db_index=True
     )
+    # 困难类型 (FILING.md): stored by the evaluation, never typed in.
+    hardship_type = models.CharField(
+        _("hardship type"),
+        max_length=16,
+        choices=HardshipType.choices,
+        default=HardshipType.UNASSESSED,
+        blank=True,
+        editable=False,
+    )
+    previous_hardship_type = models.CharField(
+        _("previous hardship type"),
+        max_length=16,
+        choices=HardshipType.choices,
+        default=HardshipType.UNASSESSED,
+        blank=True,
+        editable=False,
+    )
+    type_changed_on = models.DateField(
+        _("hardship type changed on"), null=True, blank=True, editable=False
+    )
+    # Set by a re-evaluation (a new 低保 line) that changed the type: the unit reviews it.
+    # Nothing else follows from it: a verified file stays verified until an approver acts.
+    type_review_pending = models.BooleanField(
+        _("type change to review"), default=False, editable=False
+    )
+    sudden_event = models.CharField(
+        _("sudden event"), max_length=16, choices=SuddenEvent.choices, blank=True, default=""
+    )
+    sudden_event_on = models.DateField(_("date of the event"), null=True, blank=True)
+    sudden_event_description = models.CharField(_("what happened"), max_length=200, blank=True)
+    sudden_costs = MoneyField(
+        _("costs or losses in the year (yuan)"),
+        null=True,
+        blank=True,
+        help_text=_("意外致困 when above 80% of the household's annual income."),
+    )
+    # The migrant-worker condition (困难农民工): living in the city, a year employed.
+    lives_in_city = models.BooleanField(_("lives in the city"), default=False)
+    employed_since = models.DateField(
+        _("de facto employment since"),
+        null=True,
+        blank=True,
+        help_text=_("For migrant workers: at least one year of employment qualifies."),
+    )
+    exclusions = models.ManyToManyField(
+        ExclusionCondition,
+        verbose_name=_("exclusions that apply"),
+        blank=True,
+        related_name="excluded_cases",
+        help_text=_("Tick every condition that applies: a ticked file cannot be verified."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[causes])
+    history = HistoricalRecords(m2m_fields=[causes, exclusions])
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -188,6 +342,12 @@ class Case(IdNumberCleaningMixin, models.Model):
         indexes = [
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["category"]),
+            models.Index(fields=["hardship_type", "status"], name="case_hardship_type_idx"),
+            models.Index(
+                fields=["unit", "hardship_type"],
+                condition=Q(type_review_pending=True),
+                name="case_type_review_pending_idx",
+            ),
             models.Index(fields=["status"]),
             models.Index(fields=["household_size"]),
             models.Index(fields=["name"]),
@@ -290,6 +450,7 @@ class HouseholdMember(IdNumberCleaningMixin, models.Model):
     school = models.CharField(
         _("school"), max_length=100, blank=True, help_text=_("For children at school.")
     )
+    annual_income = MoneyField(_("annual disposable income (yuan)"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=200, blank=True)
 
     id_number_required = False
@@ -313,6 +474,46 @@ class HouseholdMember(IdNumberCleaningMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_relation_display()}）"
+
+
+class ExpenseKind(models.TextChoices):
+    MEDICAL = "medical", _("medical costs not reimbursed")
+    SCHOOLING = "schooling", _("children's schooling")
+    DISABILITY_CARE = "disability_care", _("disability care")
+    OTHER = "other", _("other rigid expense")
+
+
+class RigidExpenseQuerySet(ScopedQuerySet):
+    scope_field = "case__unit"
+
+
+class RigidExpense(models.Model):
+    """One rigid expense (刚性支出) of a household in the year, itemised."""
+
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("hardship case"),
+        on_delete=models.CASCADE,
+        related_name="rigid_expenses",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ExpenseKind.choices)
+    annual_amount = MoneyField(_("amount in the year (yuan)"))
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = RigidExpenseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rigid expense")
+        verbose_name_plural = _("rigid expenses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_amount__gte=0), name="rigid_expense_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.annual_amount}"
 
 
 class ReviewOutcome(models.TextChoices):
@@ -543,3 +744,110 @@ class Activity(models.Model):
                 raise ValidationError(
                     {"held_on": _("The date falls outside the campaign's period.")}
                 )
+
+
+# --- the filing rules (FILING.md): the local 低保 line ----------------------------------
+
+
+class SubsistenceLineQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def in_force_for(self, unit: UnionUnit, on) -> SubsistenceLineQuerySet:
+        """The line ``unit`` lives under on ``on``, as one query: the nearest unit at or
+        above it that has a line, its latest line effective on or before ``on``.
+
+        The ancestors are the prefixes of the unit's tree path, so no query finds them.
+        """
+        path = unit.tree_path
+        prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+        return (
+            self.filter(unit__tree_path__in=prefixes, effective_on__lte=on)
+            .select_related("unit")
+            .order_by(Length("unit__tree_path").desc(), "-effective_on")[:1]
+        )
+
+
+class SubsistenceLine(models.Model):
+    """A district-level unit's city minimum-living standard (城市最低生活保障标准), in
+    yuan per person per month, from the date it takes effect; units below inherit it."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        on_delete=models.PROTECT,
+        related_name="subsistence_lines",
+    )
+    monthly_amount = MoneyField(_("minimum-living standard (yuan per person per month)"))
+    effective_on = models.DateField(_("effective on"))
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = SubsistenceLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("minimum-living standard")
+        verbose_name_plural = _("minimum-living standards")
+        ordering = ["unit__tree_path", "-effective_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "effective_on"], name="subsistence_line_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_amount__gt=0), name="subsistence_line_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.effective_on:%Y-%m-%d} · {self.monthly_amount}"
+
+    def clean(self) -> None:
+        if self.unit_id and self.unit.level not in (UnitLevel.DISTRICT, UnitLevel.SYSTEM):
+            raise ValidationError(
+                {"unit": _("Only a district-level unit sets a minimum-living standard.")}
+            )
+        if self.monthly_amount is not None and self.monthly_amount <= 0:
+            raise ValidationError({"monthly_amount": _("Enter an amount above zero.")})
+
+
+class ReevaluationQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class Reevaluation(models.Model):
+    """One set-based re-evaluation of every file under a unit (a new 低保 line, or the
+    daily run): what it found. The files themselves carry no history row for it."""
+
+    unit = models.ForeignKey(
+        UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    line = models.ForeignKey(
+        SubsistenceLine,
+        verbose_name=_("minimum-living standard"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reevaluations",
+    )
+    evaluated_on = models.DateField(_("evaluated on"))
+    run_at = models.DateTimeField(_("run at"), default=timezone.now)
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("run by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed = models.PositiveIntegerField(_("files whose type changed"), default=0)
+    no_longer_qualify = models.PositiveIntegerField(_("files that no longer qualify"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0)
+
+    objects = ReevaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("re-evaluation")
+        verbose_name_plural = _("re-evaluations")
+        ordering = ["-run_at"]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.evaluated_on:%Y-%m-%d}"

@@ -12,6 +12,16 @@ VIEW_CASE = "cases.view_case"
 ADD_CASE = "cases.add_case"
 CHANGE_CASE = "cases.change_case"
 VIEW_REFERRAL = "cases.view_referral"
+VIEW_LINE = "cases.view_subsistenceline"
+VIEW_EXCLUSION = "cases.view_exclusioncondition"
+VIEW_REEVALUATION = "cases.view_reevaluation"
+# The 低保 line and the exclusion checklist: set by the district head (负责人) and the
+# city administrators.
+ADD_LINE = "cases.add_subsistenceline"
+CHANGE_LINE = "cases.change_subsistenceline"
+ADD_EXCLUSION = "cases.add_exclusioncondition"
+CHANGE_EXCLUSION = "cases.change_exclusioncondition"
+MANAGE_LINE = [ADD_LINE, CHANGE_LINE, ADD_EXCLUSION, CHANGE_EXCLUSION]
 
 _CLERK = [
     VIEW_CASE,
@@ -22,6 +32,10 @@ _CLERK = [
     "cases.add_householdmember",
     "cases.change_householdmember",
     "cases.delete_householdmember",
+    "cases.view_rigidexpense",
+    "cases.add_rigidexpense",
+    "cases.change_rigidexpense",
+    "cases.delete_rigidexpense",
     "cases.view_annualreview",
     ADD_ANNUAL_REVIEW,
     "cases.change_annualreview",
@@ -34,24 +48,32 @@ _CLERK = [
     "cases.change_activity",
     "cases.delete_activity",
     "cases.view_cause",
+    VIEW_LINE,
+    VIEW_EXCLUSION,
+    VIEW_REEVALUATION,
 ]
 
 ROLE_PERMISSIONS = {
     Role.CLERK: _CLERK,
-    Role.APPROVER: [*_CLERK, VERIFY_CASE, SUBMIT_REFERRAL],
+    Role.APPROVER: [*_CLERK, VERIFY_CASE, SUBMIT_REFERRAL, *MANAGE_LINE],
     Role.AUDITOR: [
         VIEW_CASE,
         "cases.view_householdmember",
+        "cases.view_rigidexpense",
         "cases.view_annualreview",
         VIEW_REFERRAL,
         "cases.view_campaign",
         "cases.view_activity",
         "cases.view_cause",
+        VIEW_LINE,
+        VIEW_EXCLUSION,
+        VIEW_REEVALUATION,
     ],
     Role.ADMINISTRATOR: [
         VIEW_CASE,
         VIEW_FULL_ID_NUMBER,
         "cases.view_householdmember",
+        "cases.view_rigidexpense",
         "cases.view_annualreview",
         VIEW_REFERRAL,
         "cases.change_referral",
@@ -61,5 +83,9 @@ ROLE_PERMISSIONS = {
         "cases.change_campaign",
         "cases.view_activity",
         "cases.view_cause",
+        VIEW_LINE,
+        VIEW_EXCLUSION,
+        VIEW_REEVALUATION,
+        *MANAGE_LINE,
     ],
 }

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
-from cases.models import Case, CaseStatus, Category, Cause, Gender
+from cases.models import Case, CaseStatus, Category, Cause, Gender, HardshipType
 from cases.permissions import ADD_CASE, CHANGE_CASE
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
@@ -132,6 +132,17 @@ class CaseResource(SheetResource):
     status = SheetField("status", "档案状态", ChoiceWidget(CaseStatus))
     certificate_number = SheetField("certificate_number", "救助证号", TextWidget(max_length=40))
     notes = SheetField("notes", "备注", TextWidget())
+    # FILING.md's computed figures, after the spreadsheets.md columns: exported, and
+    # ignored by the import (the services compute them; a sheet cannot set them).
+    hardship_type = SheetField(
+        "hardship_type", "困难类型", ChoiceWidget(HardshipType), readonly=True
+    )
+    annual_household_income = SheetField(
+        "annual_household_income", "家庭年可支配收入（元）", MoneyWidget(), readonly=True
+    )
+    annual_rigid_expenses = SheetField(
+        "annual_rigid_expenses", "年刚性支出（元）", MoneyWidget(), readonly=True
+    )
 
     class Meta(SheetResource.Meta):
         model = Case
@@ -152,6 +163,9 @@ class CaseResource(SheetResource):
             "status",
             "certificate_number",
             "notes",
+            "hardship_type",
+            "annual_household_income",
+            "annual_rigid_expenses",
         )
         import_id_fields = ["id_number"]
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import QuerySet
 
 from cases.idnumbers import IdNumberError, validate_id_number
-from cases.models import Case, HouseholdMember
+from cases.models import Case, HouseholdMember, SubsistenceLine
+from unions.models import UnionUnit
 
 
 def cases_by_id_number(queryset: QuerySet[Case], search_term: str) -> QuerySet[Case] | None:
@@ -49,3 +52,7 @@ def cases_by_short_name(queryset: QuerySet[Case], search_term: str) -> QuerySet[
     if not term or len(term) > SHORT_NAME_SEARCH or any(ch.isspace() for ch in term):
         return None
     return queryset.filter(name__istartswith=term)
+def line_in_force(unit: UnionUnit, on: datetime.date) -> SubsistenceLine | None:
+    """The 低保 line ``unit`` lives under on ``on`` (its own or the nearest unit's above),
+    or ``None`` when no unit above it has set one yet. One query."""
+    return SubsistenceLine.objects.in_force_for(unit, on).first()

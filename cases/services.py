@@ -8,27 +8,43 @@ transition, with a message a clerk can act on.
 from __future__ import annotations
 
 import datetime
+import time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case as CaseWhen
+from django.db.models import F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.filing import hardship_type_expression, hardship_type_of, household_figure
 from cases.models import (
     AnnualReview,
     Case,
     CaseStatus,
+    ExclusionCondition,
+    HardshipType,
+    Reevaluation,
     Referral,
     ReferralStatus,
     ReviewOutcome,
+    SubsistenceLine,
 )
 from cases.permissions import (
     ADD_ANNUAL_REVIEW,
+    ADD_EXCLUSION,
+    ADD_LINE,
     CHANGE_CASE,
+    CHANGE_EXCLUSION,
+    CHANGE_LINE,
     DECIDE_REFERRAL,
     SUBMIT_REFERRAL,
     VERIFY_CASE,
 )
+from cases.selectors import line_in_force
+from core.money import ZERO
+from unions.models import Role
 from unions.services import require, save_validated
 
 
@@ -92,6 +108,12 @@ def case_verify(*, case: Case, acting_user) -> Case:
     case = _locked(case)
     if case.status != CaseStatus.PENDING:
         raise ValidationError(_("Only a case pending verification can be verified."))
+    ticked = list(case.exclusions.values_list("text", flat=True))
+    if ticked:
+        raise ValidationError(
+            _("This file cannot be verified: exclusions apply (%(conditions)s).")
+            % {"conditions": "；".join(ticked)}
+        )
     case_apply_verify(case, on=timezone.localdate(), by=acting_user)
     save_validated(case, acting_user)
     return case
@@ -233,3 +255,163 @@ def referral_reject(*, referral: Referral, reason: str, acting_user) -> Referral
     referral.rejection_reason = reason.strip()
     save_validated(referral, acting_user)
     return referral
+
+
+# --- the 低保 line -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def subsistence_line_save(*, line: SubsistenceLine, acting_user) -> SubsistenceLine:
+    """Record a district's 低保 line (a new one, or a correction of one on file)."""
+    perm = ADD_LINE if line.pk is None else CHANGE_LINE
+    require(acting_user, perm, line.unit if line.unit_id else None)
+    if line.pk is not None:
+        require(acting_user, perm, SubsistenceLine.objects.get(pk=line.pk))
+    save_validated(line, acting_user)
+    # Every file under the unit at once, in this transaction: the line and the types
+    # it gives are never seen apart.
+    cases_reevaluate(unit=line.unit, on=timezone.localdate(), acting_user=acting_user)
+    return line
+
+
+QUALIFYING = (HardshipType.DEEP, HardshipType.RELATIVE, HardshipType.SUDDEN)
+
+
+def cases_reevaluate(*, unit, on: datetime.date, acting_user=None) -> Reevaluation:
+    """Re-evaluate 困难类型 for every file under ``unit`` with the line in force on ``on``.
+
+    One ``UPDATE … SET hardship_type = CASE … WHERE unit in subtree AND hardship_type <>
+    CASE …``: only the files whose type changes are written, each keeping the type it
+    had and the date, and flagged for their unit's review (exited files excepted). No
+    status changes: a verified file that stops qualifying stays verified until an
+    approver decides (the audit lists it). ``acting_user`` None is the daily command.
+    """
+    if acting_user is not None and not (
+        acting_user.is_superuser or acting_user.has_perm(ADD_LINE)
+    ):
+        raise PermissionDenied
+    started = time.monotonic()
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and settings.REPORT_STATEMENT_TIMEOUT:
+            # A district of several hundred thousand files may outlast the web's 30 s.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SET LOCAL statement_timeout = %s", [settings.REPORT_STATEMENT_TIMEOUT]
+                )
+        line = line_in_force(unit, on)
+        new_type = hardship_type_expression(line=line.monthly_amount if line else None, on=on)
+        files = Case.objects.filter(unit__tree_path__startswith=unit.tree_path)
+        changed = files.exclude(hardship_type=new_type).update(
+            previous_hardship_type=F("hardship_type"),
+            hardship_type=new_type,
+            type_changed_on=on,
+            type_review_pending=CaseWhen(
+                When(status=CaseStatus.EXITED, then=F("type_review_pending")),
+                default=Value(True),
+            ),
+        )
+        lost = (
+            files.filter(
+                type_review_pending=True,
+                type_changed_on=on,
+                hardship_type=HardshipType.NONE,
+                previous_hardship_type__in=QUALIFYING,
+            ).count()
+            if changed
+            else 0
+        )
+        return Reevaluation.objects.create(
+            unit=unit,
+            line=line,
+            evaluated_on=on,
+            run_by=acting_user,
+            changed=changed,
+            no_longer_qualify=lost,
+            seconds=round(time.monotonic() - started, 3),
+        )
+
+
+@transaction.atomic
+def case_type_reviewed(*, case: Case, acting_user) -> Case:
+    """An approver has looked at a file whose type a re-evaluation changed."""
+    require(acting_user, VERIFY_CASE, case)
+    case = _locked(case)
+    if not case.type_review_pending:
+        raise ValidationError(_("This file has no hardship-type change to review."))
+    case.type_review_pending = False
+    save_validated(case, acting_user)
+    return case
+
+
+# --- household economics (FILING.md) ---------------------------------------------------
+
+
+def case_apply_household(case: Case) -> set[str]:
+    """The household figure from the incomes and rigid expenses on file (two reads).
+
+    A household with nothing itemised keeps the figure typed in (or imported): that is
+    how the register held it before itemisation, and the data migration left it so.
+    """
+    incomes = [
+        amount
+        for amount in case.members.values_list("annual_income", flat=True)
+        if amount is not None
+    ]
+    if case.own_annual_income is not None:
+        incomes.append(case.own_annual_income)
+    expenses = list(case.rigid_expenses.values_list("annual_amount", flat=True))
+    if not incomes and not expenses:
+        if not case.income_itemised:
+            return set()
+        case.income_itemised = False
+        return {"income_itemised"}
+    figure = household_figure(incomes=incomes, expenses=expenses, people=case.household_size)
+    case.income_itemised = True
+    case.annual_household_income = sum(incomes, ZERO)
+    case.annual_rigid_expenses = sum(expenses, ZERO)
+    case.monthly_income_per_capita = figure.monthly_per_capita if figure else None
+    return {
+        "income_itemised",
+        "annual_household_income",
+        "annual_rigid_expenses",
+        "monthly_income_per_capita",
+    }
+
+
+def case_apply_hardship_type(
+    case: Case, *, line: SubsistenceLine | None, on: datetime.date
+) -> set[str]:
+    """困难类型 under ``line`` (the 低保 line in force for the case's unit on ``on``)."""
+    new = hardship_type_of(case, line=line.monthly_amount if line else None, on=on)
+    if new == case.hardship_type:
+        return set()
+    case.previous_hardship_type = case.hardship_type
+    case.hardship_type = new
+    case.type_changed_on = on
+    return {"hardship_type", "previous_hardship_type", "type_changed_on"}
+
+
+@transaction.atomic
+def case_evaluate(*, case: Case, acting_user) -> Case:
+    """Recompute a case's household figure and 困难类型 after its facts changed."""
+    require(acting_user, CHANGE_CASE, case)
+    case = _locked(case)
+    today = timezone.localdate()
+    changed = case_apply_household(case)
+    changed |= case_apply_hardship_type(case, line=line_in_force(case.unit, today), on=today)
+    if changed:
+        save_validated(case, acting_user)
+    return case
+
+
+@transaction.atomic
+def exclusion_condition_save(*, condition: ExclusionCondition, acting_user) -> ExclusionCondition:
+    """A unit's own exclusion checklist entry, or (city administrators only) a default."""
+    perm = ADD_EXCLUSION if condition.pk is None else CHANGE_EXCLUSION
+    require(acting_user, perm, condition.unit if condition.unit_id else None)
+    if condition.unit_id is None and not (
+        acting_user.is_superuser or Role.ADMINISTRATOR in acting_user.roles
+    ):
+        raise PermissionDenied(_("Only the city union sets the city-wide exclusions."))
+    save_validated(condition, acting_user)
+    return condition

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import person_label
-from cases.models import Case, CaseStatus, HouseholdMember
+from cases.models import ACTIVE_STATUSES, Case, CaseStatus, HardshipType, HouseholdMember
 from core.money import ZERO, format_yuan
 from funds.models import (
     Disbursement,
@@ -323,6 +323,26 @@ def _describe_pairing(row):
     )
 
 
+def _no_type_rows(user):
+    """On file (在档/长期救助) but meeting no 困难类型 under today's line (FILING.md):
+    for the unit to review. The evaluation never changes a verified file's status."""
+    return (
+        Case.objects.for_user_listed(user)
+        .filter(status__in=ACTIVE_STATUSES, hardship_type=HardshipType.NONE)
+        .annotate(district_path=_district_path("unit__tree_path"))
+        .values("district_path", "pk", "name", "monthly_income_per_capita")
+        .order_by("pk")
+    )
+
+
+def _describe_no_type(row):
+    return (
+        _("%(name)s is on file but meets no hardship type (household figure %(figure)s yuan).")
+        % {"name": row["name"], "figure": format_yuan(row["monthly_income_per_capita"])},
+        _change_url(Case, row["pk"]),
+    )
+
+
 RULES = [
     Rule("duplicates", gettext_lazy("Same person on file twice"), _duplicate_rows,
          _describe_duplicate),
@@ -338,6 +358,8 @@ RULES = [
          _describe_ledger),
     Rule("pairings", gettext_lazy("Pairing agreements behind on payment"), _pairing_rows,
          _describe_pairing),
+    Rule("no_type", gettext_lazy("Verified files that no longer meet any hardship type"),
+         _no_type_rows, _describe_no_type),
 ]  # fmt: skip
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 

@@ -12,7 +12,7 @@ from django.db import connections
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 
-from cases.models import Activity, Campaign, Case, Category
+from cases.models import Activity, Campaign, Case, Category, HardshipType
 from core.money import ZERO, format_yuan, quantize_yuan
 from funds.models import Disbursement, DisbursementCaseYear
 from funds.selectors import district_totals
@@ -23,11 +23,11 @@ from unions.models import UnionUnit
 # city union and the district-level unit (district, county or enterprise system).
 LEVEL_WIDTH = UnionUnit.PATH_STEP + 1
 DISTRICT_PATH_LENGTH = 2 * LEVEL_WIDTH
-GROUPINGS = ("unit", "category", "unit,category")
+GROUPINGS = ("unit", "category", "unit,category", "type", "unit,type")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 # The column headers are a file format (INTERFACES.md, `reliefreport`): fixed Chinese,
 # like the spreadsheet templates, whatever the interface language.
-KEY_HEADERS = {"unit": "单位", "category": "困难类别"}
+KEY_HEADERS = {"unit": "单位", "category": "困难类别", "type": "困难类型"}
 MEASURE_HEADERS = ["人数", "人次", "现金（元）", "物资折价（元）", "合计（元）"]
 TOTAL_LABEL = "合计"
 
@@ -36,6 +36,7 @@ TOTAL_LABEL = "合计"
 class SummaryRow:
     unit: str = ""
     category: str = ""
+    hardship_type: str = ""  # 困难类型 (FILING.md), the case's stored evaluation
     people: int = 0
     disbursements: int = 0
     cash: Decimal = ZERO
@@ -60,7 +61,8 @@ class Summary:
         """Rows as cells, then the total row, in the column order of ``headers``."""
         out = []
         for row in [*self.rows, self.total]:
-            keys = [row.unit if b == "unit" else row.category for b in self.by]
+            cells = {"unit": row.unit, "category": row.category, "type": row.hardship_type}
+            keys = [cells[b] for b in self.by]
             out.append([*keys, row.people, row.disbursements, row.cash, row.goods, row.total])
         return out
 
@@ -101,6 +103,9 @@ def _group_keys(
         keys["district_path"] = Substr(path_field, 1, DISTRICT_PATH_LENGTH)
     if "category" in group:
         keys["category"] = F(category_field)
+    if "type" in group:
+        # Beside the category: the case's 困难类型 is read through the same join.
+        keys["hardship_type"] = F(category_field.replace("category", "hardship_type"))
     return group, keys
 
 
@@ -108,10 +113,12 @@ def _summary_of(grouped: list[dict], group: tuple[str, ...], money) -> Summary:
     # Keyed by what the grouped rows carry (a missing key reads as "").
     names: dict[Any, str] = dict(UnionUnit.objects.values_list("tree_path", "name"))
     categories: dict[Any, object] = dict(Category.choices)
+    types: dict[Any, object] = dict(HardshipType.choices)
     out = []
     total = SummaryRow(
         unit=TOTAL_LABEL if "unit" in group else "",
         category=TOTAL_LABEL if group == ("category",) else "",
+        hardship_type=TOTAL_LABEL if group == ("type",) else "",
     )
     for values in grouped:
         row = total if values["is_total"] else SummaryRow()
@@ -122,11 +129,20 @@ def _summary_of(grouped: list[dict], group: tuple[str, ...], money) -> Summary:
         if not values["is_total"]:
             row.unit = names.get(values.get("district_path"), "")
             row.category = str(categories.get(values.get("category"), ""))
+            if "type" in group:
+                row.hardship_type = str(types.get(values.get("hardship_type") or "", ""))
             out.append(row)
     order: dict[Any, int] = {path: i for i, path in enumerate(sorted(names))}
     path_of = {name: path for path, name in names.items()}
     category_order = {str(label): i for i, (_code, label) in enumerate(Category.choices)}
-    out.sort(key=lambda r: (order.get(path_of.get(r.unit), 0), category_order.get(r.category, 0)))
+    type_order = {str(label): i for i, (_code, label) in enumerate(HardshipType.choices)}
+    out.sort(
+        key=lambda r: (
+            order.get(path_of.get(r.unit), 0),
+            category_order.get(r.category, 0),
+            type_order.get(r.hardship_type, 0),
+        )
+    )
     return Summary(by=group, rows=out, total=total)
 
 

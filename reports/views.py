@@ -103,6 +103,8 @@ def summary_view(request, admin_site):
             ("unit", _("by unit")),
             ("category", _("by category")),
             ("unit,category", _("by unit and category")),
+            ("type", _("by hardship type")),
+            ("unit,type", _("by unit and hardship type")),
         ],
         summary=result,
         table=result.table(),

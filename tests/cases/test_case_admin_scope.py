@@ -43,6 +43,8 @@ def add_form_data(unit, **fields):
         "registered_on": "2007-01-15",
         "members-TOTAL_FORMS": "0",
         "members-INITIAL_FORMS": "0",
+        "rigid_expenses-TOTAL_FORMS": "0",
+        "rigid_expenses-INITIAL_FORMS": "0",
         **fields,
     }
 

@@ -71,6 +71,8 @@ def grow(units, kunshan_head, settings):
                 category=CATEGORIES[i % len(CATEGORIES)],
                 verified=not pending,
                 verified_on=None if pending else datetime.date(YEAR - 1, 1, 1),
+                # On file but meeting no 困难类型: the no_type finding.
+                hardship_type="none" if i % 3 == 2 else "deep",
             )
             activity = Activity.objects.create(
                 campaign=campaign, kind=ActivityKind.VISIT, title=f"走访慰问{i}",

@@ -29,6 +29,8 @@ HEADERS = [
     "救助证号",
     "备注",
 ]
+# The export writes FILING.md's computed columns after them (read-only on import).
+EXPORT_HEADERS = [*HEADERS, "困难类型", "家庭年可支配收入（元）", "年刚性支出（元）"]
 
 # 320583 (Kunshan) 1980-01-01, sequence 018 (even: female), check character X.
 KUNSHAN_ID = "32058319800101018X"

@@ -12,7 +12,7 @@ from cases.models import Case, CaseStatus, Category
 from cases.resources import CaseResource
 from sheets import read_sheet
 from tests.cases.factories import CaseFactory
-from tests.sheets.helpers import HEADERS, KUNSHAN_ID, WUZHONG_ID
+from tests.sheets.helpers import EXPORT_HEADERS, KUNSHAN_ID, WUZHONG_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,9 @@ def exported_case(units):
         address="张浦镇（东）1号",
         registered_on=datetime.date(2007, 2, 7),
         notes="第一行\n第二行",
+        hardship_type="deep",
+        annual_household_income=Decimal("36018.00"),
+        annual_rigid_expenses=Decimal("0"),
     )
     case.causes.set(case.causes.model.objects.filter(name__in=["因病", "子女就学"]))
     return case
@@ -44,7 +47,7 @@ def export(user, file_name="cases.csv", **filters) -> tuple[bytes, int]:
 def exported_rows(user, file_name="cases.csv", **filters) -> list[list]:
     data, _count = export(user, file_name, **filters)
     sheet = read_sheet(data, file_name)
-    assert sheet.headers == HEADERS
+    assert sheet.headers == EXPORT_HEADERS
     return [list(cells) for _number, cells in sheet.rows]
 
 
@@ -71,6 +74,9 @@ def test_csv_export_columns_and_values(kunshan_clerk, exported_case):
             "待审核",
             "",
             "第一行\n第二行",
+            "深度困难",
+            "36018.00",
+            "0.00",
         ]
     ]
 
@@ -80,7 +86,7 @@ def test_xlsx_export_has_real_dates_numbers_and_text_ids(kunshan_clerk, exported
 
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     header, row = list(sheet.values)
-    assert list(header) == HEADERS
+    assert list(header) == EXPORT_HEADERS
     assert row[1] == KUNSHAN_ID
     assert row[12] == datetime.datetime(2007, 2, 7)
     assert row[9] == 1000.5 and sheet["J2"].number_format == "0.00"
@@ -186,7 +192,7 @@ def test_admin_formats_round_trip_the_same_sheet(kunshan_clerk, city_auditor, ex
 
         result = CaseResource().import_data(dataset, dry_run=True, user=kunshan_clerk)
 
-        assert dataset.headers == HEADERS
+        assert dataset.headers == EXPORT_HEADERS
         assert result.summary() == "新增 0，更新 0，未变 1"
     buffer = io.BytesIO()
     CaseResource(user=city_auditor).write_export(buffer, "cases.csv")

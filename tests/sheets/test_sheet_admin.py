@@ -12,7 +12,14 @@ from django.utils.translation import gettext
 
 from cases.models import Case, CaseStatus
 from tests.cases.factories import CaseFactory
-from tests.sheets.helpers import HEADERS, KUNSHAN_ID, WUZHONG_ID, case_row, csv_bytes, ids
+from tests.sheets.helpers import (
+    EXPORT_HEADERS,
+    KUNSHAN_ID,
+    WUZHONG_ID,
+    case_row,
+    csv_bytes,
+    ids,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +91,7 @@ def test_the_case_template_lists_vocabularies_and_only_the_clerks_units(client_f
         for c in range(1, lists.max_column + 1)
     }
 
-    assert [cell.value for cell in sheet[1]] == HEADERS
+    assert [cell.value for cell in sheet[1]] == EXPORT_HEADERS
     assert "困难职工" in columns["困难类别"] and "待审核" in columns["档案状态"]
     assert "昆山市总工会" in columns["所属工会"] and "张浦镇工会" in columns["所属工会"]
     assert "吴中区总工会" not in columns["所属工会"]
@@ -151,7 +158,7 @@ def test_export_of_the_filtered_list_in_scope(client_for, kunshan_clerk, units):
     assert response.status_code == 200
     assert "filename*=utf-8''" in response["Content-Disposition"]
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0].split(",") == HEADERS
+    assert lines[0].split(",") == EXPORT_HEADERS
     assert [line.split(",")[1] for line in lines[1:]] == [KUNSHAN_ID]
     assert LogEntry.objects.filter(user=kunshan_clerk, change_message__contains="1").exists()
 

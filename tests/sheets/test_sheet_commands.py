@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 
 from cases.models import Case
 from sheets import read_sheet
-from tests.sheets.helpers import HEADERS, case_row, csv_bytes, ids
+from tests.sheets.helpers import EXPORT_HEADERS, case_row, csv_bytes, ids
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_export_writes_the_file_by_its_ending(kunshan_clerk, tmp_path, sheet_fil
 
     assert code == 0 and "3" in out
     sheet = read_sheet(target.read_bytes(), name)
-    assert sheet.headers == HEADERS
+    assert sheet.headers == EXPORT_HEADERS
     assert len(list(sheet.rows)) == 3
 
 
