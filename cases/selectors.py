@@ -52,6 +52,8 @@ def cases_by_short_name(queryset: QuerySet[Case], search_term: str) -> QuerySet[
     if not term or len(term) > SHORT_NAME_SEARCH or any(ch.isspace() for ch in term):
         return None
     return queryset.filter(name__istartswith=term)
+
+
 def line_in_force(unit: UnionUnit, on: datetime.date) -> SubsistenceLine | None:
     """The 低保 line ``unit`` lives under on ``on`` (its own or the nearest unit's above),
     or ``None`` when no unit above it has set one yet. One query."""
