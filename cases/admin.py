@@ -44,6 +44,7 @@ from adminkit.scope import (
 )
 from adminkit.units import default_unit_id
 from cases import services
+from cases.accesslog import CaseAccessLogMixin
 from cases.filters import (
     HouseholdSizeFilter,
     RecentYearFilter,
@@ -52,6 +53,7 @@ from cases.filters import (
 )
 from cases.forms import ExitForm, ReferralDecisionForm, ReferralSubmitForm, ReviewForm
 from cases.idnumbers import mask_id_number
+from cases.idsearch import IdSearchAdminMixin
 from cases.models import (
     Activity,
     AnnualReview,
@@ -193,7 +195,7 @@ REGISTER_FIELDS = [
 
 
 @admin.register(Case)
-class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
+class CaseAdmin(CaseAccessLogMixin, IdSearchAdminMixin, SheetAdminMixin, ServiceManagedAdmin):
     sheet_kind = "cases"
     # Named, so that the sheet links wrap it (django-import-export keeps it as the base).
     change_list_template = "admin/change_list.html"
@@ -252,10 +254,10 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
             return ["name", "id_number", "phone"]
         return self.search_fields
 
-    def get_search_results(self, request, queryset, search_term):
+    def id_search_results(self, request, queryset, search_term):
         found = cases_by_id_number(queryset, search_term)
         if found is None:
-            return super().get_search_results(request, queryset, search_term)
+            return super().id_search_results(request, queryset, search_term)
         return found, False
 
     def get_fieldsets(self, request, obj=None):
@@ -462,7 +464,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReadOnlyMixin, ServiceManagedAdmin):
+class ReferralAdmin(IdSearchAdminMixin, ReadOnlyMixin, ServiceManagedAdmin):
     """District staff follow their referrals here; the city union decides on the page.
 
     Referrals are created by the case action and decided through the decision form.
@@ -576,7 +578,7 @@ class ReferralAdmin(ReadOnlyMixin, ServiceManagedAdmin):
 
 
 @admin.register(AnnualReview)
-class AnnualReviewAdmin(ReadOnlyMixin, ServiceManagedAdmin):
+class AnnualReviewAdmin(IdSearchAdminMixin, ReadOnlyMixin, ServiceManagedAdmin):
     """A read-only list; reviews are recorded with the case list's action."""
 
     list_display = ["case_name", "case_unit", "year", "reviewed_on", "outcome", "reviewer"]
