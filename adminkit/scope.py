@@ -27,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from adminkit.dates import scoped_date_hierarchy
 from adminkit.extensions import extra_inlines
 from adminkit.paginator import CappedCountPaginator
+from core.dates import validate_date
 from unions.querysets import ScopedQuerySet, visible_to
 
 # The mixins go in front of a ModelAdmin or an inline: for the type checker they derive
@@ -90,7 +91,14 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
 
 class ScopedFormfieldMixin(_AnyAdmin):
-    """Foreign-key and many-to-many choices (and so POST validation) from the scope."""
+    """Foreign-key and many-to-many choices (and so POST validation) from the scope;
+    every date within the range the sheets accept (``core.dates``)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateField) and formfield is not None:
+            formfield.validators = [*formfield.validators, validate_date]
+        return formfield
 
     def _scoped_choices(self, db_field, request):
         """The related model's rows in the user's scope, in its admin's order."""
