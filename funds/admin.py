@@ -143,8 +143,8 @@ class FundAdmin(MoneyAdmin):
         entries = LedgerEntry.objects.filter(fund=obj).select_related("posted_by")
         rows = format_html_join(
             "",
-            '<tr><td>{}</td><td>{}</td><td style="text-align:right">{}</td>'
-            '<td style="text-align:right">{}</td><td>{}</td><td>{}</td></tr>',
+            '<tr><td>{}</td><td>{}</td><td class="relief-num">{}</td>'
+            '<td class="relief-num">{}</td><td>{}</td><td>{}</td></tr>',
             (
                 (
                     entry.entry_date,
