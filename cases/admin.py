@@ -71,6 +71,7 @@ from cases.permissions import (
     VERIFY_CASE,
     VIEW_FULL_ID_NUMBER,
 )
+from cases.retention_admin import RetentionActionMixin
 from cases.selectors import cases_by_id_number
 from sheets.admin import SheetAdminMixin
 
@@ -195,7 +196,13 @@ REGISTER_FIELDS = [
 
 
 @admin.register(Case)
-class CaseAdmin(CaseAccessLogMixin, IdSearchAdminMixin, SheetAdminMixin, ServiceManagedAdmin):
+class CaseAdmin(
+    CaseAccessLogMixin,
+    RetentionActionMixin,
+    IdSearchAdminMixin,
+    SheetAdminMixin,
+    ServiceManagedAdmin,
+):
     sheet_kind = "cases"
     # Named, so that the sheet links wrap it (django-import-export keeps it as the base).
     change_list_template = "admin/change_list.html"

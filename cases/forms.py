@@ -118,3 +118,12 @@ class ReferralDecisionForm(forms.Form):
         elif data.get("decision") == self.REJECT and not data.get("rejection_reason"):
             self.add_error("rejection_reason", _("Say why the referral is rejected."))
         return data
+
+
+class AnonymiseForm(forms.Form):
+    """The city administrator confirms an anonymisation: it cannot be undone."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that the personal data of these cases is erased for good"),
+        required=True,
+    )

@@ -10,6 +10,8 @@ DECIDE_REFERRAL = "cases.decide_referral"
 ADD_ANNUAL_REVIEW = "cases.add_annualreview"
 VIEW_CASE = "cases.view_case"
 VIEW_REFERRAL = "cases.view_referral"
+# Retention: anonymise cases that left the register more than RETENTION_YEARS ago.
+ANONYMISE_CASE = "cases.anonymise_case"
 
 _CLERK = [
     VIEW_CASE,
@@ -49,6 +51,7 @@ ROLE_PERMISSIONS = {
     Role.ADMINISTRATOR: [
         VIEW_CASE,
         VIEW_FULL_ID_NUMBER,
+        ANONYMISE_CASE,
         "cases.view_householdmember",
         "cases.view_annualreview",
         VIEW_REFERRAL,
