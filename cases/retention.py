@@ -62,6 +62,7 @@ CASE_FIELDS: dict[str, Any] = {
 MEMBER_FIELDS = {"name": ANONYMISED, "id_number": "", "school": "", "notes": ""}
 REVIEW_FIELDS = {"notes": ""}
 REFERRAL_FIELDS = {"reason": ANONYMISED, "rejection_reason": ""}
+LEDGER_FIELDS = {"source": ANONYMISED}
 
 TABLE_LABELS = {
     "cases": _("cases"),
@@ -72,6 +73,8 @@ TABLE_LABELS = {
     "annual review history rows": _("annual review history rows"),
     "referrals": _("referrals"),
     "referral history rows": _("referral history rows"),
+    "ledger entries": _("ledger entries"),
+    "ledger entry history rows": _("ledger entry history rows"),
     "admin log entries": _("admin log entries"),
 }
 
@@ -216,6 +219,24 @@ def _anonymise(ids: list[int], live_ids: list[int], dry_run: bool) -> dict[str, 
             "referral history rows",
             history[Referral].objects.filter(case_id__in=ids),
             REFERRAL_FIELDS,
+        ),
+    ]
+    # A disbursement's ledger entry (and its reversal) names the person as its source.
+    # Only that text changes: amounts, dates and balances stay as posted.
+    from django.apps import apps
+
+    ledger = apps.get_model("funds", "LedgerEntry")
+    paid = apps.get_model("funds", "Disbursement").objects.filter(case_id__in=ids)
+    entry_ids = set(paid.exclude(ledger_entry=None).values_list("ledger_entry_id", flat=True))
+    entry_ids |= set(
+        models.QuerySet(ledger).filter(reverses_id__in=entry_ids).values_list("pk", flat=True)
+    )
+    targets += [
+        ("ledger entries", models.QuerySet(ledger).filter(pk__in=entry_ids), LEDGER_FIELDS),
+        (
+            "ledger entry history rows",
+            ledger.history.model.objects.filter(id__in=entry_ids),
+            LEDGER_FIELDS,
         ),
     ]
     # The admin log names records by their text ("顾小妹（张浦镇工会）", a member's name in
