@@ -160,6 +160,11 @@ def record_export(
     request = current_request()
     if request is not None:
         filters = {**dict(request.GET.items()), **filters}
+        from adminkit.searchtokens import TOKEN_VAR, recalled_search
+
+        if TOKEN_VAR in filters:  # the search the token stands for (its ID numbers starred)
+            filters["q"] = recalled_search(request) or ""
+            del filters[TOKEN_VAR]
     persons = persons_of(queryset)
     return record_access(
         request,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accesslog.models import AccessRecord, AccessTarget, Action
-from accesslog.services import id_digest, record_access
+from accesslog.services import id_digest, mask_text, record_access
 from cases.idnumbers import random_id_number
 from cases.models import Case, HouseholdMember
 from sheets import sheet_resource
@@ -376,3 +376,14 @@ def test_the_change_log_is_readable_in_scope(
 def test_anonymous_users_reach_neither_log(db):
     for url in (LOG, "/admin/admin/logentry/"):
         assert Client().get(url).status_code == 302
+
+
+def test_an_export_of_an_id_search_records_the_search_starred(client_for, kunshan_clerk, kunshan):
+    client = client_for(kunshan_clerk)
+    query = client.get("/admin/cases/case/", {"q": kunshan.id_number})["Location"].split("?")[1]
+
+    client.post(reverse("admin:cases_case_export") + "?" + query, {"format": CSV})
+
+    record = only_record(action=Action.EXPORT)
+    assert record.details["filters"] == {"q": mask_text(kunshan.id_number)}
+    assert targets_of(record) == {(Case, kunshan.pk)}
