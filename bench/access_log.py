@@ -13,11 +13,11 @@ the machine's load hits both alike: one warm-up each, then ``--runs`` timed requ
 from __future__ import annotations
 
 import argparse
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from unittest import mock
 
 from bench import generate_cases, harness
-from bench.run import Measurement, Scenario, case_in_scope, measure
+from bench.run import Scenario, case_in_scope
 
 USER = "kunshan_clerk"
 
@@ -66,16 +66,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"- {USER}, {args.runs} timed runs after 1 warm-up, times in ms")
     rows = []
     for page in pages:
-        on = Measurement(args.size, USER, page)
-        off = Measurement(args.size, USER, page)
+        on, off = harness.Timings(), harness.Timings()
+        for switch in (nullcontext, logging_off):
+            with switch():
+                assert client.get(page.query).status_code == 200, page.query  # warm-up
         for _ in range(args.runs):
-            measure(client, page.query, 1, on)
+            harness.time_queries(lambda url=page.query: client.get(url), on)
             with logging_off():
-                measure(client, page.query, 1, off)
-        change = on.timings.median_ms() / off.timings.median_ms() - 1
+                harness.time_queries(lambda url=page.query: client.get(url), off)
+        change = on.median_ms() / off.median_ms() - 1
         rows.append(
-            [page.label, f"{off.timings.median_ms():,.1f}", f"{on.timings.median_ms():,.1f}",
-             f"{change:+.0%}", f"{off.timings.query_counts()} → {on.timings.query_counts()}"]
+            [page.label, f"{off.median_ms():,.1f}", f"{on.median_ms():,.1f}",
+             f"{change:+.0%}", f"{off.query_counts()} → {on.query_counts()}"]
         )  # fmt: skip
     print(harness.markdown_table(
         ["page", "without log (median ms)", "with log", "change", "queries"], rows
