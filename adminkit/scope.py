@@ -29,6 +29,7 @@ from adminkit.dates import scoped_date_hierarchy
 from adminkit.extensions import extra_inlines
 from adminkit.history import ClerkHistoryHelper
 from adminkit.paginator import CappedCountPaginator
+from core.dates import validate_date
 from unions.querysets import ScopedQuerySet, visible_to
 
 # The mixins go in front of a ModelAdmin or an inline: for the type checker they derive
@@ -121,7 +122,14 @@ def _with_choice_labels(formfield):
 
 
 class ScopedFormfieldMixin(_AnyAdmin):
-    """Foreign-key and many-to-many choices (and so POST validation) from the scope."""
+    """Foreign-key and many-to-many choices (and so POST validation) from the scope;
+    every date within the range the sheets accept (``core.dates``)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DateField) and formfield is not None:
+            formfield.validators = [*formfield.validators, validate_date]
+        return formfield
 
     def _scoped_choices(self, db_field, request):
         """The related model's rows in the user's scope, in its admin's order."""

@@ -40,6 +40,7 @@ from adminkit.scope import (
 )
 from adminkit.units import default_unit_id
 from cases import services
+from cases.accesslog import CaseAccessLogMixin
 from cases.admin_views import ReferralDecisionMixin
 from cases.filing import figure_terms, type_terms
 from cases.filters import (
@@ -51,6 +52,7 @@ from cases.filters import (
 )
 from cases.forms import ExitForm, ReferralSubmitForm, ReviewForm
 from cases.idnumbers import mask_id_number
+from cases.idsearch import IdSearchAdminMixin
 from cases.models import (
     Activity,
     AnnualReview,
@@ -71,6 +73,7 @@ from cases.permissions import (
     VERIFY_CASE,
     VIEW_FULL_ID_NUMBER,
 )
+from cases.retention_admin import RetentionActionMixin
 from cases.selectors import cases_by_id_number, cases_by_short_name, line_in_force
 from sheets.admin import SheetAdminMixin
 from unions.models import Role
@@ -216,7 +219,14 @@ REGISTER_FIELDS = [
 
 
 @admin.register(Case)
-class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
+class CaseAdmin(
+    CaseAccessLogMixin,
+    RetentionActionMixin,
+    IdSearchAdminMixin,
+    RecordActionsMixin,
+    SheetAdminMixin,
+    ServiceManagedAdmin,
+):
     sheet_kind = "cases"
     # Named, so that the sheet links wrap it (django-import-export keeps it as the base).
     change_list_template = "admin/change_list.html"
@@ -287,11 +297,17 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
         return self.search_fields
 
     def get_search_results(self, request, queryset, search_term):
+        # A one- or two-character name is matched by its start, through the prefix index
+        # (cases migration 0006): no trigram fits in it. Never an ID number.
+        found = cases_by_short_name(queryset, search_term)
+        if found is not None:
+            return found, False
+        return super().get_search_results(request, queryset, search_term)
+
+    def id_search_results(self, request, queryset, search_term):
         found = cases_by_id_number(queryset, search_term)
         if found is None:
-            found = cases_by_short_name(queryset, search_term)
-        if found is None:
-            return super().get_search_results(request, queryset, search_term)
+            return super().id_search_results(request, queryset, search_term)
         return found, False
 
     def get_fieldsets(self, request, obj=None):
@@ -547,7 +563,7 @@ class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReferralDecisionMixin, ReadOnlyMixin, ServiceManagedAdmin):
+class ReferralAdmin(IdSearchAdminMixin, ReferralDecisionMixin, ReadOnlyMixin, ServiceManagedAdmin):
     """District staff follow their referrals here; the city union decides on the page
     (``cases.admin_views``). Referrals are created by the case action.
     """
@@ -604,7 +620,7 @@ class ReferralAdmin(ReferralDecisionMixin, ReadOnlyMixin, ServiceManagedAdmin):
 
 
 @admin.register(AnnualReview)
-class AnnualReviewAdmin(ReadOnlyMixin, ServiceManagedAdmin):
+class AnnualReviewAdmin(IdSearchAdminMixin, ReadOnlyMixin, ServiceManagedAdmin):
     """A read-only list; reviews are recorded with the case list's action."""
 
     list_display = ["case_name", "case_unit", "year", "reviewed_on", "outcome", "reviewer"]

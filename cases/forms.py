@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import ReviewOutcome
+from core.dates import SupportedDateField
 
 
 def _not_in_future(value, message):
@@ -22,7 +23,7 @@ def _not_in_future(value, message):
 class ExitForm(forms.Form):
     """已脱困: the date and the reason are both required."""
 
-    exited_on = forms.DateField(
+    exited_on = SupportedDateField(
         label=_("exited on"),
         initial=timezone.localdate,
         widget=widgets.AdminDateWidget,
@@ -55,7 +56,7 @@ class ReferralSubmitForm(forms.Form):
 class ReviewForm(forms.Form):
     """年度复核: one review per case and year."""
 
-    reviewed_on = forms.DateField(
+    reviewed_on = SupportedDateField(
         label=_("reviewed on"), initial=timezone.localdate, widget=widgets.AdminDateWidget
     )
     outcome = forms.ChoiceField(label=_("outcome"), choices=ReviewOutcome.choices)
@@ -91,10 +92,10 @@ class ReferralDecisionForm(forms.Form):
         required=False,
         widget=widgets.AdminTextInputWidget,
     )
-    valid_from = forms.DateField(
+    valid_from = SupportedDateField(
         label=_("certificate valid from"), required=False, widget=widgets.AdminDateWidget
     )
-    valid_until = forms.DateField(
+    valid_until = SupportedDateField(
         label=_("certificate valid until"), required=False, widget=widgets.AdminDateWidget
     )
     rejection_reason = forms.CharField(
@@ -117,3 +118,12 @@ class ReferralDecisionForm(forms.Form):
         elif data.get("decision") == self.REJECT and not data.get("rejection_reason"):
             self.add_error("rejection_reason", _("Say why the referral is rejected."))
         return data
+
+
+class AnonymiseForm(forms.Form):
+    """The city administrator confirms an anonymisation: it cannot be undone."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that the personal data of these cases is erased for good"),
+        required=True,
+    )

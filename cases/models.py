@@ -338,6 +338,7 @@ class Case(IdNumberCleaningMixin, models.Model):
             ("verify_case", _("Can verify and exit cases")),
             ("submit_referral", _("Can refer cases to the city union")),
             ("decide_referral", _("Can approve or reject referrals")),
+            ("anonymise_case", _("Can anonymise cases past their retention period")),
         ]
         indexes = [
             models.Index(fields=["unit", "status"]),

@@ -22,6 +22,8 @@ CHANGE_LINE = "cases.change_subsistenceline"
 ADD_EXCLUSION = "cases.add_exclusioncondition"
 CHANGE_EXCLUSION = "cases.change_exclusioncondition"
 MANAGE_LINE = [ADD_LINE, CHANGE_LINE, ADD_EXCLUSION, CHANGE_EXCLUSION]
+# Retention: anonymise cases that left the register more than RETENTION_YEARS ago.
+ANONYMISE_CASE = "cases.anonymise_case"
 
 _CLERK = [
     VIEW_CASE,
@@ -72,6 +74,7 @@ ROLE_PERMISSIONS = {
     Role.ADMINISTRATOR: [
         VIEW_CASE,
         VIEW_FULL_ID_NUMBER,
+        ANONYMISE_CASE,
         "cases.view_householdmember",
         "cases.view_rigidexpense",
         "cases.view_annualreview",

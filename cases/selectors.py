@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.text import smart_split
 
 from cases.idnumbers import IdNumberError, validate_id_number
 from cases.models import Case, HouseholdMember, SubsistenceLine
@@ -58,3 +60,30 @@ def line_in_force(unit: UnionUnit, on: datetime.date) -> SubsistenceLine | None:
     """The 低保 line ``unit`` lives under on ``on`` (its own or the nearest unit's above),
     or ``None`` when no unit above it has set one yet. One query."""
     return SubsistenceLine.objects.in_force_for(unit, on).first()
+def id_numbers_in(search_term: str) -> list[str]:
+    """The canonical ID numbers among the words of a list search (as the admin splits
+    it: quoted phrases are one word); empty when no word is a whole ID number."""
+    numbers = []
+    for word in smart_split(search_term or ""):
+        if word[:1] in "\"'" and word[-1:] == word[:1] and len(word) > 1:
+            word = word[1:-1]
+        try:
+            numbers.append(validate_id_number(word.strip()))
+        except IdNumberError:
+            continue
+    return list(dict.fromkeys(numbers))
+
+
+def access_subjects_for_id_number(
+    term: str,
+) -> tuple[str, list[QuerySet[Any]]] | None:
+    """For the access log (``settings.ACCESS_LOG_ID_SUBJECTS``): the canonical number and
+    the records it names — the person's case, the cases it is a household member of, and
+    those members — or ``None`` when ``term`` is not an ID number."""
+    try:
+        number = validate_id_number((term or "").strip())
+    except IdNumberError:
+        return None
+    members = HouseholdMember.objects.filter(id_number=number)
+    cases = Case.objects.filter(Q(id_number=number) | Q(pk__in=members.values("case_id")))
+    return number, [cases, members]

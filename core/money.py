@@ -5,6 +5,8 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -38,6 +40,9 @@ class MoneyField(models.DecimalField):
         # Migrations see a plain DecimalField, so moving this class never touches them.
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.DecimalField", args, kwargs
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": MoneyFormField, **kwargs})
 
 
 def quantize_yuan(value: Decimal) -> Decimal:
@@ -98,3 +103,27 @@ def parse_money(value: object) -> Decimal:
     if not result:
         return ZERO  # no "-0.00"
     return result
+
+
+class MoneyFormField(forms.DecimalField):
+    """A form's amount in yuan, read exactly as a sheet's cell is (``parse_money``).
+
+    One rule for both doors: full-width digits (an input method's slip) are read as
+    digits, as in every text field; ``1E+3`` (an exponent, what Excel shows for a long
+    number) and digits of other scripts such as Arabic-Indic ``١٠٠٠`` are refused with
+    the same words as in a sheet. Python's ``Decimal`` would take all three, which is
+    why Django's own DecimalField accepted what the sheet refused.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_money(value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from None

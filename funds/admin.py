@@ -26,6 +26,7 @@ from adminkit.scope import (
     scoped_queryset,
 )
 from adminkit.urls import admin_url, page_urls
+from cases.idsearch import IdSearchAdminMixin
 from cases.models import Case
 from cases.permissions import VERIFY_CASE
 from core.money import format_yuan
@@ -286,7 +287,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
+class DisbursementAdmin(IdSearchAdminMixin, SheetAdminMixin, MoneyAdmin):
     sheet_kind = "disbursements"
     form = DisbursementPostForm
     list_display = [
@@ -305,7 +306,8 @@ class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
     list_filter = ["paying_unit", "fund", "campaign", "kind", "receipt_signed", "is_reversed"]
     list_select_related = ["case", "fund__unit", "paying_unit", "activity"]
     date_hierarchy = "disbursed_on"
-    search_fields = ["case__name"]
+    # A whole ID number finds the person's aid (limited and logged: cases.idsearch).
+    search_fields = ["case__name", "=case__id_number"]
     sensitive_fields = ("id_number",)
     actions = ["mark_receipt_signed"]
     change_list_template = "admin/funds/disbursement/change_list.html"

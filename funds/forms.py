@@ -10,14 +10,15 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.money import FEN, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from core.dates import SupportedDateField
+from core.money import FEN, MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, MoneyFormField
 from funds.models import INCOME_KINDS, Disbursement, Fund, LedgerEntry
 
 
-def money_field(label, **kwargs) -> forms.DecimalField:
+def money_field(label, **kwargs) -> MoneyFormField:
     """A positive yuan amount with at most two decimal places."""
     kwargs.setdefault("min_value", FEN)
-    return forms.DecimalField(
+    return MoneyFormField(
         label=label,
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=MONEY_DECIMAL_PLACES,
@@ -73,7 +74,7 @@ class AllocationForm(forms.Form):
         help_text=_("A fund of a union unit below the giving fund's unit."),
     )
     amount = money_field(_("amount (yuan)"))
-    entry_date = forms.DateField(
+    entry_date = SupportedDateField(
         label=_("date"), initial=timezone.localdate, widget=widgets.AdminDateWidget
     )
     notes = forms.CharField(

@@ -13,7 +13,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from adminkit.scope import choice_label
-from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from core.dates import SupportedDateField
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, MoneyFormField
 from funds.models import Fund
 from pairings.models import Agreement, AgreementKind, Beneficiary
 
@@ -68,10 +69,10 @@ class PaymentForm(forms.Form):
     beneficiary = BeneficiaryChoiceField(
         queryset=Beneficiary.objects.none(), label=capfirst(_("beneficiary"))
     )
-    paid_on = forms.DateField(
+    paid_on = SupportedDateField(
         label=capfirst(_("date")), widget=AdminDateWidget, initial=timezone.localdate
     )
-    amount = forms.DecimalField(
+    amount = MoneyFormField(
         label=capfirst(_("amount (yuan)")),
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=MONEY_DECIMAL_PLACES,

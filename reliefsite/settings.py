@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "simple_history",
     # Project apps, in dependency order: unions <- cases <- funds <- pairings <- reports.
     "unions",
+    "accesslog",  # generic, like sheets/adminkit: depends on unions for the scope only
     "cases",
     "funds",
     "pairings",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accesslog.middleware.AccessLogMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -88,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -197,6 +202,38 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
 )
+
+# Content-Security-Policy (Django's own, django.middleware.csp): only this site's scripts,
+# styles and images, inline <script>/<style> only with the page's nonce, no inline style
+# attributes, no plugins, no framing, forms post back here only. The report charts are
+# server-drawn SVG (img-src 'self' data: covers admin icons). CSP_REPORT_ONLY=1 sends it
+# as Content-Security-Policy-Report-Only instead (to try a change on a live site first).
+_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CSP = {} if env_bool("CSP_REPORT_ONLY", False) else _CSP
+SECURE_CSP_REPORT_ONLY = _CSP if env_bool("CSP_REPORT_ONLY", False) else {}
+
+# Personal data (PRIVACY.md). The access log (accesslog): which model is "a person" in
+# an export, and how an ID number typed on the log's page names its records.
+ACCESS_LOG_PERSON_MODEL = "cases.Case"
+ACCESS_LOG_ID_SUBJECTS = "cases.selectors.access_subjects_for_id_number"
+# Searches by ID number for users who see masked numbers (cases.idsearch): at most this
+# many per window, so a masked number cannot be recovered by trying every birth date.
+ID_SEARCH_LIMIT = int(os.environ.get("ID_SEARCH_LIMIT", "30"))
+ID_SEARCH_WINDOW_MINUTES = int(os.environ.get("ID_SEARCH_WINDOW_MINUTES", "10"))
+# Retention: a case that left the register this many years ago is anonymised
+# (manage.py anonymise_exited; the filing rules keep a file 10 years).
+RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "10"))
 
 # Large admin forms (an import preview confirm carries many fields).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000

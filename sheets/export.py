@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from accesslog.services import record_export
 from sheets.constants import FORMULA_PREFIXES, LOOKUP_CHUNK
 from sheets.errors import _message
 from sheets.fields import SheetField
@@ -143,7 +144,8 @@ class ExportMixin(SheetHost):
         suffix = Path(file_name).suffix.lower()
         if suffix not in (".xlsx", ".csv"):
             raise ValueError(_("Export to a file ending in .xlsx or .csv."))
-        rows = self.iter_export_rows(self.export_queryset(queryset, **filters))
+        exported = self.export_queryset(queryset, **filters)
+        rows = self.iter_export_rows(exported)
         started = time.perf_counter()
         if suffix == ".xlsx":
             count = write_xlsx(
@@ -157,6 +159,15 @@ class ExportMixin(SheetHost):
             "rows": count,
         }
         self._log_entry(Path(file_name).name, message)
+        # PRIVACY.md: every export is in the access log, with the persons it holds.
+        record_export(
+            user=self.user,
+            sheet=self.sheet_title,
+            file_name=Path(file_name).name,
+            rows=count,
+            queryset=exported,
+            filters=filters,
+        )
         logger.info(
             "export: user=%s sheet=%s file=%s rows=%d in %.1f s",
             getattr(self.user, "username", None),

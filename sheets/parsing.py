@@ -14,11 +14,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.dates import DATE_MAX_YEAR, DATE_MIN_YEAR, out_of_range_message
 from core.text import normalize_text
-
-# Plausible years for any date in the relief records.
-DATE_MIN_YEAR = 1900
-DATE_MAX_YEAR = 2100
 
 # Excel serial day numbers: serial 61 is 1900-03-01, 73415 is 2100-12-31.
 # Serials 1..60 are skipped on purpose: Excel counts a fictitious 1900-02-29
@@ -65,11 +62,9 @@ def _checked_date(year: int, month: int, day: int) -> datetime.date:
 
 
 def _checked_year(result: datetime.date) -> datetime.date:
+    # The one supported range (core.dates), as the admin forms check it.
     if not DATE_MIN_YEAR <= result.year <= DATE_MAX_YEAR:
-        raise ValueError(
-            _("Date out of range: the year must be between %(min)d and %(max)d.")
-            % {"min": DATE_MIN_YEAR, "max": DATE_MAX_YEAR}
-        )
+        raise ValueError(out_of_range_message())
     return result
 
 
