@@ -60,6 +60,8 @@ def line_in_force(unit: UnionUnit, on: datetime.date) -> SubsistenceLine | None:
     """The 低保 line ``unit`` lives under on ``on`` (its own or the nearest unit's above),
     or ``None`` when no unit above it has set one yet. One query."""
     return SubsistenceLine.objects.in_force_for(unit, on).first()
+
+
 def id_numbers_in(search_term: str) -> list[str]:
     """The canonical ID numbers among the words of a list search (as the admin splits
     it: quoted phrases are one word); empty when no word is a whole ID number."""
