@@ -42,6 +42,7 @@ from funds.forms import (
     ReverseForm,
 )
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
+from funds.payment_pages import DisbursementReversalMixin
 from funds.permissions import ALLOCATE_FUND, REVERSE_LEDGER_ENTRY
 from funds.selectors import disbursement_totals
 from funds.services import (
@@ -457,7 +458,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(SheetAdminMixin, MoneyAdmin):
+class DisbursementAdmin(DisbursementReversalMixin, SheetAdminMixin, MoneyAdmin):
     sheet_kind = "disbursements"
     form = DisbursementPostForm
     list_display = [
