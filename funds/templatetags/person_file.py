@@ -76,8 +76,13 @@ def payment_reversal(context, disbursement):
     the viewer may see it) and whether the viewer is offered 冲正."""
     user = context["request"].user
     entry = reversal_of(disbursement) if disbursement.is_reversed else None
+    poster = entry.posted_by if entry is not None else None
     return {
         "entry": entry,
+        # A Chinese name reads family name first (顾粮), without a space.
+        "who": (f"{poster.last_name}{poster.first_name}" or poster.get_username())
+        if poster is not None
+        else "",
         "entry_url": (
             reverse("admin:funds_ledgerentry_change", args=[entry.pk])
             if entry is not None and in_scope(entry, user)
