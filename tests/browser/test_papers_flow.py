@@ -6,6 +6,7 @@ import datetime
 import io
 import os
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -107,7 +108,7 @@ def test_printing_the_signoff_sheet_of_a_route(units, login, page):
     with page.expect_download() as download_info:
         page.click("#signoff-pdf")
     pdf = download_info.value
-    content = open(pdf.path(), "rb").read()
+    content = Path(pdf.path()).read_bytes()
     assert content.startswith(b"%PDF")
     pypdf = pytest.importorskip("pypdf")
     text = "".join(

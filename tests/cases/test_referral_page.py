@@ -40,7 +40,15 @@ def test_the_decision_page_shows_the_case_without_clicking_away(referral, city_a
     page = client_for(city_admin).get(url(referral)).content.decode()
 
     assert "审批周转报的向市总反映" in page  # the title says what the page is for
-    for text in ("380.00", "因病", "单亲", "周小妹", "张浦中学", "1,500.00", 'id="case-payments-years"'):
+    for text in (
+        "380.00",
+        "因病",
+        "单亲",
+        "周小妹",
+        "张浦中学",
+        "1,500.00",
+        'id="case-payments-years"',
+    ):
         assert text in page
     decision = page.index('id="referral_decision_form"')
     assert "关闭" not in page[:decision]  # no close button above the form

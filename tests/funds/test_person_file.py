@@ -23,7 +23,9 @@ def case_page(client, case):
 def test_the_case_page_lists_payments_with_totals_per_year(
     kunshan_case, kunshan_fund, kunshan_clerk, client_for
 ):
-    pay_cash(case=kunshan_case, fund=kunshan_fund, amount=Decimal("500"), acting_user=kunshan_clerk)
+    pay_cash(
+        case=kunshan_case, fund=kunshan_fund, amount=Decimal("500"), acting_user=kunshan_clerk
+    )
     pay_cash(case=kunshan_case, fund=kunshan_fund, amount=Decimal("1200.50"),
              acting_user=kunshan_clerk, disbursed_on=datetime.date(2008, 1, 20))  # fmt: skip
 
@@ -49,7 +51,9 @@ def test_the_record_payment_link_preselects_the_person(kunshan_case, kunshan_cle
 def test_an_auditor_sees_payments_but_no_record_link(
     kunshan_case, kunshan_fund, kunshan_clerk, city_auditor, client_for
 ):
-    pay_cash(case=kunshan_case, fund=kunshan_fund, amount=Decimal("500"), acting_user=kunshan_clerk)
+    pay_cash(
+        case=kunshan_case, fund=kunshan_fund, amount=Decimal("500"), acting_user=kunshan_clerk
+    )
 
     page = case_page(client_for(city_auditor), kunshan_case)
 

@@ -14,8 +14,12 @@ from funds.models import Disbursement, DisbursementKind
 from funds.services import disbursement_post, entry_reverse
 from reports.papers import case_file, signoff_sheet
 from reports.pdf import pdf_unavailable_reason
-from tests.cases.factories import ActivityFactory, CampaignFactory, CaseFactory
-from tests.cases.factories import HouseholdMemberFactory
+from tests.cases.factories import (
+    ActivityFactory,
+    CampaignFactory,
+    CaseFactory,
+    HouseholdMemberFactory,
+)
 from tests.funds.factories import FundFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +47,9 @@ def route(units, kunshan_clerk):
     fund = FundFactory(unit=units["昆山市总工会"], opening=Decimal("100000"))
     town = units["张浦镇工会"]
     cases = [
-        CaseFactory(unit=town, verified=True, name=name, address=f"张浦镇{n}号", phone=f"1380000000{n}")
+        CaseFactory(
+            unit=town, verified=True, name=name, address=f"张浦镇{n}号", phone=f"1380000000{n}"
+        )
         for n, name in enumerate(["陈一", "李二", "王三"], start=1)
     ]
     activity.cases.set(cases)
@@ -175,7 +181,10 @@ def test_a_long_route_repeats_the_header_on_every_page(units, kunshan_clerk, cli
         leaders="王近",
     )
     activity.cases.set(
-        [CaseFactory(unit=units["张浦镇工会"], verified=True, name=f"户主{n:02d}") for n in range(60)]
+        [
+            CaseFactory(unit=units["张浦镇工会"], verified=True, name=f"户主{n:02d}")
+            for n in range(60)
+        ]
     )
 
     response = client_for(kunshan_clerk).get(signoff_url(activity), {"format": "pdf"})
@@ -188,7 +197,9 @@ def test_a_long_route_repeats_the_header_on_every_page(units, kunshan_clerk, cli
     assert "户主59" in last and "合计：60户" in last
 
 
-def test_without_a_chinese_font_the_signoff_page_offers_no_pdf(route, kunshan_clerk, client_for, monkeypatch):
+def test_without_a_chinese_font_the_signoff_page_offers_no_pdf(
+    route, kunshan_clerk, client_for, monkeypatch
+):
     reason = "no installed font can show Chinese (Debian package fonts-noto-cjk)"
     monkeypatch.setattr("reports.paper_views.pdf_unavailable_reason", lambda: reason)
     monkeypatch.setattr("reports.pdf.pdf_unavailable_reason", lambda: reason)
@@ -254,7 +265,9 @@ def test_the_case_file_of_another_district_is_not_found(person, wuzhong_clerk, c
     client = client_for(wuzhong_clerk)
 
     assert client.get(file_url(person)).status_code == 404
-    assert client.get(reverse("admin:reports_case_file", args=[person.pk + 1000])).status_code == 404
+    assert (
+        client.get(reverse("admin:reports_case_file", args=[person.pk + 1000])).status_code == 404
+    )
 
 
 def test_printing_the_case_file_is_recorded_in_the_access_log(
