@@ -25,6 +25,8 @@ from reports.papers import activity_payments, case_file, signoff_sheet
 from reports.pdf import PdfUnavailable, pdf_response, pdf_unavailable_reason
 
 VIEW_ACTIVITY = "cases.view_activity"
+# accesslog.models.Action.PRINT, by value: the log is optional here.
+PRINT = "print"
 VIEW_DISBURSEMENT = "funds.view_disbursement"
 
 
@@ -85,7 +87,13 @@ def signoff_view(request, admin_site, activity_id):
         except PdfUnavailable as error:
             messages.error(request, str(error))
         else:
-            record_access(request, "print_signoff_sheet", [activity], households=sheet.households)
+            record_access(
+                request,
+                PRINT,
+                Case.objects.filter(pk__in=[row.case_id for row in sheet.rows]),
+                paper="signoff_sheet",
+                activity=activity.pk,
+            )
             return response
     return render(
         request,
@@ -108,7 +116,7 @@ def case_file_view(request, admin_site, case_id):
     if case is None:
         raise Http404
     file = case_file(case, request.user)
-    record_access(request, "print_case_file", [case], full_ids=file.full_ids)
+    record_access(request, PRINT, [case], paper="case_file", full_ids=file.full_ids)
     return render(
         request,
         "admin/reports/case_file.html",

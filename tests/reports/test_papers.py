@@ -281,4 +281,4 @@ def test_printing_the_case_file_is_recorded_in_the_access_log(
 
     client_for(kunshan_clerk).get(file_url(person))
 
-    assert recorded == [("print_case_file", [person], {"full_ids": True})]
+    assert recorded == [("print", [person], {"paper": "case_file", "full_ids": True})]
