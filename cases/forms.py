@@ -91,12 +91,19 @@ class ReferralDecisionForm(forms.Form):
         max_length=40,
         required=False,
         widget=widgets.AdminTextInputWidget,
+        help_text=_("Required when approving."),
     )
     valid_from = SupportedDateField(
-        label=_("certificate valid from"), required=False, widget=widgets.AdminDateWidget
+        label=_("certificate valid from"),
+        required=False,
+        widget=widgets.AdminDateWidget,
+        help_text=_("Required when approving."),
     )
     valid_until = SupportedDateField(
-        label=_("certificate valid until"), required=False, widget=widgets.AdminDateWidget
+        label=_("certificate valid until"),
+        required=False,
+        widget=widgets.AdminDateWidget,
+        help_text=_("Required when approving."),
     )
     rejection_reason = forms.CharField(
         label=_("reason for rejection"),
@@ -110,7 +117,17 @@ class ReferralDecisionForm(forms.Form):
             if not data.get("certificate_number"):
                 self.add_error("certificate_number", _("Enter the aid certificate number."))
             valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
-            if not valid_from or not valid_until or valid_until < valid_from:
+            # Each empty date is marked on its own field (a date that failed to parse
+            # already carries its error there).
+            if not valid_from and "valid_from" not in self.errors:
+                self.add_error(
+                    "valid_from", _("Enter the date the aid certificate is valid from.")
+                )
+            if not valid_until and "valid_until" not in self.errors:
+                self.add_error(
+                    "valid_until", _("Enter the date the aid certificate is valid until.")
+                )
+            if valid_from and valid_until and valid_until < valid_from:
                 self.add_error(
                     "valid_until",
                     _("The certificate must be valid from a date to a later date."),

@@ -33,6 +33,7 @@ from core.money import format_yuan
 from funds.admin_views import allocate_view, reverse_view
 from funds.forms import ApproverDisbursementPostForm, DisbursementPostForm, FundForm, IncomeForm
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
+from funds.payment_pages import DisbursementReversalMixin
 from funds.permissions import ALLOCATE_FUND, REVERSE_LEDGER_ENTRY
 from funds.selectors import disbursement_totals
 from funds.services import disbursement_post, disbursements_sign_receipts, income_post
@@ -287,7 +288,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(IdSearchAdminMixin, SheetAdminMixin, MoneyAdmin):
+class DisbursementAdmin(DisbursementReversalMixin, IdSearchAdminMixin, SheetAdminMixin, MoneyAdmin):
     sheet_kind = "disbursements"
     form = DisbursementPostForm
     list_display = [

@@ -40,6 +40,7 @@ from funds.services import (
     incomes_post_many,
     lock_funds,
     not_on_file_message,
+    outside_period_message,
     overdrawn,
 )
 from sheets import (
@@ -180,6 +181,7 @@ class DisbursementResource(PostingSheet):
         ScopedForeignKeyWidget(
             Campaign,
             unknown_message=gettext_lazy("Unknown campaign, or outside your scope: %(value)s."),
+            extra_values=("starts_on", "ends_on"),  # the period rule, without a query a row
         ),
         export_lookup="campaign__name",
     )
@@ -379,6 +381,18 @@ class DisbursementResource(PostingSheet):
             row.add_error(self.column_of("paying_unit"), _("This union unit is no longer active."))
         if d.case.status not in ACTIVE_STATUSES:
             row.add_error(self.column_of("case"), not_on_file_message(d.case))
+        campaign = self.fields["campaign"].widget.rows.get(d.campaign_id)
+        if campaign is not None:
+            refusal = outside_period_message(
+                d.disbursed_on,
+                Campaign(
+                    name=campaign["name"],
+                    starts_on=campaign["starts_on"],
+                    ends_on=campaign["ends_on"],
+                ),
+            )
+            if refusal:
+                row.add_error(self.column_of("disbursed_on"), refusal)
         if d.kind != DisbursementKind.GOODS:
             d.item, d.quantity, d.unit_value = "", None, None
         d.posted_by = context.user

@@ -9,11 +9,14 @@ from decimal import Decimal
 from django.contrib.admin.views.main import IGNORED_PARAMS
 from django.db.models import Count, Q, QuerySet, Sum
 
+from cases.models import Case
+from core.money import format_yuan
 from funds.models import (
     Disbursement,
     DisbursementCaseYear,
     DisbursementDay,
     DisbursementUnitTotal,
+    LedgerEntry,
 )
 from unions.models import UnionUnit
 from unions.querysets import unit_scope_for
@@ -189,3 +192,70 @@ def district_totals(
         if totals.count:
             per_group[path] = totals
     return per_group, TreeTotals.of(rows.get((root.pk, False)))
+
+
+# --- one person's aid: the case page, the referral decision and the 档案表 -------------------
+
+
+@dataclass
+class YearTotal:
+    year: int
+    count: int
+    cash: Decimal
+    goods: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.cash + self.goods
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """Cash, goods and total as the pages show money."""
+        return {
+            "cash": format_yuan(self.cash),
+            "goods": format_yuan(self.goods),
+            "total": format_yuan(self.total),
+        }
+
+
+def case_aid_by_year(case: Case, user) -> list[YearTotal]:
+    """What ``case`` received per calendar year, newest first, from the payments ``user``
+    may see (paid by units in their scope, reversed ones not counted).
+
+    Read from the person × paying unit × year × campaign aggregate: a handful of rows a
+    person, whatever the number of payments.
+    """
+    rows = (
+        DisbursementCaseYear.objects.for_user(user)
+        .filter(case=case, count__gt=0)
+        .values("year")
+        .annotate(n=Sum("count"), cash=Sum("cash_fen"), goods=Sum("goods_fen"))
+        .order_by("-year")
+    )
+    return [
+        YearTotal(row["year"], int(row["n"]), _yuan(row["cash"]), _yuan(row["goods"]))
+        for row in rows
+    ]
+
+
+def case_payments(case: Case, user) -> QuerySet[Disbursement]:
+    """``case``'s payments that ``user`` may see, newest first, reversed ones included
+    (marked), with what the pages show of each."""
+    return (
+        Disbursement.objects.for_user(user)
+        .filter(case=case)
+        .select_related("fund", "campaign", "activity", "paying_unit")
+        .with_values()
+        .order_by("-disbursed_on", "-pk")
+    )
+
+
+def reversal_of(disbursement: Disbursement) -> LedgerEntry | None:
+    """The ledger entry that reversed ``disbursement``'s payment, if any."""
+    if not disbursement.ledger_entry_id:
+        return None
+    return (
+        LedgerEntry.objects.filter(reverses_id=disbursement.ledger_entry_id)
+        .select_related("posted_by", "fund")
+        .first()
+    )

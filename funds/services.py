@@ -74,6 +74,26 @@ def not_on_file_message(case: Case) -> str:
     ) % {"name": case.name, "status": case.get_status_display()}
 
 
+def outside_period_message(day: datetime.date, campaign: Campaign | None) -> str | None:
+    """Why a payment on ``day`` may not count towards ``campaign``, or None when it may.
+
+    The bulletin counts a campaign's payments by campaign and the summary by date: they
+    agree only while every payment of a campaign falls within its period. A payment
+    made later is not slipped in; whoever may edit the campaign widens the period first.
+    """
+    if campaign is None or day is None or campaign.starts_on <= day <= campaign.ends_on:
+        return None
+    return _(
+        "The date %(date)s falls outside the period of the campaign %(campaign)s "
+        "(%(start)s to %(end)s): whoever may edit the campaign must widen its period first."
+    ) % {
+        "date": day.isoformat(),
+        "campaign": campaign.name,
+        "start": campaign.starts_on.isoformat(),
+        "end": campaign.ends_on.isoformat(),
+    }
+
+
 def _post(
     fund: Fund, *, kind: str, amount: Decimal, acting_user, entry_date=None, **fields
 ) -> LedgerEntry:
@@ -216,6 +236,11 @@ def disbursement_post(
             raise PermissionDenied(_("Only an approver may confirm aid to a case not on file."))
     if campaign is None and activity is not None:
         campaign = activity.campaign
+    # An activity belongs to its campaign (checked by Disbursement.clean): the campaign's
+    # period is the one that counts, for a visit's payments as for the campaign's own.
+    refusal = outside_period_message(disbursed_on, campaign)
+    if refusal:
+        raise ValidationError({"disbursed_on": refusal})
     disbursement = Disbursement(
         case=case,
         disbursed_on=disbursed_on,
@@ -390,6 +415,9 @@ def disbursements_post_many(
     """
     paying_unit, campaign = activity.unit, activity.campaign
     require(acting_user, ADD_DISBURSEMENT, paying_unit, fund, activity, campaign)
+    refusal = outside_period_message(activity.held_on, campaign)
+    if refusal:
+        raise ValidationError({"disbursed_on": refusal})
     case_ids = {case.pk for case, _amount, _signed in rows}
     if Case.objects.for_user(acting_user).filter(pk__in=case_ids).count() != len(case_ids):
         raise PermissionDenied

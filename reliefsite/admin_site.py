@@ -24,7 +24,7 @@ class ReliefAdminSite(admin.AdminSite):
     site_url = None
 
     def get_urls(self):
-        from reports import views
+        from reports import paper_views, views
 
         def page(view):
             # Reports and the audit read more than a list page: a longer statement timeout.
@@ -39,6 +39,16 @@ class ReliefAdminSite(admin.AdminSite):
                 name="reports_bulletin",
             ),
             path("reports/audit/", page(views.audit_view), name="reports_audit"),
+            path(
+                "reports/signoff/<int:activity_id>/",
+                page(paper_views.signoff_view),
+                name="reports_signoff",
+            ),
+            path(
+                "reports/casefile/<int:case_id>/",
+                page(paper_views.case_file_view),
+                name="reports_case_file",
+            ),
             # Before the stock "view on site" redirect, which answered differently for a
             # record out of scope ("has no get_absolute_url()") and a missing one.
             path(

@@ -14,7 +14,7 @@ from funds.resources import DisbursementResource
 from pairings.models import AgreementPayment
 from pairings.resources import PairedDisbursementResource
 from sheets import read_sheet
-from tests.cases.factories import CaseFactory
+from tests.cases.factories import CampaignFactory, CaseFactory
 from tests.funds.factories import FundFactory
 from tests.pairings.factories import AgreementFactory, BeneficiaryFactory, SponsorFactory
 from tests.sheets.helpers import errors_of, export_sheet, import_sheet
@@ -346,3 +346,23 @@ def wuzhong_fund_user(units):
     from unions.models import User
 
     return User.objects.get(username="wuzhong_clerk")
+
+
+def test_a_payment_outside_its_campaigns_period_is_refused_on_the_date(
+    kunshan_clerk, person, fund, units
+):
+    CampaignFactory(
+        name="2007年春节送温暖",
+        organiser=units["苏州市总工会"],
+        starts_on=datetime.date(2007, 1, 1),
+        ends_on=datetime.date(2007, 2, 28),
+    )
+
+    inside = run(kunshan_clerk, [row(person, 活动="2007年春节送温暖")], dry_run=True)
+    result = run(kunshan_clerk, [row(person, 活动="2007年春节送温暖", 发放日期="2007年3月5日")])
+
+    assert errors_of(inside) == []
+    [(number, column, message)] = errors_of(result)
+    assert (number, column) == (2, "发放日期")
+    assert "2007-03-05" in message and "2007-02-28" in message and "2007年春节送温暖" in message
+    assert Disbursement.objects.count() == 0
