@@ -288,7 +288,9 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(DisbursementReversalMixin, IdSearchAdminMixin, SheetAdminMixin, MoneyAdmin):
+class DisbursementAdmin(
+    DisbursementReversalMixin, IdSearchAdminMixin, SheetAdminMixin, MoneyAdmin
+):
     sheet_kind = "disbursements"
     form = DisbursementPostForm
     list_display = [
