@@ -20,6 +20,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -29,11 +30,13 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ExportForm
 
+from core.replica import replica_reads
 from sheets import (
     SheetCSV,
     SheetFileError,
@@ -156,6 +159,13 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         )
         return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info))
 
+    # --- the background path (settings.RELIEF_SHEET_JOBS; the jobs app) ---
+
+    def sheet_jobs(self) -> Any:
+        """The hook that turns a large import or export into a job, or None."""
+        hook = getattr(settings, "RELIEF_SHEET_JOBS", "")
+        return import_string(hook)(self) if hook else None
+
     # --- export ---
 
     def get_export_data(
@@ -167,7 +177,8 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         resource = self.sheet_class()(user=request.user)
         buffer = io.BytesIO()
         name = self.get_export_filename(request, queryset, file_format)
-        resource.write_export(buffer, name, queryset=queryset)
+        with replica_reads():  # an export may read a replica (reliefsite.routers)
+            resource.write_export(buffer, name, queryset=queryset)
         return buffer.getvalue()
 
     def get_export_filename(
@@ -183,6 +194,13 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         queryset: QuerySet[Any],
         export_form: Form | None = None,
     ) -> HttpResponse:
+        # A large export becomes a background job (settings.RELIEF_SHEET_JOBS: the jobs app).
+        jobs = self.sheet_jobs()
+        if jobs is not None and self.has_export_permission(request):
+            name = self.get_export_filename(request, queryset, file_format)
+            background = jobs.export(request, queryset, name)
+            if background is not None:
+                return background
         response = super()._do_file_export(file_format, request, queryset, export_form)
         # A Chinese file name needs RFC 6266's filename*= to reach the browser intact.
         response["Content-Disposition"] = content_disposition_header(
