@@ -85,12 +85,15 @@ class Heartbeat:
 
     def progress(self, stage: str, done: int, total: int) -> None:
         """The engine's callback: count, and stop the work if its owner cancelled it."""
+        new_stage = stage != self.counters["stage"]
         if stage == "check":
             self.update(stage=stage, checked=done, total=max(total, self.counters["total"]))
         elif stage == "write":
             self.update(stage=stage, written=done)
         else:
             self.update(stage=stage)
+        if new_stage:
+            self.write()  # a new stage shows at once, not at the next beat
         self.raise_if_cancelled()
 
     def raise_if_cancelled(self) -> None:
