@@ -9,3 +9,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
+
+# A database that does not answer: a 503 page in Chinese (reliefsite.errors).
+handler500 = "reliefsite.errors.server_error"
