@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from bench import generate_cases, generate_disbursements, harness
+from reports.permissions import RUN_AUDIT
 
 CITY_USER = "city_auditor"
 DISTRICT_USER = "kunshan_clerk"
@@ -173,7 +174,7 @@ def scenarios(users: dict, year: int, clients: dict) -> list[tuple[Measurement, 
                 ),
             ),
         ]
-        if user.has_perm("reports.run_audit"):
+        if user.has_perm(RUN_AUDIT):
             out += [
                 (
                     Measurement(

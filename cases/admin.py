@@ -18,22 +18,15 @@ pages, choices, autocomplete, filters, actions, history) sees only the user's un
 
 from __future__ import annotations
 
-import copy
-
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count
 from django.forms import CheckboxSelectMultiple
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from adminkit.actions import run_for_each
-from adminkit.errors import add_service_errors, error_text
 from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin
 from adminkit.pages import form_action
 from adminkit.scope import (
@@ -44,13 +37,14 @@ from adminkit.scope import (
 )
 from adminkit.units import default_unit_id
 from cases import services
+from cases.admin_views import ReferralDecisionMixin
 from cases.filters import (
     HouseholdSizeFilter,
     RecentYearFilter,
     ReferralStatusFilter,
     ReviewedThisYearFilter,
 )
-from cases.forms import ExitForm, ReferralDecisionForm, ReferralSubmitForm, ReviewForm
+from cases.forms import ExitForm, ReferralSubmitForm, ReviewForm
 from cases.idnumbers import mask_id_number
 from cases.models import (
     Activity,
@@ -60,11 +54,9 @@ from cases.models import (
     Category,
     HouseholdMember,
     Referral,
-    ReferralStatus,
 )
 from cases.permissions import (
     ADD_ANNUAL_REVIEW,
-    DECIDE_REFERRAL,
     SUBMIT_REFERRAL,
     VERIFY_CASE,
     VIEW_FULL_ID_NUMBER,
@@ -462,10 +454,9 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ReadOnlyMixin, ServiceManagedAdmin):
-    """District staff follow their referrals here; the city union decides on the page.
-
-    Referrals are created by the case action and decided through the decision form.
+class ReferralAdmin(ReferralDecisionMixin, ReadOnlyMixin, ServiceManagedAdmin):
+    """District staff follow their referrals here; the city union decides on the page
+    (``cases.admin_views``). Referrals are created by the case action.
     """
 
     list_display = [
@@ -514,62 +505,6 @@ class ReferralAdmin(ReadOnlyMixin, ServiceManagedAdmin):
     @admin.display(description=_("union unit"))
     def case_unit(self, referral):
         return referral.case.unit
-
-    def may_decide(self, request, referral) -> bool:
-        return (
-            request.user.has_perm(DECIDE_REFERRAL) and referral.status == ReferralStatus.SUBMITTED
-        )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        referral = self.get_object(request, unquote(object_id))
-        extra_context = dict(extra_context or {})
-        if referral is not None and self.may_decide(request, referral):
-            if request.method == "POST" and "_decide" in request.POST:
-                form = ReferralDecisionForm(request.POST)
-                response = self._decide(request, referral, form)
-                if response is not None:
-                    return response
-                # Invalid input: show the (read-only) page again with the form's errors.
-                request = copy.copy(request)
-                request.method = "GET"
-            else:
-                form = ReferralDecisionForm()
-            extra_context["decision_form"] = helpers.AdminForm(
-                form, [(_("decision"), {"fields": list(form.fields)})], {}
-            )
-            extra_context["decision_errors"] = helpers.AdminErrorList(form, [])
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _decide(self, request, referral, form):
-        if not form.is_valid():
-            return None
-        data = form.cleaned_data
-        try:
-            if data["decision"] == ReferralDecisionForm.APPROVE:
-                services.referral_approve(
-                    referral=referral,
-                    certificate_number=data["certificate_number"],
-                    valid_from=data["valid_from"],
-                    valid_until=data["valid_until"],
-                    acting_user=request.user,
-                )
-                message = gettext("Referral approved: aid certificate %(number)s issued.") % {
-                    "number": data["certificate_number"].strip()
-                }
-            else:
-                services.referral_reject(
-                    referral=referral, reason=data["rejection_reason"], acting_user=request.user
-                )
-                message = gettext("Referral rejected.")
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return None
-        except PermissionDenied as error:
-            self.message_user(request, error_text(error), messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        self.log_change(request, referral, message)
-        self.message_user(request, message, messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:cases_referral_changelist"))
 
 
 # --- annual reviews ----------------------------------------------------------------------

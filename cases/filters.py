@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import AnnualReview, ReferralStatus
+from cases.permissions import DECIDE_REFERRAL
 
 
 class ReviewedThisYearFilter(admin.SimpleListFilter):
@@ -88,9 +89,7 @@ class ReferralStatusFilter(admin.SimpleListFilter):
 
     def __init__(self, request, params, model, model_admin):
         self.default = (
-            ReferralStatus.SUBMITTED
-            if request.user.has_perm("cases.decide_referral")
-            else self.ALL
+            ReferralStatus.SUBMITTED if request.user.has_perm(DECIDE_REFERRAL) else self.ALL
         )
         super().__init__(request, params, model, model_admin)
 

@@ -9,12 +9,14 @@ SUBMIT_REFERRAL = "cases.submit_referral"
 DECIDE_REFERRAL = "cases.decide_referral"
 ADD_ANNUAL_REVIEW = "cases.add_annualreview"
 VIEW_CASE = "cases.view_case"
+ADD_CASE = "cases.add_case"
+CHANGE_CASE = "cases.change_case"
 VIEW_REFERRAL = "cases.view_referral"
 
 _CLERK = [
     VIEW_CASE,
-    "cases.add_case",
-    "cases.change_case",
+    ADD_CASE,
+    CHANGE_CASE,
     VIEW_FULL_ID_NUMBER,
     "cases.view_householdmember",
     "cases.add_householdmember",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
 from cases.models import Case, CaseStatus, Category, Cause, Gender
+from cases.permissions import ADD_CASE, CHANGE_CASE
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
@@ -17,6 +19,7 @@ from sheets import (
     NEW,
     ChoiceWidget,
     DateWidget,
+    ImportContext,
     IntegerWidget,
     MoneyWidget,
     PhoneWidget,
@@ -44,6 +47,10 @@ class IdNumberWidget(SheetWidget):
 
     text_column = True
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.today: datetime.date | None = None
+
     def prepare(self, resource) -> None:
         # Once per import, not per row: the latest possible birth date.
         self.today = timezone.localdate()
@@ -54,15 +61,27 @@ class IdNumberWidget(SheetWidget):
             text = str(int(value)) if abs(value) < _EXACT_NUMBER_LIMIT else repr(float(value))
         else:
             text = cell_text(value)
-        return validate_id_number(text, today=getattr(self, "today", None))
+        return validate_id_number(text, today=self.today)
+
+
+def sees_full_id_numbers(user) -> bool:
+    """Whether ``user`` sees whole ID numbers (else export and preview mask them)."""
+    return bool(user and user.has_perm(FULL_ID_PERMISSION))
+
+
+@dataclass(eq=False, kw_only=True)
+class CaseImport(ImportContext):
+    can_verify: bool = False
+    unit_names: dict[int, str] = field(default_factory=dict)
 
 
 class CaseResource(SheetResource):
     """困难职工档案: one row per person, keyed by the ID number (unique city-wide)."""
 
     sheet_title = "困难职工档案"
-    import_permissions = ("cases.add_case", "cases.change_case")
+    import_permissions = (ADD_CASE, CHANGE_CASE)
     export_filters = {"unit": "unit", "status": "status", "category": "category"}
+    context_class = CaseImport
 
     name = SheetField("name", "姓名", TextWidget(max_length=50), required=True)
     id_number = SheetField("id_number", "身份证号", IdNumberWidget(), required=True)
@@ -136,23 +155,41 @@ class CaseResource(SheetResource):
         )
         import_id_fields = ["id_number"]
 
-    def prepare(self) -> None:
-        if not self._prepared:
-            user = self.user
-            self.can_verify = bool(user and user.has_perm(VERIFY_PERMISSION))
-            self.full_id_numbers = bool(user and user.has_perm(FULL_ID_PERMISSION))
-            self.unit_names = dict(UnionUnit.objects.values_list("pk", "name"))
-        super().prepare()
+    @property
+    def full_id_numbers(self) -> bool:
+        return sees_full_id_numbers(self.user)
 
     # --- import ---
 
-    def out_of_scope_message(self, instance: Case) -> str:
+    def start_import(self, context: CaseImport) -> None:
+        user = context.user
+        context.can_verify = bool(user and user.has_perm(VERIFY_PERMISSION))
+        context.unit_names = dict(UnionUnit.objects.values_list("pk", "name"))
+
+    def out_of_scope_message(self, instance: Case, context: CaseImport) -> str:
         # The same words as Case.validate_unique: the clerk learns whom to call, nothing else.
         return _("This person is already on file at %(unit)s.") % {
-            "unit": self.unit_names.get(instance.unit_id, "")
+            "unit": context.unit_names.get(instance.unit_id, "")
         }
 
-    def validate_row(self, row: SheetRow) -> None:
+    def plan_row(self, row: SheetRow, context: CaseImport) -> None:
+        super().plan_row(row, context)
+        case = row.instance
+        exits = row.import_type != NEW and "status" in row.old and case.status == CaseStatus.EXITED
+        if exits and ("certificate_number" not in row.old or not case.certificate_number):
+            # The exit lets the aid certificate lapse, as the admin's does: a row that sets
+            # 已脱困 and leaves 救助证号 as exported (or blank) is exited here, before the
+            # checks, so the clerk need not blank the column. Another number typed in is
+            # a contradiction Case.clean refuses.
+            number = case.certificate_number
+            row.extra_changed.update(self._exit(case, context))
+            if number:
+                row.old["certificate_number"] = number
+
+    def _exit(self, case: Case, context: CaseImport) -> set[str]:
+        return case_apply_exit(case, on=context.today, reason=_("Set by a spreadsheet import."))
+
+    def validate_row(self, row: SheetRow, context: CaseImport) -> None:
         values, case = row.values, row.instance
         id_number = row.key
         gender = values.get("gender")
@@ -173,11 +210,11 @@ class CaseResource(SheetResource):
         unit = self.fields["unit"].widget.rows.get(case.unit_id)
         if unit and not unit["is_active"] and (is_new or "unit" in row.old):
             row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
-        self._check_status(row, is_new)
+        self._check_status(row, is_new, context)
 
-    def _check_status(self, row: SheetRow, is_new: bool) -> None:
+    def _check_status(self, row: SheetRow, is_new: bool, context: CaseImport) -> None:
         status = row.instance.status
-        if self.can_verify:
+        if context.can_verify:
             return
         if is_new:
             allowed = status == CaseStatus.PENDING
@@ -193,22 +230,20 @@ class CaseResource(SheetResource):
                 % {"status": self.fields["status"].widget.render(status)},
             )
 
-    def prepare_instance(self, row: SheetRow, now: datetime.datetime) -> None:
+    def prepare_instance(self, row: SheetRow, context: CaseImport, now: datetime.datetime) -> None:
         """What the services do on the same transitions (verify, exit, reopen)."""
         case = row.instance
         case.derive_from_id_number()  # bulk_create skips Case.save()
         is_new = row.import_type == NEW
         if not is_new and "status" not in row.old:
             return
-        today = timezone.localdate()
+        today = context.today
         old_status = None if is_new else row.old["status"]
         changed = row.extra_changed
         status = case.status
         # The transitions of cases.services, applied in memory: the sheet writes in bulk.
         if status == CaseStatus.EXITED:
-            changed.update(
-                case_apply_exit(case, on=today, reason=_("Set by a spreadsheet import."))
-            )
+            changed.update(self._exit(case, context))
             return
         if old_status == CaseStatus.EXITED:
             changed.update(case_apply_reopen(case))
@@ -218,11 +253,11 @@ class CaseResource(SheetResource):
             case.verified_on, case.verified_by = None, None
             changed.update({"verified_on", "verified_by"})
         if status != CaseStatus.PENDING and case.verified_on is None:
-            changed.update(case_apply_verify(case, on=today, by=self.user, status=status))
+            changed.update(case_apply_verify(case, on=today, by=context.user, status=status))
 
-    def object_repr(self, row: SheetRow) -> str:
+    def object_repr(self, row: SheetRow, context: CaseImport) -> str:
         # As Case.__str__, without a query per row.
-        return f"{row.instance.name}（{self.unit_names.get(row.instance.unit_id, '')}）"
+        return f"{row.instance.name}（{context.unit_names.get(row.instance.unit_id, '')}）"
 
     # --- export ---
 

@@ -22,6 +22,13 @@ from cases.models import (
     ReferralStatus,
     ReviewOutcome,
 )
+from cases.permissions import (
+    ADD_ANNUAL_REVIEW,
+    CHANGE_CASE,
+    DECIDE_REFERRAL,
+    SUBMIT_REFERRAL,
+    VERIFY_CASE,
+)
 from unions.services import require, save_validated
 
 
@@ -81,7 +88,7 @@ def case_apply_reopen(case: Case) -> set[str]:
 @transaction.atomic
 def case_verify(*, case: Case, acting_user) -> Case:
     """待审核 → 在档: an approver confirms the hardship."""
-    require(acting_user, "cases.verify_case", case)
+    require(acting_user, VERIFY_CASE, case)
     case = _locked(case)
     if case.status != CaseStatus.PENDING:
         raise ValidationError(_("Only a case pending verification can be verified."))
@@ -93,7 +100,7 @@ def case_verify(*, case: Case, acting_user) -> Case:
 @transaction.atomic
 def case_exit(*, case: Case, exited_on: datetime.date, reason: str, acting_user) -> Case:
     """→ 已脱困: an approver closes a case, with the date and the reason."""
-    require(acting_user, "cases.verify_case", case)
+    require(acting_user, VERIFY_CASE, case)
     case = _locked(case)
     if case.status == CaseStatus.EXITED:
         raise ValidationError(_("This case has already exited hardship."))
@@ -109,7 +116,7 @@ def case_exit(*, case: Case, exited_on: datetime.date, reason: str, acting_user)
 @transaction.atomic
 def case_reopen(*, case: Case, acting_user) -> Case:
     """已脱困 → 待审核: hardship has returned; an approver must verify it again."""
-    require(acting_user, "cases.change_case", case)
+    require(acting_user, CHANGE_CASE, case)
     case = _locked(case)
     if case.status != CaseStatus.EXITED:
         raise ValidationError(_("Only an exited case can be reopened."))
@@ -128,7 +135,7 @@ def review_record(
     acting_user,
 ) -> AnnualReview:
     """Record the year's review (年度复核) of a case."""
-    require(acting_user, "cases.add_annualreview", case)
+    require(acting_user, ADD_ANNUAL_REVIEW, case)
     if outcome not in ReviewOutcome.values:
         raise ValidationError(_("Unknown review outcome."))
     case = _locked(case)
@@ -154,7 +161,7 @@ def review_record(
 @transaction.atomic
 def referral_submit(*, case: Case, reason: str, acting_user) -> Referral:
     """向市总反映: an approver asks the city union to take a case on long-term aid."""
-    require(acting_user, "cases.submit_referral", case)
+    require(acting_user, SUBMIT_REFERRAL, case)
     case = _locked(case)
     if case.status != CaseStatus.VERIFIED:
         raise ValidationError(_("Only a verified case (on file) can be referred."))
@@ -168,7 +175,7 @@ def referral_submit(*, case: Case, reason: str, acting_user) -> Referral:
 
 
 def _decidable(referral: Referral, acting_user) -> Referral:
-    require(acting_user, "cases.decide_referral", referral)
+    require(acting_user, DECIDE_REFERRAL, referral)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if referral.status != ReferralStatus.SUBMITTED:
         raise ValidationError(_("This referral has already been decided."))

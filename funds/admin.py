@@ -11,46 +11,30 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpResponseRedirect
-from django.urls import path, reverse
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from adminkit.errors import add_service_errors
 from adminkit.options import ServiceAddMixin
-from adminkit.pages import form_page
 from adminkit.scope import (
     ScopedAdmin,
     ScopedRelatedFieldListFilter,
     in_scope,
     scoped_queryset,
 )
+from adminkit.urls import admin_url, page_urls
 from cases.models import Case
 from cases.permissions import VERIFY_CASE
 from core.money import format_yuan
-from funds.forms import (
-    AllocationForm,
-    ApproverDisbursementPostForm,
-    DisbursementPostForm,
-    FundForm,
-    IncomeForm,
-    ReverseForm,
-)
+from funds.admin_views import allocate_view, reverse_view
+from funds.forms import ApproverDisbursementPostForm, DisbursementPostForm, FundForm, IncomeForm
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
 from funds.permissions import ALLOCATE_FUND, REVERSE_LEDGER_ENTRY
 from funds.selectors import disbursement_totals
-from funds.services import (
-    allocation_post,
-    disbursement_post,
-    disbursements_sign_receipts,
-    entry_reverse,
-    income_post,
-)
+from funds.services import disbursement_post, disbursements_sign_receipts, income_post
 from sheets.admin import SheetAdminMixin
 
 RECENT_ENTRIES = 20
@@ -64,16 +48,7 @@ def entry_link(entry: LedgerEntry | None, viewer) -> str:
     """A link to ``entry``, or a dash when there is none or ``viewer`` may not see it."""
     if entry is None or not in_scope(entry, viewer):
         return "-"
-    return format_html('<a href="{}">{}</a>', change_url(entry), entry)
-
-
-def changelist_url(model, **filters) -> str:
-    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-    return f"{url}?{urlencode(filters)}" if filters else url
-
-
-def change_url(obj) -> str:
-    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', admin_url(entry, "change"), entry)
 
 
 class MoneyAdmin(ServiceAddMixin, ScopedAdmin):
@@ -133,41 +108,19 @@ class FundAdmin(MoneyAdmin):
     def ledger_link(self, obj):
         return format_html(
             '<a href="{}">{}</a>',
-            changelist_url(LedgerEntry, fund__id__exact=obj.pk),
+            admin_url(LedgerEntry, "changelist", fund__id__exact=obj.pk),
             gettext("ledger"),
         )
 
     @admin.display(description=_("latest ledger entries"))
     def recent_entries(self, obj):
         entries = LedgerEntry.objects.filter(fund=obj).select_related("posted_by")
-        rows = format_html_join(
-            "",
-            '<tr><td>{}</td><td>{}</td><td style="text-align:right">{}</td>'
-            '<td style="text-align:right">{}</td><td>{}</td><td>{}</td></tr>',
-            (
-                (
-                    entry.entry_date,
-                    entry.get_kind_display(),
-                    yuan(entry.amount),
-                    yuan(entry.balance_after),
-                    entry.source,
-                    entry.notes,
-                )
-                for entry in entries[:RECENT_ENTRIES]
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
-            '<th>{}</th></tr></thead><tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
-            gettext("date"),
-            gettext("kind"),
-            gettext("amount (yuan)"),
-            gettext("balance after (yuan)"),
-            gettext("source"),
-            gettext("notes"),
-            rows,
-            changelist_url(LedgerEntry, fund__id__exact=obj.pk),
-            gettext("The whole ledger of this fund"),
+        return render_to_string(
+            "admin/funds/fund/recent_entries.html",
+            {
+                "entries": entries[:RECENT_ENTRIES],
+                "ledger_url": admin_url(LedgerEntry, "changelist", fund__id__exact=obj.pk),
+            },
         )
 
 
@@ -249,17 +202,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
         return {"entry_date": timezone.localdate(), **super().get_changeform_initial_data(request)}
 
     def post_through_service(self, request, form):
-        data = form.cleaned_data
-        return income_post(
-            fund=data["fund"],
-            kind=data["kind"],
-            amount=data["amount"],
-            entry_date=data["entry_date"],
-            source=data["source"],
-            source_unit=data["source_unit"],
-            notes=data["notes"],
-            acting_user=request.user,
-        )
+        return income_post(**form.service_kwargs(), acting_user=request.user)
 
     # --- columns and read-only fields ------------------------------------------------
 
@@ -290,7 +233,7 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
     def reverse_link(self, obj):
         if not self._reversible(obj):
             return ""
-        url = reverse("admin:funds_ledgerentry_reverse", args=[obj.pk])
+        url = admin_url(obj, "reverse")
         return format_html('<a href="{}">{}</a>', url, gettext("reverse"))
 
     def get_list_display(self, request):
@@ -315,13 +258,11 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
     # --- pages -----------------------------------------------------------------------
 
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
-            path("allocate/", view(self.allocate_view), name="funds_ledgerentry_allocate"),
-            path(
-                "<path:object_id>/reverse/",
-                view(self.reverse_view),
-                name="funds_ledgerentry_reverse",
+            *page_urls(
+                self,
+                ("allocate/", allocate_view, "allocate"),
+                ("<path:object_id>/reverse/", reverse_view, "reverse"),
             ),
             *super().get_urls(),
         ]
@@ -342,118 +283,6 @@ class LedgerEntryAdmin(SheetAdminMixin, MoneyAdmin):
         )
         extra_context = {"can_reverse": can_reverse, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
-
-    def allocate_view(self, request):
-        """拨款 from one fund to a lower unit's fund (``funds.allocate_fund``)."""
-        if not request.user.has_perm(ALLOCATE_FUND):
-            raise PermissionDenied
-        funds = self.active_funds(request)
-        if request.method == "POST":
-            form = AllocationForm(request.POST, funds=funds)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    out, received = allocation_post(
-                        from_fund=data["from_fund"],
-                        to_fund=data["to_fund"],
-                        amount=data["amount"],
-                        entry_date=data["entry_date"],
-                        notes=data["notes"],
-                        acting_user=request.user,
-                    )
-                except ValidationError as error:
-                    add_service_errors(form, error)
-                else:
-                    self.log_addition(request, out, [{"added": {}}])
-                    self.log_addition(request, received, [{"added": {}}])
-                    self.message_user(
-                        request,
-                        gettext("Allocated %(amount)s yuan from %(from)s to %(to)s.")
-                        % {
-                            "amount": format_yuan(received.amount),
-                            "from": out.fund,
-                            "to": received.fund,
-                        },
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(changelist_url(LedgerEntry))
-        else:
-            form = AllocationForm(funds=funds)
-        return form_page(
-            self,
-            request,
-            form,
-            title=gettext("Allocate to a lower union"),
-            intro=gettext(
-                "The money leaves the giving fund and reaches the receiving fund in one "
-                "posting: two ledger entries, linked to each other."
-            ),
-            submit_label=gettext("Allocate"),
-        )
-
-    def reverse_view(self, request, object_id):
-        """冲正: post the opposite amount, with a reason (``funds.reverse_ledgerentry``)."""
-        if not request.user.has_perm(REVERSE_LEDGER_ENTRY):
-            raise PermissionDenied
-        entry = self.get_object(request, unquote(object_id))
-        if entry is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if entry.other_half_hidden:
-            raise PermissionDenied  # the giving unit reverses an allocation, not the receiver
-        form = ReverseForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                reversal = entry_reverse(
-                    entry=entry, reason=form.cleaned_data["reason"], acting_user=request.user
-                )
-            except ValidationError as error:
-                add_service_errors(form, error, rename={"notes": "reason"})
-            else:
-                self.log_addition(request, reversal, [{"added": {}}])
-                self.message_user(
-                    request,
-                    gettext("Reversed: %(entry)s. The balance of %(fund)s is %(balance)s yuan.")
-                    % {
-                        "entry": entry,
-                        "fund": reversal.fund,
-                        "balance": format_yuan(reversal.balance_after),
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    changelist_url(LedgerEntry, fund__id__exact=entry.fund_id)
-                )
-        pair = [entry]
-        other = entry.counterpart or LedgerEntry.objects.filter(counterpart=entry).first()
-        if other is not None:
-            pair.append(other)
-        return form_page(
-            self,
-            request,
-            form,
-            title=gettext("Reverse a ledger entry"),
-            intro=gettext(
-                "A posted entry is never changed or deleted. Reversing it posts the opposite "
-                "amount, linked to it; reversing one side of an allocation reverses both sides."
-            ),
-            submit_label=gettext("Reverse"),
-            cancel_url=changelist_url(LedgerEntry),
-            table={
-                "id": "reversed-entries",
-                "headers": [
-                    gettext("ledger entry"),
-                    gettext("fund"),
-                    gettext("kind"),
-                    gettext("amount (yuan)"),
-                    gettext("reversal (yuan)"),
-                ],
-                "rows": [
-                    (e.entry_date, e.fund, e.get_kind_display(), yuan(e.amount), yuan(-e.amount))
-                    for e in pair
-                ],
-            },
-            original=entry,
-        )
 
 
 @admin.register(Disbursement)

@@ -58,6 +58,10 @@ class IncomeForm(forms.ModelForm):
             "source": _("Required for a donation or a sponsor payment: who gave the money."),
         }
 
+    def service_kwargs(self) -> dict:
+        """The arguments of ``funds.services.income_post`` (its names are the fields')."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
 
 class AllocationForm(forms.Form):
     """拨款: an upper union moves money from its fund to a lower union's fund."""

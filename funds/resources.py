@@ -13,7 +13,7 @@ file is refused as a probable copy-and-paste slip.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import mask_id_number
 from cases.models import ACTIVE_STATUSES, Campaign, Case
-from cases.resources import FULL_ID_PERMISSION, IdNumberWidget
+from cases.resources import IdNumberWidget, sees_full_id_numbers
 from funds import aggregates
 from funds.models import (
     INCOME_KINDS,
@@ -32,6 +32,7 @@ from funds.models import (
     FundKind,
     LedgerEntry,
 )
+from funds.permissions import ADD_DISBURSEMENT, ADD_FUND, ADD_LEDGER_ENTRY, CHANGE_DISBURSEMENT
 from funds.services import (
     FundsOverdrawn,
     disbursements_pay_out,
@@ -48,7 +49,9 @@ from sheets import (
     BooleanWidget,
     ChoiceWidget,
     DateWidget,
+    ImportContext,
     IntegerWidget,
+    KeyLoader,
     MoneyWidget,
     RowsRefused,
     ScopedForeignKeyWidget,
@@ -72,30 +75,21 @@ def unit_widget() -> ScopedForeignKeyWidget:
     )
 
 
-class PostingSheet(SheetResource):
-    """Rows that post money: matched one to one against postings on file (see above)."""
+class PostingLoader(KeyLoader):
+    """Rows matched one to one to the postings on file with the same posting key.
 
-    def posting_key(self, row: SheetRow) -> tuple | None:
-        """What identifies the row's posting; None when a part of it failed."""
-        raise NotImplementedError
+    A row left over (a new posting) that repeats an earlier new row of the file is
+    refused as a probable copy-and-paste slip; repeats of postings on file are not.
+    """
 
-    def existing_postings(self, rows: list[SheetRow]):
-        """The postings on file the rows may match (an iterable of model instances)."""
-        raise NotImplementedError
+    resource: PostingSheet
 
-    def key_of(self, instance) -> tuple:
-        raise NotImplementedError
-
-    def check_duplicate_keys(self, rows: list[SheetRow]) -> None:
-        for row in rows:
-            if row.key is not None:
-                row.key = self.posting_key(row)
-
-    def load_existing(self, rows: list[SheetRow]) -> None:
-        wanted = [row for row in rows if row.key is not None]
+    def load(self, rows: list[SheetRow]) -> None:
+        resource = self.resource
+        wanted = [row for row in rows if row.plannable]
         on_file: dict[tuple, list] = defaultdict(list)
-        for instance in self.existing_postings(wanted):
-            on_file[self.key_of(instance)].append(instance)
+        for instance in resource.existing_postings(wanted, self.context):
+            on_file[resource.key_of(instance)].append(instance)
         first_new: dict[tuple, int] = {}
         for row in wanted:
             matches = on_file.get(row.key)
@@ -105,19 +99,50 @@ class PostingSheet(SheetResource):
                 continue
             other = first_new.setdefault(row.key, row.number)
             if other != row.number:
-                row.add_error(self.key_field.column_name, self.duplicate_key_message(other))
-                row.key = None
+                row.refuse(resource.key_field.column_name, resource.duplicate_key_message(other))
+
+
+class PostingSheet(SheetResource):
+    """Rows that post money: matched one to one against postings on file (see above)."""
+
+    loader_class = PostingLoader
+
+    def compute_keys(self, rows: list[SheetRow], context: ImportContext) -> None:
+        """Each row's posting key (``posting_key``): what it is matched by."""
+        for row in rows:
+            if row.plannable:
+                row.key = self.posting_key(row, context)
+
+    def posting_key(self, row: SheetRow, context: ImportContext) -> tuple | None:
+        """What identifies the row's posting; None when a part of it failed."""
+        raise NotImplementedError
+
+    def existing_postings(self, rows: list[SheetRow], context: ImportContext):
+        """The postings on file the rows may match (an iterable of model instances)."""
+        raise NotImplementedError
+
+    def key_of(self, instance) -> tuple:
+        raise NotImplementedError
 
 
 # --- 发放记录 ------------------------------------------------------------------------------
+
+
+@dataclass(eq=False, kw_only=True)
+class DisbursementImport(ImportContext):
+    funds: dict[int, Fund] = field(default_factory=dict)  # the funds in scope, by pk
+    funds_by_name: dict[str, list[Fund]] = field(default_factory=lambda: defaultdict(list))
+    units: dict[int, UnionUnit] = field(default_factory=dict)  # the paying units in scope
+    cases: dict[int, Case] = field(default_factory=dict)  # the people the file names
 
 
 class DisbursementResource(PostingSheet):
     """发放记录: one row per disbursement to a person on file in the importer's scope."""
 
     sheet_title = "发放记录"
-    import_permissions = ("funds.add_disbursement", "funds.change_disbursement")
+    import_permissions = (ADD_DISBURSEMENT, CHANGE_DISBURSEMENT)
     export_filters = {"unit": "paying_unit", "kind": "kind", "campaign": "campaign"}
+    context_class = DisbursementImport
 
     case = SheetField(
         "case", "身份证号", IdNumberWidget(), required=True, export_lookup="case__id_number"
@@ -186,31 +211,34 @@ class DisbursementResource(PostingSheet):
         )
         import_id_fields = ["case"]
 
-    def prepare(self) -> None:
-        if not self._prepared:
-            user = self.user
-            self.full_id_numbers = bool(user and user.has_perm(FULL_ID_PERMISSION))
-            self.funds = {
-                fund.pk: fund
-                for fund in Fund.objects.for_user(user).select_related("unit").order_by("pk")
-            }
-            self.funds_by_name: dict[str, list[Fund]] = defaultdict(list)
-            for fund in self.funds.values():
-                self.funds_by_name[name_key(fund.name)].append(fund)
-            self.cases: dict[int, Case] = {}
-        super().prepare()
-
     def get_queryset(self):
         # Reversed disbursements were not paid: they are not aid, and not exported.
         return super().get_queryset().filter(is_reversed=False)
 
+    @property
+    def full_id_numbers(self) -> bool:
+        return sees_full_id_numbers(self.user)
+
     # --- import ---
 
-    def resolve_rows(self, rows: list[SheetRow]) -> None:
+    def start_import(self, context: DisbursementImport) -> None:
+        context.funds = {
+            fund.pk: fund
+            for fund in Fund.objects.for_user(context.user).select_related("unit").order_by("pk")
+        }
+        for fund in context.funds.values():
+            context.funds_by_name[name_key(fund.name)].append(fund)
+        # The paying units as records, so that Disbursement.clean() needs no query.
+        context.units = {
+            pk: UnionUnit(pk=pk, name=row["name"], tree_path=row["tree_path"])
+            for pk, row in self.fields["paying_unit"].widget.rows.items()
+        }
+
+    def resolve_rows(self, rows: list[SheetRow], context: DisbursementImport) -> None:
         """Each ID number to a person on file in scope; each fund name to a fund."""
         id_numbers = sorted({row.values["case"] for row in rows if row.values.get("case")})
         by_id: dict[str, Case] = {}
-        scoped = Case.objects.for_user(self.user).only("pk", "id_number", "name", "status")
+        scoped = Case.objects.for_user(context.user).only("pk", "id_number", "name", "status")
         for start in range(0, len(id_numbers), LOOKUP_CHUNK):
             for case in scoped.filter(id_number__in=id_numbers[start : start + LOOKUP_CHUNK]):
                 by_id[case.id_number] = case
@@ -218,19 +246,17 @@ class DisbursementResource(PostingSheet):
             values = row.values
             id_number = values.get("case")
             if id_number is None:
-                row.key = None
-                continue
+                continue  # no key: the cell's own error says why
             case = by_id.get(id_number)
             if case is None:
                 # Someone on file in another district looks exactly like no one.
-                row.add_error(
+                row.refuse(
                     self.column_of("case"),
                     _("No one with this ID number is on file in your units."),
                 )
-                row.key = None
                 continue
-            self.cases[case.pk] = case
-            values["case"] = case.pk
+            context.cases[case.pk] = case
+            row.resolved["case"] = case
             name = values.get("case_name")
             if name is not None and name_key(name) != name_key(case.name):
                 row.add_error(
@@ -238,9 +264,9 @@ class DisbursementResource(PostingSheet):
                     _("Does not match the name on file for this ID number (%(name)s).")
                     % {"name": case.name},
                 )
-            self._resolve_fund(row)
+            self._resolve_fund(row, context)
 
-    def _resolve_fund(self, row: SheetRow) -> None:
+    def _resolve_fund(self, row: SheetRow, context: DisbursementImport) -> None:
         """A fund by name: the paying unit's own, else the nearest unit's above it."""
         values = row.values
         name = values.get("fund")
@@ -248,11 +274,10 @@ class DisbursementResource(PostingSheet):
             return
         unit = self.fields["paying_unit"].widget.rows.get(values.get("paying_unit"))
         if unit is None:
-            values.pop("fund")  # the unit's own error says enough; the fund is unknown
-            return
+            return  # the unit's own error says enough; the fund is unknown
         candidates = [
             fund
-            for fund in self.funds_by_name.get(name_key(name), ())
+            for fund in context.funds_by_name.get(name_key(name), ())
             if unit["tree_path"].startswith(fund.unit.tree_path)
         ]
         if not candidates:
@@ -261,28 +286,31 @@ class DisbursementResource(PostingSheet):
                 _("No fund called %(fund)s belongs to the paying unit or a unit above it.")
                 % {"fund": name},
             )
-            values.pop("fund")
             return
         fund = max(candidates, key=lambda f: len(f.unit.tree_path))
         if not fund.is_active:
             row.add_error(self.column_of("fund"), _("This fund is closed."))
-        values["fund"] = fund.pk
+        row.resolved["fund"] = fund
 
-    def posting_key(self, row: SheetRow) -> tuple | None:
-        values = row.values
-        if any(values.get(name) is None for name in ("case", "disbursed_on", "kind")):
+    def posting_key(self, row: SheetRow, context: ImportContext) -> tuple | None:
+        values, case, fund = row.values, row.resolved.get("case"), row.resolved.get("fund")
+        if case is None or values.get("disbursed_on") is None or values.get("kind") is None:
             return None
-        if values.get("paying_unit") is None or ("fund" not in values and row.errors):
+        if values.get("paying_unit") is None:
+            return None
+        # A fund cell that failed, or a name that found no fund: the posting is unknown.
+        fund_named = "fund" not in values or values["fund"] is not None
+        if fund_named and fund is None and row.errors:
             return None
         return self._key(
-            values["case"],
+            case.pk,
             values["disbursed_on"],
             values["kind"],
             values.get("cash_amount"),
             values.get("item"),
             values.get("quantity"),
             values.get("unit_value"),
-            values.get("fund"),
+            fund.pk if fund else None,
             values["paying_unit"],
         )
 
@@ -305,7 +333,7 @@ class DisbursementResource(PostingSheet):
             d.paying_unit_id,
         )
 
-    def existing_postings(self, rows: list[SheetRow]):
+    def existing_postings(self, rows: list[SheetRow], context: ImportContext):
         if not rows:
             return []
         case_ids = sorted({row.key[0] for row in rows})
@@ -325,15 +353,13 @@ class DisbursementResource(PostingSheet):
             "each is entered once."
         ) % {"other": other}
 
-    def validate_row(self, row: SheetRow) -> None:
+    def validate_row(self, row: SheetRow, context: DisbursementImport) -> None:
         d = row.instance
-        # Related rows from the caches, so that Disbursement.clean() needs no query.
-        d.case = self.cases[d.case_id]
-        d.paying_unit = self.units[d.paying_unit_id]
-        if d.fund_id:
-            d.fund = self.funds[d.fund_id]
+        # plan_row put the person and the fund on it; the unit comes from the context, so
+        # that Disbursement.clean() needs no query.
+        d.paying_unit = context.units[d.paying_unit_id]
         if row.import_type == NEW:
-            self._validate_new(row)
+            self._validate_new(row, context)
         else:
             for attribute in row.old:
                 if attribute not in Disbursement.EDITABLE_AFTER_POSTING:
@@ -345,17 +371,7 @@ class DisbursementResource(PostingSheet):
             "To correct it, reverse its ledger entry and enter it again."
         )
 
-    @property
-    def units(self) -> dict[int, UnionUnit]:
-        if not hasattr(self, "_units"):
-            rows = self.fields["paying_unit"].widget.rows
-            self._units = {
-                pk: UnionUnit(pk=pk, name=row["name"], tree_path=row["tree_path"])
-                for pk, row in rows.items()
-            }
-        return self._units
-
-    def _validate_new(self, row: SheetRow) -> None:
+    def _validate_new(self, row: SheetRow, context: DisbursementImport) -> None:
         d = row.instance
         unit = self.fields["paying_unit"].widget.rows[d.paying_unit_id]
         if not unit["is_active"]:
@@ -364,16 +380,16 @@ class DisbursementResource(PostingSheet):
             row.add_error(self.column_of("case"), not_on_file_message(d.case))
         if d.kind != DisbursementKind.GOODS:
             d.item, d.quantity, d.unit_value = "", None, None
-        d.posted_by = self.user
+        d.posted_by = context.user
 
-    def validate_rows(self, rows: list[SheetRow]) -> None:
+    def validate_rows(self, rows: list[SheetRow], context: DisbursementImport) -> None:
         """The new payments together, in file order, against each fund's balance now.
 
         Checked again under the funds' locks when writing (``disbursements_pay_out``).
         """
         new = [row for row in rows if row.import_type == NEW and not row.errors]
-        balances = {pk: fund.balance for pk, fund in self.funds.items()}
-        problems = overdrawn([row.instance for row in new], balances, self.funds)
+        balances = {pk: fund.balance for pk, fund in context.funds.items()}
+        problems = overdrawn([row.instance for row in new], balances, context.funds)
         for index, message in problems:
             row = new[index]
             row.add_error(self._charge_column(row.instance), message)
@@ -385,20 +401,20 @@ class DisbursementResource(PostingSheet):
             else self.column_of("cash_amount")
         )
 
-    def write(self, rows: list[SheetRow], progress=None) -> None:
+    def write(self, rows: list[SheetRow], context: DisbursementImport) -> None:
         new = [row for row in rows if row.import_type == NEW]
-        now = timezone.now()
+        now, user = timezone.now(), context.user
         # Two people importing one file at once both checked it before either wrote.
         # The funds' locks put them in turn; the second then finds the first's
         # postings here and is refused whole instead of paying everyone twice.
         lock_funds(*{row.instance.fund for row in new if row.instance.fund_id})
-        self._refuse_posted_meanwhile(rows, new)
+        self._refuse_posted_meanwhile(rows, new, context)
         try:
             disbursements_pay_out(
                 [row.instance for row in new],
-                acting_user=self.user,
+                acting_user=user,
                 save_entries=lambda entries: insert_with_history(
-                    LedgerEntry, entries, user=self.user, now=now
+                    LedgerEntry, entries, user=user, now=now
                 ),
             )
         except FundsOverdrawn as refused:
@@ -412,12 +428,14 @@ class DisbursementResource(PostingSheet):
         # the write and go back after it with the new ones (``funds.aggregates``).
         changed = [row.instance.pk for row in rows if row.import_type == UPDATE]
         with aggregates.moved(changed):
-            super().write(rows, progress)
+            super().write(rows, context)
             aggregates.add(row.instance.pk for row in new)
 
-    def _refuse_posted_meanwhile(self, rows: list[SheetRow], new: list[SheetRow]) -> None:
+    def _refuse_posted_meanwhile(
+        self, rows: list[SheetRow], new: list[SheetRow], context: ImportContext
+    ) -> None:
         on_file: dict[tuple, int] = defaultdict(int)
-        for posting in self.existing_postings(new):
+        for posting in self.existing_postings(new, context):
             on_file[self.key_of(posting)] += 1
         for row in rows:  # the postings this file already matched are spoken for
             if row.import_type != NEW and row.key in on_file:
@@ -429,7 +447,7 @@ class DisbursementResource(PostingSheet):
                 taken.append(
                     SheetError(
                         row.number,
-                        "身份证号",
+                        self.column_of("case"),
                         _(
                             "Someone else posted this payment while you were importing: "
                             "import the file again to see what is left."
@@ -439,18 +457,18 @@ class DisbursementResource(PostingSheet):
         if taken:
             raise RowsRefused(taken)
 
-    def object_repr(self, row: SheetRow) -> str:
-        case = self.cases.get(row.instance.case_id)
+    def object_repr(self, row: SheetRow, context: DisbursementImport) -> str:
+        case = row.resolved.get("case")
         return f"{case.name if case else ''} {row.instance.disbursed_on}"
 
-    def display_value(self, sheet_field: SheetField, value) -> str:
+    def display_value(self, sheet_field: SheetField, value, context: DisbursementImport) -> str:
         if sheet_field.attribute == "case" and isinstance(value, int):
-            case = self.cases.get(value)
+            case = context.cases.get(value)
             value = case.id_number if case else value
             return value if self.full_id_numbers else mask_id_number(value)
         if sheet_field.attribute == "fund" and isinstance(value, int):
-            return self.funds[value].name if value in self.funds else str(value)
-        return super().display_value(sheet_field, value)
+            return context.funds[value].name if value in context.funds else str(value)
+        return super().display_value(sheet_field, value, context)
 
     # --- export ---
 
@@ -463,6 +481,14 @@ class DisbursementResource(PostingSheet):
 # --- 资金台账 ------------------------------------------------------------------------------
 
 
+@dataclass(eq=False, kw_only=True)
+class LedgerImport(ImportContext):
+    can_add_fund: bool = False
+    funds_by_key: dict[tuple[int, str], Fund] = field(default_factory=dict)  # (unit, name)
+    funds: dict[int, Fund] = field(default_factory=dict)
+    new_funds: dict[tuple[int, str], Fund] = field(default_factory=dict)  # the file creates
+
+
 class LedgerResource(PostingSheet):
     """资金台账: opening balances and money received; a new fund name creates the fund.
 
@@ -471,8 +497,9 @@ class LedgerResource(PostingSheet):
     """
 
     sheet_title = "资金台账"
-    import_permissions = ("funds.add_ledgerentry",)
+    import_permissions = (ADD_LEDGER_ENTRY,)
     export_filters = {"unit": "unit", "kind": "kind"}
+    context_class = LedgerImport
 
     fund = SheetField(
         "fund", "资金名称", TextWidget(max_length=100), required=True, export_lookup="fund__name"
@@ -518,70 +545,63 @@ class LedgerResource(PostingSheet):
         fields = ("fund", "unit", "fund_kind", "entry_date", "kind", "amount", "source", "notes")
         import_id_fields = ["fund"]
 
-    def prepare(self) -> None:
-        if not self._prepared:
-            self.can_add_fund = bool(self.user and self.user.has_perm("funds.add_fund"))
-            self.funds_by_key = {
-                (fund.unit_id, name_key(fund.name)): fund
-                for fund in Fund.objects.for_user(self.user).order_by("pk")
-            }
-            self.funds = {fund.pk: fund for fund in self.funds_by_key.values()}
-            self.new_funds: dict[tuple[int, str], Fund] = {}
-        super().prepare()
+    def start_import(self, context: LedgerImport) -> None:
+        user = context.user
+        context.can_add_fund = bool(user and user.has_perm(ADD_FUND))
+        context.funds_by_key = {
+            (fund.unit_id, name_key(fund.name)): fund
+            for fund in Fund.objects.for_user(user).order_by("pk")
+        }
+        context.funds = {fund.pk: fund for fund in context.funds_by_key.values()}
 
     # --- import ---
 
-    def resolve_rows(self, rows: list[SheetRow]) -> None:
+    def resolve_rows(self, rows: list[SheetRow], context: LedgerImport) -> None:
         """The fund of each row: on file in that unit, or one the file creates."""
         for row in rows:
             values = row.values
             unit_pk, name = values.get("unit"), values.get("fund")
             if unit_pk is None or name is None:
-                row.key = None
-                continue
+                continue  # no fund to look for: the cell's own error says why
             key = (unit_pk, name_key(name))
-            fund = self.funds_by_key.get(key) or self.new_funds.get(key)
+            fund = context.funds_by_key.get(key) or context.new_funds.get(key)
             fund_kind = values.get("fund_kind")
             if fund is None:
-                if not self.can_add_fund:
-                    row.add_error(
+                if not context.can_add_fund:
+                    row.refuse(
                         self.column_of("fund"),
                         _("No such fund in this unit, and you may not add funds."),
                     )
-                    row.key = None
                     continue
                 if fund_kind is None:
                     if not any(column == self.column_of("fund_kind") for column, _m in row.errors):
-                        row.add_error(self.column_of("fund_kind"), _("A new fund needs its kind."))
-                    row.key = None
-                    continue
-                fund = self.new_funds[key] = Fund(unit_id=unit_pk, name=name, kind=fund_kind)
+                        row.refuse(self.column_of("fund_kind"), _("A new fund needs its kind."))
+                    continue  # else the kind's own error says why the fund is unknown
+                fund = context.new_funds[key] = Fund(unit_id=unit_pk, name=name, kind=fund_kind)
             elif fund_kind is not None and fund_kind != fund.kind:
                 row.add_error(
                     self.column_of("fund_kind"),
                     _("This fund is on file as %(kind)s.")
                     % {"kind": self.fields["fund_kind"].widget.render(fund.kind)},
                 )
-            values["fund"] = fund
-            row.key = self._key(fund, values)
+            row.resolved["fund"] = fund
 
-    @staticmethod
-    def _key(fund: Fund, values: dict[str, Any]) -> tuple | None:
+    def posting_key(self, row: SheetRow, context: ImportContext) -> tuple | None:
+        fund, values = row.resolved.get("fund"), row.values
+        if fund is None:
+            return None
         if values.get("entry_date") is None or values.get("kind") is None:
             return None
         if values.get("amount") is None:
             return None
         return (
-            fund.pk or id(fund),
+            fund.pk or id(fund),  # a fund the file creates has no pk yet
             values["entry_date"],
             values["kind"],
             values["amount"],
             values.get("source") or "",
             values.get("notes") or "",
         )
-
-    def posting_key(self, row: SheetRow) -> tuple | None:
-        return row.key
 
     def key_of(self, entry: LedgerEntry) -> tuple:
         return (
@@ -593,8 +613,8 @@ class LedgerResource(PostingSheet):
             entry.notes,
         )
 
-    def existing_postings(self, rows: list[SheetRow]):
-        fund_ids = sorted({row.key[0] for row in rows if row.values["fund"].pk})
+    def existing_postings(self, rows: list[SheetRow], context: ImportContext):
+        fund_ids = sorted({row.key[0] for row in rows if row.resolved["fund"].pk})
         if not fund_ids:
             return []
         days = [row.key[1] for row in rows]
@@ -608,20 +628,16 @@ class LedgerResource(PostingSheet):
             "(if there really were two, tell them apart in 备注)."
         ) % {"other": other}
 
-    def plan_row(self, row: SheetRow) -> None:
-        fund = row.values["fund"]
-        row.values["fund"] = fund.pk
-        super().plan_row(row)
-        row.values["fund"] = fund
-        row.instance.fund = fund
+    def plan_row(self, row: SheetRow, context: ImportContext) -> None:
+        super().plan_row(row, context)  # the resolved fund goes on the entry, saved or not
         if row.import_type == UPDATE:
             # Every stored column is part of the match: an entry on file is never changed.
             row.import_type, row.old = SKIP, {}
 
-    def validate_row(self, row: SheetRow) -> None:
+    def validate_row(self, row: SheetRow, context: LedgerImport) -> None:
         if row.import_type != NEW:
             return
-        entry, values = row.instance, row.values
+        entry, fund = row.instance, row.resolved["fund"]
         if entry.kind not in INCOME_KINDS:
             row.add_error(
                 self.column_of("kind"),
@@ -635,27 +651,27 @@ class LedgerResource(PostingSheet):
             row.add_error(self.column_of("amount"), _("The amount must be more than zero."))
         if entry.kind in (EntryKind.DONATION, EntryKind.SPONSOR) and not entry.source:
             row.add_error(self.column_of("source"), _("Name the donor or sponsor."))
-        unit = self.fields["unit"].widget.rows.get(values["fund"].unit_id)
-        if unit and not unit["is_active"] and values["fund"].pk is None:
+        unit = self.fields["unit"].widget.rows.get(fund.unit_id)
+        if unit and not unit["is_active"] and fund.pk is None:
             row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
-        entry.posted_by = self.user
+        entry.posted_by = context.user
 
-    def clean_instance(self, row: SheetRow) -> None:
+    def clean_instance(self, row: SheetRow, context: ImportContext) -> None:
         # LedgerEntry has no cross-field rules of its own; income_post's are above.
         return
 
-    def write(self, rows: list[SheetRow], progress=None) -> None:
-        now = timezone.now()
+    def write(self, rows: list[SheetRow], context: LedgerImport) -> None:
+        now, user = timezone.now(), context.user
         new = [row for row in rows if row.import_type == NEW]
-        funds = list(self.new_funds.values())
-        insert_with_history(Fund, funds, user=self.user, now=now)
+        funds = list(context.new_funds.values())
+        insert_with_history(Fund, funds, user=user, now=now)
         for row in new:
             row.instance.fund_id = row.instance.fund.pk
         incomes_post_many(
             [row.instance for row in new],
-            acting_user=self.user,
+            acting_user=user,
             save_entries=lambda entries: insert_with_history(
-                LedgerEntry, entries, user=self.user, now=now
+                LedgerEntry, entries, user=user, now=now
             ),
         )
         self._log_funds(funds)
@@ -666,17 +682,25 @@ class LedgerResource(PostingSheet):
                 fund.name, _("Fund %(fund)s created by the ledger sheet.") % {"fund": fund.name}
             )
 
-    def object_repr(self, row: SheetRow) -> str:
-        fund = row.values.get("fund")
+    def object_repr(self, row: SheetRow, context: ImportContext) -> str:
+        fund = row.resolved.get("fund")
         return f"{getattr(fund, 'name', '')} {row.instance.entry_date}"
 
-    def display_value(self, sheet_field: SheetField, value) -> str:
+    def display_value(self, sheet_field: SheetField, value, context: LedgerImport) -> str:
         if sheet_field.attribute == "fund":
             if isinstance(value, Fund):
                 return value.name
             if isinstance(value, int):
-                return self.funds[value].name if value in self.funds else str(value)
-        return super().display_value(sheet_field, value)
+                return context.funds[value].name if value in context.funds else str(value)
+        return super().display_value(sheet_field, value, context)
 
 
-__all__ = ["DisbursementResource", "LedgerResource", "PostingSheet", "unit_widget"]
+__all__ = [
+    "DisbursementImport",
+    "DisbursementResource",
+    "LedgerImport",
+    "LedgerResource",
+    "PostingLoader",
+    "PostingSheet",
+    "unit_widget",
+]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from cases.models import ACTIVE_STATUSES, Activity, Campaign, Case
+from cases.permissions import VERIFY_CASE
 from core.money import format_yuan, quantize_yuan
 from funds import aggregates
 from funds.models import (
@@ -28,6 +29,13 @@ from funds.models import (
     EntryKind,
     Fund,
     LedgerEntry,
+)
+from funds.permissions import (
+    ADD_DISBURSEMENT,
+    ADD_LEDGER_ENTRY,
+    ALLOCATE_FUND,
+    CHANGE_DISBURSEMENT,
+    REVERSE_LEDGER_ENTRY,
 )
 from unions.models import UnionUnit, User
 from unions.querysets import visible_to
@@ -105,7 +113,7 @@ def income_post(
     acting_user,
 ) -> LedgerEntry:
     """Money in: an allocation received, own budget, a donation or a sponsor's payment."""
-    require(acting_user, "funds.add_ledgerentry", fund)
+    require(acting_user, ADD_LEDGER_ENTRY, fund)
     if kind not in INCOME_KINDS:
         raise ValidationError({"kind": _("Choose a kind of income.")})
     if kind in (EntryKind.DONATION, EntryKind.SPONSOR) and not source.strip():
@@ -134,7 +142,7 @@ def allocation_post(
     acting_user,
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """An upper union allocates money to a lower union's fund: two entries, one transaction."""
-    require(acting_user, "funds.allocate_fund", from_fund, to_fund)
+    require(acting_user, ALLOCATE_FUND, from_fund, to_fund)
     if from_fund.pk == to_fund.pk:
         raise ValidationError(_("Choose two different funds."))
     if not to_fund.unit.tree_path.startswith(from_fund.unit.tree_path) or (
@@ -198,13 +206,13 @@ def disbursement_post(
     confirms it (``confirm_unverified``): pending cases are not yet verified and exited
     cases have left hardship, so paying them is the exception the audit looks for.
     """
-    require(acting_user, "funds.add_disbursement", case, paying_unit, fund, activity)
+    require(acting_user, ADD_DISBURSEMENT, case, paying_unit, fund, activity)
     if campaign is not None and not visible_to(campaign, acting_user):
         raise PermissionDenied
     if case.status not in ACTIVE_STATUSES:
         if not confirm_unverified:
             raise ValidationError({"case": not_on_file_message(case)})
-        if not acting_user.has_perm("cases.verify_case"):
+        if not acting_user.has_perm(VERIFY_CASE):
             raise PermissionDenied(_("Only an approver may confirm aid to a case not on file."))
     if campaign is None and activity is not None:
         campaign = activity.campaign
@@ -381,7 +389,7 @@ def disbursements_post_many(
     needs an approver, one by one.
     """
     paying_unit, campaign = activity.unit, activity.campaign
-    require(acting_user, "funds.add_disbursement", paying_unit, fund, activity, campaign)
+    require(acting_user, ADD_DISBURSEMENT, paying_unit, fund, activity, campaign)
     case_ids = {case.pk for case, _amount, _signed in rows}
     if Case.objects.for_user(acting_user).filter(pk__in=case_ids).count() != len(case_ids):
         raise PermissionDenied
@@ -425,7 +433,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
     Reversing a disbursement's entry marks the disbursement reversed; reversing either
     half of an allocation reverses both halves.
     """
-    require(acting_user, "funds.reverse_ledgerentry", entry)
+    require(acting_user, REVERSE_LEDGER_ENTRY, entry)
     if not (reason or "").strip():
         raise ValidationError({"notes": _("Say why the entry is reversed.")})
     if entry.kind == EntryKind.REVERSAL:
@@ -433,7 +441,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, acting_user) -> LedgerEntr
     pair = [entry] + ([entry.counterpart] if entry.counterpart_id else [])
     pair += list(LedgerEntry.objects.filter(counterpart=entry))
     pair = list({e.pk: e for e in pair}.values())
-    require(acting_user, "funds.reverse_ledgerentry", *pair)  # both halves in scope
+    require(acting_user, REVERSE_LEDGER_ENTRY, *pair)  # both halves in scope
     funds = lock_funds(*[e.fund for e in pair])
     if LedgerEntry.objects.filter(reverses__in=[e.pk for e in pair]).exists():
         raise ValidationError(_("This entry has already been reversed."))
@@ -468,7 +476,7 @@ def disbursements_sign_receipts(
     One history row per changed disbursement, by ``acting_user`` (as the admin action
     always wrote), and the aggregates' unsigned counters moved with them.
     """
-    require(acting_user, "funds.change_disbursement")
+    require(acting_user, CHANGE_DISBURSEMENT)
     wanted = list(disbursements.filter(receipt_signed=False).values_list("pk", flat=True))
     # Locked in pk order (and read again under the lock: someone may have signed them
     # meanwhile), by key rather than through the caller's queryset, whose joins

@@ -8,69 +8,55 @@ from __future__ import annotations
 
 import os
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.urls import path, reverse
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from adminkit.actions import run_for_each
 from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin
-from adminkit.pages import form_action, form_page
+from adminkit.pages import form_action
 from adminkit.scope import (
     ScopedAdmin,
     ScopedRelatedFieldListFilter,
     ScopedTabularInline,
     in_scope,
-    scoped_queryset,
 )
 from adminkit.units import default_unit_id
+from adminkit.urls import admin_url, page_urls
 from cases.models import HouseholdMember
 from core.money import ZERO, format_yuan
-from funds.models import Fund
+from pairings.admin_views import (
+    document_view,
+    may_record_payment,
+    record_payment_view,
+    standard,
+    status_label,
+)
+from pairings.filters import (
+    BehindFilter,
+    EffectiveStatusFilter,
+    ExpiringFilter,
+    ScopedAgreementListFilter,
+    ScopedFundListFilter,
+)
 from pairings.forms import (
     BeneficiaryFormSet,
-    PaymentForm,
     ScopedDocumentWidget,
     StudentChoiceField,
     TerminateForm,
     beneficiary_label,
 )
-from pairings.models import (
-    Agreement,
-    AgreementPayment,
-    AgreementStatus,
-    Beneficiary,
-    Sponsor,
-)
-from pairings.permissions import ADD_AGREEMENT_PAYMENT
-from pairings.services import (
-    agreement_activate,
-    agreement_payment_record,
-    agreement_standing,
-    agreement_terminate,
-)
+from pairings.models import Agreement, AgreementPayment, AgreementStatus, Beneficiary, Sponsor
+from pairings.services import agreement_activate, agreement_standing, agreement_terminate
 from sheets.admin import SheetAdminMixin
-
-EXPIRING_DAYS = 30
-
-
-def _standard(agreement: Agreement) -> str:
-    return gettext("%(amount)s yuan, %(period)s") % {
-        "amount": format_yuan(agreement.amount),
-        "period": agreement.get_period_display(),
-    }
-
-
-def _status_label(agreement: Agreement) -> str:
-    return AgreementStatus(agreement.effective_status).label
-
 
 # --- sponsors ---------------------------------------------------------------------
 
@@ -92,11 +78,11 @@ class SponsorAgreementInline(ReadOnlyInlineMixin, ScopedTabularInline):
 
     @admin.display(description=_("committed standard"))
     def standard(self, obj):
-        return _standard(obj)
+        return standard(obj)
 
     @admin.display(description=_("agreement status"))
     def status_display(self, obj):
-        return _status_label(obj)
+        return status_label(obj)
 
 
 @admin.register(Sponsor)
@@ -174,73 +160,6 @@ class SponsorAdmin(ScopedAdmin):
 
 
 # --- agreements -------------------------------------------------------------------
-
-
-class ExpiringFilter(admin.SimpleListFilter):
-    title = _("expiring")
-    parameter_name = "expiring"
-
-    def lookups(self, request, model_admin):
-        return [(str(EXPIRING_DAYS), _("in the next 30 days"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == str(EXPIRING_DAYS):
-            return queryset.expiring_within(EXPIRING_DAYS)
-        return queryset
-
-
-class BehindFilter(admin.SimpleListFilter):
-    title = _("payment")
-    parameter_name = "behind"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("behind on payment"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            behind = queryset.behind(timezone.localdate())
-            return queryset.filter(pk__in=[agreement.pk for agreement in behind])
-        return queryset
-
-
-class EffectiveStatusFilter(admin.SimpleListFilter):
-    """Status as users mean it: an agreement in effect past its end date has expired."""
-
-    title = _("agreement status")
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return AgreementStatus.choices
-
-    def queryset(self, request, queryset):
-        today = timezone.localdate()
-        match self.value():
-            case AgreementStatus.ACTIVE:
-                return queryset.filter(status=AgreementStatus.ACTIVE, end__gte=today)
-            case AgreementStatus.EXPIRED:
-                return queryset.filter(
-                    Q(status=AgreementStatus.EXPIRED)
-                    | Q(status=AgreementStatus.ACTIVE, end__lt=today)
-                )
-            case AgreementStatus.DRAFT | AgreementStatus.TERMINATED as status:
-                return queryset.filter(status=status)
-        return queryset
-
-
-class ScopedAgreementListFilter(ScopedRelatedFieldListFilter):
-    """The agreements a user may see, named with their sponsor in one query."""
-
-    def field_choices(self, field, request, model_admin):
-        queryset = scoped_queryset(Agreement, request.user).select_related("sponsor")
-        return [(obj.pk, str(obj)) for obj in queryset.order_by("number")]
-
-
-class ScopedFundListFilter(ScopedRelatedFieldListFilter):
-    """Funds the user may see, named with their unit in one query."""
-
-    def field_choices(self, field, request, model_admin):
-        queryset = scoped_queryset(Fund, request.user).select_related("unit")
-        return [(obj.pk, str(obj)) for obj in queryset]
 
 
 class BeneficiaryInline(ScopedTabularInline):
@@ -337,7 +256,7 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
         if "document" in form.base_fields:
             widget = ScopedDocumentWidget()
             if obj is not None:
-                widget.download_url = self._url("document", obj)
+                widget.download_url = admin_url(obj, "document", site=self.admin_site.name)
             form.base_fields["document"].widget = widget
         return form
 
@@ -348,23 +267,23 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_record_payment"] = bool(
-            obj is not None and self._may_record_payment(request, obj)
+            obj is not None and may_record_payment(self, request, obj)
         )
         if obj is not None:
-            context["record_payment_url"] = self._url("payment", obj)
+            context["record_payment_url"] = admin_url(obj, "payment", site=self.admin_site.name)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- columns ---------------------------------------------------------------------
 
     @admin.display(description=_("committed standard"), ordering="amount")
     def standard(self, obj):
-        return _standard(obj)
+        return standard(obj)
 
     @admin.display(description=_("agreement status"), ordering="status")
     def status_display(self, obj):
         if obj.status == AgreementStatus.TERMINATED and obj.termination_reason:
-            return f"{_status_label(obj)}（{obj.termination_reason}）"
-        return _status_label(obj)
+            return f"{status_label(obj)}（{obj.termination_reason}）"
+        return status_label(obj)
 
     @admin.display(description=_("promised to date (yuan)"))
     def promised_to_date(self, obj):
@@ -383,7 +302,9 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
         if obj is None or not obj.document:
             return "-"
         return format_html(
-            '<a href="{}">{}</a>', self._url("document", obj), os.path.basename(obj.document.name)
+            '<a href="{}">{}</a>',
+            admin_url(obj, "document", site=self.admin_site.name),
+            os.path.basename(obj.document.name),
         )
 
     @admin.display(description=_("promised and paid to date"))
@@ -391,38 +312,15 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
         if obj is None or obj.pk is None:
             return "-"
         rows = agreement_standing(obj)
-        if not rows:
-            return gettext("No beneficiaries yet.")
-        head = format_html(
-            "<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>",
-            gettext("beneficiary"),
-            gettext("promised to date (yuan)"),
-            gettext("paid to date (yuan)"),
-            gettext("behind (yuan)"),
-        )
-        body = format_html_join(
-            "",
-            '<tr><td>{}</td><td class="promised">{}</td><td class="paid">{}</td>'
-            '<td class="behind">{}</td></tr>',
-            (
-                (
-                    beneficiary_label(row.beneficiary),
-                    format_yuan(row.promised),
-                    format_yuan(row.paid),
-                    format_yuan(row.behind),
-                )
-                for row in rows
-            ),
-        )
-        total = format_html(
-            "<tfoot><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></tfoot>",
-            gettext("total"),
-            format_yuan(sum((row.promised for row in rows), ZERO)),
-            format_yuan(sum((row.paid for row in rows), ZERO)),
-            format_yuan(sum((row.behind for row in rows), ZERO)),
-        )
-        return format_html(
-            '<table id="agreement-standing">{}<tbody>{}</tbody>{}</table>', head, body, total
+        return render_to_string(
+            "admin/pairings/agreement/standing.html",
+            {
+                "rows": [(beneficiary_label(row.beneficiary), row) for row in rows],
+                "total": {
+                    name: sum((getattr(row, name) for row in rows), ZERO)
+                    for name in ("promised", "paid", "behind")
+                },
+            },
         )
 
     # --- actions ---------------------------------------------------------------------
@@ -482,102 +380,14 @@ class AgreementAdmin(SheetAdminMixin, ScopedAdmin):
     # --- extra pages -------------------------------------------------------------------
 
     def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
         return [
-            path(
-                "<path:object_id>/payment/",
-                self.admin_site.admin_view(self.record_payment_view),
-                name="%s_%s_payment" % info,
-            ),
-            path(
-                "<path:object_id>/document/",
-                self.admin_site.admin_view(self.document_view),
-                name="%s_%s_document" % info,
+            *page_urls(
+                self,
+                ("<path:object_id>/payment/", record_payment_view, "payment"),
+                ("<path:object_id>/document/", document_view, "document"),
             ),
             *super().get_urls(),
         ]
-
-    def _url(self, name: str, obj) -> str:
-        return reverse(
-            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}",
-            args=[quote(obj.pk)],
-        )
-
-    def _may_record_payment(self, request, obj) -> bool:
-        return (
-            obj.status == AgreementStatus.ACTIVE  # also past its end, for late entries
-            and request.user.has_perm(ADD_AGREEMENT_PAYMENT)
-            and self.has_change_permission(request, obj)
-        )
-
-    def record_payment_view(self, request, object_id):
-        """记录支付: a payment to one beneficiary, through ``agreement_payment_record``."""
-        agreement = self.get_object(request, unquote(object_id))
-        if agreement is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not (
-            request.user.has_perm(ADD_AGREEMENT_PAYMENT)
-            and self.has_change_permission(request, agreement)
-        ):
-            raise PermissionDenied
-        form = PaymentForm(
-            request.POST if request.method == "POST" else None,
-            agreement=agreement,
-            user=request.user,
-        )
-        if form.is_bound and form.is_valid():
-            try:
-                payment = agreement_payment_record(
-                    **form.service_kwargs(), acting_user=request.user
-                )
-            except ValidationError as error:
-                form.add_service_error(error)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Payment of %(amount)s yuan to %(name)s recorded.")
-                    % {
-                        "amount": format_yuan(payment.disbursement.cash_amount),
-                        "name": beneficiary_label(payment.beneficiary),
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse(
-                        f"{self.admin_site.name}:pairings_agreement_change",
-                        args=[quote(agreement.pk)],
-                    )
-                )
-        return form_page(
-            self,
-            request,
-            form,
-            title=gettext("Record a payment"),
-            intro=" · ".join(
-                [
-                    agreement.sponsor.name,
-                    agreement.unit.name,
-                    _standard(agreement),
-                    str(_status_label(agreement)),
-                ]
-            ),  # fmt: skip
-            submit_label=gettext("Record a payment"),
-            subtitle=str(agreement),
-            original=agreement,
-        )
-
-    def document_view(self, request, object_id):
-        """The signed agreement, to users who may see the agreement (else 'missing')."""
-        agreement = self.get_object(request, unquote(object_id))
-        if agreement is None or not self.has_view_permission(request, agreement):
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not agreement.document:
-            raise Http404
-        return FileResponse(
-            agreement.document.open("rb"),
-            as_attachment=True,
-            filename=os.path.basename(agreement.document.name),
-        )
 
 
 # --- payments ---------------------------------------------------------------------
@@ -700,7 +510,7 @@ class CaseAgreementsInline(ReadOnlyInlineMixin, ScopedTabularInline):
 
     @admin.display(description=_("committed standard"))
     def standard(self, obj):
-        return _standard(obj.agreement)
+        return standard(obj.agreement)
 
     @admin.display(description=_("period of the agreement"))
     def term(self, obj):
@@ -708,4 +518,4 @@ class CaseAgreementsInline(ReadOnlyInlineMixin, ScopedTabularInline):
 
     @admin.display(description=_("agreement status"))
     def status(self, obj):
-        return _status_label(obj.agreement)
+        return status_label(obj.agreement)

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget, AdminFileWidget
-from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -48,9 +47,9 @@ class TerminateForm(forms.Form):
     )
 
 
-# Where a service's field error belongs on the payment form; anything else is shown
-# above the form.
-_PAYMENT_ERROR_FIELDS = {
+# Where a service's field error belongs on the payment form
+# (``adminkit.errors.add_service_errors``'s rename); anything else is shown above it.
+PAYMENT_ERROR_FIELDS = {
     "amount": "amount",
     "cash_amount": "amount",
     "fund": "fund",
@@ -115,14 +114,6 @@ class PaymentForm(forms.Form):
             "receipt_signed": data["receipt_signed"],
             "notes": data["notes"],
         }
-
-    def add_service_error(self, error: ValidationError) -> None:
-        """Show a service's ValidationError next to the field it is about."""
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                self.add_error(_PAYMENT_ERROR_FIELDS.get(field), errors)
-        else:
-            self.add_error(None, error)
 
 
 class BeneficiaryFormSet(BaseInlineFormSet):

@@ -25,8 +25,13 @@ from django.utils.translation import gettext as _
 
 from cases.idnumbers import mask_id_number
 from cases.models import Case, HouseholdMember
-from cases.resources import FULL_ID_PERMISSION, IdNumberWidget
-from funds.resources import DisbursementResource, unit_widget
+from cases.resources import IdNumberWidget, sees_full_id_numbers
+from funds.resources import (
+    DisbursementImport,
+    DisbursementResource,
+    PostingLoader,
+    unit_widget,
+)
 from pairings.models import (
     Agreement,
     AgreementKind,
@@ -37,6 +42,7 @@ from pairings.models import (
     Sponsor,
     SponsorKind,
 )
+from pairings.permissions import ADD_AGREEMENT, ADD_BENEFICIARY, CHANGE_AGREEMENT
 from sheets import (
     LOOKUP_CHUNK,
     NEW,
@@ -44,6 +50,8 @@ from sheets import (
     UPDATE,
     ChoiceWidget,
     DateWidget,
+    ImportContext,
+    KeyLoader,
     MoneyWidget,
     SheetField,
     SheetResource,
@@ -54,6 +62,29 @@ from sheets import (
 from sheets.bulk import insert_history, insert_with_history, update_rows
 
 # --- 发放记录, with the column only pairings can fill ----------------------------------------
+
+
+@dataclass(eq=False, kw_only=True)
+class PairedDisbursementImport(DisbursementImport):
+    agreements: dict[str, Agreement] = field(default_factory=dict)  # the file's, by number
+    beneficiaries: dict[tuple[int, int], int] = field(default_factory=dict)  # (agreement, case)
+    payments: dict[int, int] = field(default_factory=dict)  # row number -> beneficiary pk
+    paid_under: dict[int, str] = field(default_factory=dict)  # disbursement -> agreement number
+
+
+class PaidUnderLoader(PostingLoader):
+    """The postings on file, and the agreement each was paid under."""
+
+    def load(self, rows: list[SheetRow]) -> None:
+        super().load(rows)
+        posted = [row.record.pk for row in rows if row.import_type == UPDATE]
+        paid_under = self.context.paid_under
+        for start in range(0, len(posted), LOOKUP_CHUNK):
+            paid_under.update(
+                AgreementPayment.objects.filter(
+                    disbursement_id__in=posted[start : start + LOOKUP_CHUNK]
+                ).values_list("disbursement_id", "beneficiary__agreement__number")
+            )
 
 
 class PairedDisbursementResource(DisbursementResource):
@@ -71,42 +102,34 @@ class PairedDisbursementResource(DisbursementResource):
         export_lookup="agreement_payment__beneficiary__agreement__number",
     )
 
+    context_class = PairedDisbursementImport
+    loader_class = PaidUnderLoader
+
     class Meta(DisbursementResource.Meta):
         fields = (*DisbursementResource.Meta.fields[:-1], "agreement", "notes")
 
-    def resolve_rows(self, rows: list[SheetRow]) -> None:
-        super().resolve_rows(rows)
+    def resolve_rows(self, rows: list[SheetRow], context: PairedDisbursementImport) -> None:
+        super().resolve_rows(rows, context)
         numbers = sorted({row.values["agreement"] for row in rows if row.values.get("agreement")})
-        agreements = Agreement.objects.for_user(self.user).select_related("sponsor")
-        self.agreements = {a.number: a for a in agreements.filter(number__in=numbers)}
-        self.beneficiaries: dict[tuple[int, int], int] = {}
-        links = Beneficiary.objects.filter(agreement__in=self.agreements.values()).order_by("pk")
+        agreements = Agreement.objects.for_user(context.user).select_related("sponsor")
+        context.agreements = {a.number: a for a in agreements.filter(number__in=numbers)}
+        links = Beneficiary.objects.filter(agreement__in=context.agreements.values()).order_by(
+            "pk"
+        )
         for agreement_id, case_id, pk in links.values_list("agreement_id", "case_id", "pk"):
-            self.beneficiaries.setdefault((agreement_id, case_id), pk)
-        self.payments: dict[int, int] = {}  # row number -> beneficiary pk
+            context.beneficiaries.setdefault((agreement_id, case_id), pk)
 
-    def load_existing(self, rows: list[SheetRow]) -> None:
-        super().load_existing(rows)
-        posted = [row.instance.pk for row in rows if row.import_type == UPDATE]
-        self.paid_under: dict[int, str] = {}
-        for start in range(0, len(posted), LOOKUP_CHUNK):
-            self.paid_under.update(
-                AgreementPayment.objects.filter(
-                    disbursement_id__in=posted[start : start + LOOKUP_CHUNK]
-                ).values_list("disbursement_id", "beneficiary__agreement__number")
-            )
-
-    def validate_row(self, row: SheetRow) -> None:
-        super().validate_row(row)
+    def validate_row(self, row: SheetRow, context: PairedDisbursementImport) -> None:
+        super().validate_row(row, context)
         number = row.values.get("agreement") or ""
         d = row.instance
         if row.import_type != NEW:
-            if number != self.paid_under.get(d.pk, ""):
+            if number != context.paid_under.get(d.pk, ""):
                 row.add_error(self.column_of("agreement"), self.posted_message())
             return
         if not number:
             return
-        agreement = self.agreements.get(number)
+        agreement = context.agreements.get(number)
         if agreement is None:
             row.add_error(
                 self.column_of("agreement"),
@@ -124,7 +147,7 @@ class PairedDisbursementResource(DisbursementResource):
                 self.column_of("disbursed_on"),
                 _("The payment date falls outside the agreement's period."),
             )
-        beneficiary = self.beneficiaries.get((agreement.pk, d.case_id))
+        beneficiary = context.beneficiaries.get((agreement.pk, d.case_id))
         if beneficiary is None:
             row.add_error(
                 self.column_of("case"),
@@ -132,22 +155,22 @@ class PairedDisbursementResource(DisbursementResource):
                 % {"number": number},
             )
         else:
-            self.payments[row.number] = beneficiary
+            context.payments[row.number] = beneficiary
         if d.fund_id is None and d.cash_amount:
             d.paid_directly_by = agreement.sponsor.name
 
-    def write(self, rows: list[SheetRow], progress=None) -> None:
-        super().write(rows, progress)
+    def write(self, rows: list[SheetRow], context: PairedDisbursementImport) -> None:
+        super().write(rows, context)
         payments = [
             AgreementPayment(
-                beneficiary_id=self.payments[row.number],
+                beneficiary_id=context.payments[row.number],
                 disbursement_id=row.instance.pk,
-                recorded_by=self.user,
+                recorded_by=context.user,
             )
             for row in rows
-            if row.import_type == NEW and row.number in self.payments
+            if row.import_type == NEW and row.number in context.payments
         ]
-        insert_with_history(AgreementPayment, payments, user=self.user, now=timezone.now())
+        insert_with_history(AgreementPayment, payments, user=context.user, now=timezone.now())
 
 
 # --- 结对协议 ------------------------------------------------------------------------------
@@ -181,18 +204,53 @@ class AgreementGroup:
     changed: dict[str, Any] = field(default_factory=dict)  # attribute -> old value
 
 
+@dataclass(eq=False, kw_only=True)
+class AgreementImport(ImportContext):
+    groups: dict[str, AgreementGroup] = field(default_factory=dict)  # by 协议编号
+    # (agreement, case, student) -> beneficiary pk, of the agreements on file
+    existing_beneficiaries: dict[tuple[int, int, int | None], int] = field(default_factory=dict)
+    students_of: dict[tuple[int, int], list[int | None]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # (agreement, case) -> the students paired under it
+    sponsors: dict[str, list[Sponsor]] = field(default_factory=lambda: defaultdict(list))
+    new_sponsors: dict[tuple[int, str], Sponsor] = field(default_factory=dict)  # (unit, name)
+
+
+class BeneficiaryLoader(KeyLoader):
+    """A row is the beneficiary on file of its agreement (unchanged), or a new one."""
+
+    context: AgreementImport
+
+    def load_records(self, rows: list[SheetRow]) -> None:
+        existing = self.context.existing_beneficiaries
+        for row in rows:
+            if not row.plannable:
+                continue
+            number, case_id, student_id = row.key
+            group = self.context.groups[number]
+            pk = group.on_file and existing.get((group.on_file.pk, case_id, student_id))
+            if pk:
+                row.instance = Beneficiary(pk=pk, case_id=case_id, student_id=student_id)
+                row.import_type = SKIP
+            else:
+                row.instance = Beneficiary(case_id=case_id, student_id=student_id)
+                row.import_type = NEW
+
+
 class AgreementResource(SheetResource):
     """结对协议: one row per agreement and beneficiary, keyed by (协议编号, 帮扶对象身份证号)."""
 
     sheet_title = "结对协议"
     import_permissions = (
-        "pairings.add_agreement",
-        "pairings.change_agreement",
-        "pairings.add_beneficiary",
+        ADD_AGREEMENT,
+        CHANGE_AGREEMENT,
+        ADD_BENEFICIARY,
     )
     export_filters = {"unit": "unit"}
     export_ordering = ("agreement__number", "pk")
     listed_by = "agreement"  # the admin lists agreements; the sheet has their beneficiaries
+    context_class = AgreementImport
+    loader_class = BeneficiaryLoader
 
     # Every column is "readonly" to the engine: this sheet plans and writes itself.
     number = SheetField(
@@ -276,11 +334,9 @@ class AgreementResource(SheetResource):
         )
         import_id_fields = ["number"]
 
-    def prepare(self) -> None:
-        if not self._prepared:
-            self.full_id_numbers = bool(self.user and self.user.has_perm(FULL_ID_PERMISSION))
-            self.today = timezone.localdate()
-        super().prepare()
+    @property
+    def full_id_numbers(self) -> bool:
+        return sees_full_id_numbers(self.user)
 
     def get_queryset(self):
         # The student's number for a student pairing, else the case's; 到期 from the date.
@@ -305,17 +361,24 @@ class AgreementResource(SheetResource):
 
     # --- import: the agreements of the file ---
 
-    def resolve_rows(self, rows: list[SheetRow]) -> None:
-        self.groups: dict[str, AgreementGroup] = {}
+    def resolve_rows(self, rows: list[SheetRow], context: AgreementImport) -> None:
+        """The file's agreements (one group of rows each) and each row's beneficiary."""
         for row in rows:
             number = row.values.get("number")
             if number is None:
                 continue
-            group = self.groups.setdefault(number, AgreementGroup(number, []))
+            group = context.groups.setdefault(number, AgreementGroup(number, []))
             group.rows.append(row)
             self._merge(group, row)
-        self._load_agreements()
-        self._resolve_beneficiaries(rows)
+        self._load_agreements(context)
+        self._resolve_beneficiaries(rows, context)
+
+    def compute_keys(self, rows: list[SheetRow], context: AgreementImport) -> None:
+        """(协议编号, case, student): one row per agreement and beneficiary."""
+        for row in rows:
+            if row.plannable:
+                beneficiary = row.resolved.get("beneficiary")
+                row.key = (row.key, *beneficiary) if beneficiary else None
 
     def _merge(self, group: AgreementGroup, row: SheetRow) -> None:
         """Blank agreement cells below the first row mean "as above" (merged cells)."""
@@ -338,25 +401,22 @@ class AgreementResource(SheetResource):
                     % {"row": first.number},
                 )
 
-    def _load_agreements(self) -> None:
-        numbers = list(self.groups)
-        scope = self.scope_unit_ids()
+    def _load_agreements(self, context: AgreementImport) -> None:
+        numbers = list(context.groups)
+        scope = context.scope_unit_ids
         for start in range(0, len(numbers), LOOKUP_CHUNK):
             chunk = numbers[start : start + LOOKUP_CHUNK]
             for agreement in Agreement.objects.filter(number__in=chunk).select_related("sponsor"):
-                group = self.groups[agreement.number]
+                group = context.groups[agreement.number]
                 if agreement.unit_id in scope:
                     group.on_file = agreement
                     continue
                 # Numbers are unique city-wide: say it is taken, not by whom.
                 for row in group.rows:
-                    row.add_error(
+                    row.refuse(
                         self.column_of("number"), _("This agreement number is already in use.")
                     )
-                    row.key = None
-        on_file = [g.on_file.pk for g in self.groups.values() if g.on_file]
-        self.existing_beneficiaries: dict[tuple[int, int, int | None], int] = {}
-        self.students_of: dict[tuple[int, int], list[int | None]] = defaultdict(list)
+        on_file = [g.on_file.pk for g in context.groups.values() if g.on_file]
         for start in range(0, len(on_file), LOOKUP_CHUNK):
             links = Beneficiary.objects.filter(
                 agreement_id__in=on_file[start : start + LOOKUP_CHUNK]
@@ -364,18 +424,18 @@ class AgreementResource(SheetResource):
             for pk, agreement_id, case_id, student_id in links.values_list(
                 "pk", "agreement_id", "case_id", "student_id"
             ):
-                self.existing_beneficiaries[agreement_id, case_id, student_id] = pk
-                self.students_of[agreement_id, case_id].append(student_id)
+                context.existing_beneficiaries[agreement_id, case_id, student_id] = pk
+                context.students_of[agreement_id, case_id].append(student_id)
 
-    def _resolve_beneficiaries(self, rows: list[SheetRow]) -> None:
+    def _resolve_beneficiaries(self, rows: list[SheetRow], context: AgreementImport) -> None:
         """Each ID number to a case, or for 助学 to a student in a case's household."""
         wanted = sorted(
             {row.values["beneficiary"] for row in rows if row.values.get("beneficiary")}
         )
         cases: dict[str, int] = {}
         members: dict[str, tuple[int, int]] = {}
-        scoped_cases = Case.objects.for_user(self.user)
-        scoped_members = HouseholdMember.objects.for_user(self.user).order_by("pk")
+        scoped_cases = Case.objects.for_user(context.user)
+        scoped_members = HouseholdMember.objects.for_user(context.user).order_by("pk")
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             chunk = wanted[start : start + LOOKUP_CHUNK]
             cases.update(scoped_cases.filter(id_number__in=chunk).values_list("id_number", "pk"))
@@ -384,15 +444,14 @@ class AgreementResource(SheetResource):
             ):
                 members.setdefault(id_number, (pk, case_id))
         for row in rows:
-            id_number, number = row.values.get("beneficiary"), row.values.get("number")
-            if row.key is None or id_number is None or number is None:
-                row.key = None
-                continue
-            group = self.groups[number]
+            id_number, number = row.values.get("beneficiary"), row.key
+            if not row.plannable or id_number is None:
+                continue  # no key, refused, or the ID number's own error says why
+            group = context.groups[number]
             kind = group.values.get("kind") or getattr(group.on_file, "kind", None)
             # A pupil without an ID number on file is exported under the parent's.
             known = (
-                self.students_of.get((group.on_file.pk, cases.get(id_number)), [])
+                context.students_of.get((group.on_file.pk, cases.get(id_number)), [])
                 if group.on_file and id_number in cases
                 else []
             )
@@ -402,7 +461,7 @@ class AgreementResource(SheetResource):
                 elif len(known) == 1:
                     student, case = known[0], cases[id_number]
                 else:
-                    row.add_error(
+                    row.refuse(
                         self.column_of("beneficiary"),
                         _(
                             "A student pairing names the student: enter the child's ID "
@@ -411,64 +470,49 @@ class AgreementResource(SheetResource):
                         if id_number in cases
                         else _("No one with this ID number is on file in your units."),
                     )
-                    row.key = None
                     continue
             elif id_number in cases:
                 student, case = None, cases[id_number]
             else:
-                row.add_error(
+                row.refuse(
                     self.column_of("beneficiary"),
                     _("This is a household member, not a case on file: pair the case itself.")
                     if id_number in members
                     else _("No one with this ID number is on file in your units."),
                 )
-                row.key = None
                 continue
-            row.key = (number, case, student)
+            row.resolved["beneficiary"] = (case, student)
 
     def duplicate_key_message(self, other: int) -> str:
         return _("The same agreement and beneficiary as row %(other)d.") % {"other": other}
 
-    def load_existing(self, rows: list[SheetRow]) -> None:
-        existing = self.existing_beneficiaries
-        for row in rows:
-            if row.key is None:
-                continue
-            number, case_id, student_id = row.key
-            group = self.groups[number]
-            pk = group.on_file and existing.get((group.on_file.pk, case_id, student_id))
-            if pk:
-                row.instance = Beneficiary(pk=pk, case_id=case_id, student_id=student_id)
-                row.import_type = SKIP
-            else:
-                row.instance = Beneficiary(case_id=case_id, student_id=student_id)
-                row.import_type = NEW
+    def plan_row(self, row: SheetRow, context: ImportContext) -> None:
+        """The loader planned the row (new or unchanged beneficiary); ``plan_groups``
+        plans its agreement."""
 
-    def plan_row(self, row: SheetRow) -> None:
-        """Planned per agreement in ``validate_rows``; the rows are planned above."""
-
-    def clean_instance(self, row: SheetRow) -> None:
+    def clean_instance(self, row: SheetRow, context: ImportContext) -> None:
         """Beneficiary's rules are checked while resolving (student in the household)."""
 
     # --- import: the rules, per agreement ---
 
-    def validate_rows(self, rows: list[SheetRow]) -> None:
-        self._load_sponsors()
-        for group in self.groups.values():
-            planned = [row for row in group.rows if row.key is not None]
+    def plan_groups(self, rows: list[SheetRow], context: AgreementImport) -> None:
+        """Plan the agreements: each from the first planned row of its 协议编号."""
+        self._load_sponsors(context)
+        for group in context.groups.values():
+            planned = [row for row in group.rows if row.plannable]
             if planned:
-                self._plan_agreement(group, planned[0])
+                self._plan_agreement(group, planned[0], context)
 
-    def _load_sponsors(self) -> None:
-        names = {name_key(g.values.get("sponsor")) for g in self.groups.values()}
-        self.sponsors: dict[str, list[Sponsor]] = defaultdict(list)
-        for sponsor in Sponsor.objects.for_user(self.user).order_by("pk"):
+    def _load_sponsors(self, context: AgreementImport) -> None:
+        names = {name_key(g.values.get("sponsor")) for g in context.groups.values()}
+        for sponsor in Sponsor.objects.for_user(context.user).order_by("pk"):
             key = name_key(sponsor.name)
             if key in names:
-                self.sponsors[key].append(sponsor)
-        self.new_sponsors: dict[tuple[int, str], Sponsor] = {}
+                context.sponsors[key].append(sponsor)
 
-    def _plan_agreement(self, group: AgreementGroup, first: SheetRow) -> None:
+    def _plan_agreement(
+        self, group: AgreementGroup, first: SheetRow, context: AgreementImport
+    ) -> None:
         values, on_file = group.values, group.on_file
         if on_file is None:
             for attribute in REQUIRED_FOR_NEW:
@@ -487,8 +531,8 @@ class AgreementResource(SheetResource):
             if not unit["is_active"] and (on_file is None or on_file.unit_id != values["unit"]):
                 first.add_error(self.column_of("unit"), _("This union unit is no longer active."))
             self._set(group, agreement, "unit", values["unit"], attname="unit_id")
-        self._plan_status(group, agreement, first)
-        self._plan_sponsor(group, agreement, first)
+        self._plan_status(group, agreement, first, context)
+        self._plan_sponsor(group, agreement, first, context)
         group.agreement = agreement
         if group.changed and first.import_type == SKIP:
             first.import_type = UPDATE
@@ -512,7 +556,13 @@ class AgreementResource(SheetResource):
             group.changed[attribute] = old
         setattr(agreement, attname, value)
 
-    def _plan_status(self, group: AgreementGroup, agreement: Agreement, first: SheetRow) -> None:
+    def _plan_status(
+        self,
+        group: AgreementGroup,
+        agreement: Agreement,
+        first: SheetRow,
+        context: AgreementImport,
+    ) -> None:
         wanted = group.values.get("status")
         if wanted is None:
             return
@@ -522,7 +572,7 @@ class AgreementResource(SheetResource):
             return
         label = self.fields["status"].widget.render
         if wanted == AgreementStatus.EXPIRED:
-            if agreement.end is None or agreement.end >= self.today:
+            if agreement.end is None or agreement.end >= context.today:
                 first.add_error(
                     self.column_of("status"), _("The agreement has not reached its end date yet.")
                 )
@@ -547,7 +597,13 @@ class AgreementResource(SheetResource):
         elif agreement.status != wanted:
             self._set(group, agreement, "status", wanted)
 
-    def _plan_sponsor(self, group: AgreementGroup, agreement: Agreement, first: SheetRow) -> None:
+    def _plan_sponsor(
+        self,
+        group: AgreementGroup,
+        agreement: Agreement,
+        first: SheetRow,
+        context: AgreementImport,
+    ) -> None:
         name, kind = group.values.get("sponsor"), group.values.get("sponsor_kind")
         if name is None:
             return
@@ -556,10 +612,10 @@ class AgreementResource(SheetResource):
         if on_file is not None and name_key(on_file.sponsor.name) == name_key(name):
             sponsor = on_file.sponsor
         else:
-            found = self.sponsors.get(name_key(name), [])
+            found = context.sponsors.get(name_key(name), [])
             # The signing unit's own sponsor of that name first, then the shared directory.
             found = sorted(found, key=lambda s: (s.unit_id != unit_id, s.pk))
-            sponsor = found[0] if found else self.new_sponsors.get((unit_id, name_key(name)))
+            sponsor = found[0] if found else context.new_sponsors.get((unit_id, name_key(name)))
         if sponsor is None:
             if kind is None:
                 first.add_error(self.column_of("sponsor_kind"), _("A new sponsor needs its kind."))
@@ -567,7 +623,7 @@ class AgreementResource(SheetResource):
             if unit_id is None:
                 return
             sponsor = Sponsor(name=name, kind=kind, unit_id=unit_id)
-            self.new_sponsors[unit_id, name_key(name)] = sponsor
+            context.new_sponsors[unit_id, name_key(name)] = sponsor
         elif kind is not None and kind != sponsor.kind:
             first.add_error(
                 self.column_of("sponsor_kind"),
@@ -581,11 +637,11 @@ class AgreementResource(SheetResource):
 
     # --- import: writing ---
 
-    def write(self, rows: list[SheetRow], progress=None) -> None:
-        now, user = timezone.now(), self.user
-        insert_with_history(Sponsor, list(self.new_sponsors.values()), user=user, now=now)
+    def write(self, rows: list[SheetRow], context: AgreementImport) -> None:
+        now, user = timezone.now(), context.user
+        insert_with_history(Sponsor, list(context.new_sponsors.values()), user=user, now=now)
         new_agreements, changed = [], defaultdict(list)
-        for group in self.groups.values():
+        for group in context.groups.values():
             agreement = group.agreement
             if agreement is None:
                 continue
@@ -607,19 +663,19 @@ class AgreementResource(SheetResource):
         beneficiaries = []
         for row in rows:
             if row.import_type == NEW:
-                row.instance.agreement_id = self.groups[row.key[0]].agreement.pk
+                row.instance.agreement_id = context.groups[row.key[0]].agreement.pk
                 beneficiaries.append(row.instance)
         insert_with_history(Beneficiary, beneficiaries, user=user, now=now)
 
     # --- the preview and the export ---
 
-    def object_repr(self, row: SheetRow) -> str:
+    def object_repr(self, row: SheetRow, context: ImportContext) -> str:
         return f"{row.values.get('number', '')} · {row.values.get('beneficiary', '')}"
 
-    def display_value(self, sheet_field: SheetField, value) -> str:
+    def display_value(self, sheet_field: SheetField, value, context: ImportContext) -> str:
         if sheet_field.attribute == "beneficiary" and value and not self.full_id_numbers:
             return mask_id_number(value)
-        return super().display_value(sheet_field, value)
+        return super().display_value(sheet_field, value, context)
 
     def export_renderer(self, sheet_field: SheetField):
         if sheet_field.attribute == "beneficiary" and not self.full_id_numbers:
@@ -636,4 +692,11 @@ def _copy(agreement: Agreement) -> Agreement:
     return copy
 
 
-__all__ = ["AgreementResource", "PairedDisbursementResource"]
+__all__ = [
+    "AgreementImport",
+    "AgreementResource",
+    "BeneficiaryLoader",
+    "PaidUnderLoader",
+    "PairedDisbursementImport",
+    "PairedDisbursementResource",
+]

@@ -21,13 +21,14 @@ from pairings.models import (
     AgreementStatus,
     Beneficiary,
 )
+from pairings.permissions import ADD_AGREEMENT_PAYMENT, CHANGE_AGREEMENT
 from unions.services import require, save_validated
 
 
 @transaction.atomic
 def agreement_activate(*, agreement: Agreement, acting_user) -> Agreement:
     """草稿 → 生效 once it is signed and names at least one beneficiary."""
-    require(acting_user, "pairings.change_agreement", agreement)
+    require(acting_user, CHANGE_AGREEMENT, agreement)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(_("Only a draft agreement can be put into effect."))
@@ -41,7 +42,7 @@ def agreement_activate(*, agreement: Agreement, acting_user) -> Agreement:
 @transaction.atomic
 def agreement_terminate(*, agreement: Agreement, reason: str, acting_user) -> Agreement:
     """→ 终止 before its end, with the reason."""
-    require(acting_user, "pairings.change_agreement", agreement)
+    require(acting_user, CHANGE_AGREEMENT, agreement)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status == AgreementStatus.TERMINATED:
         raise ValidationError(_("This agreement is already terminated."))
@@ -67,7 +68,7 @@ def agreement_payment_record(
 ) -> AgreementPayment:
     """A payment under an agreement: a disbursement, from a fund or by the sponsor directly."""
     agreement = beneficiary.agreement
-    require(acting_user, "pairings.add_agreementpayment", agreement)
+    require(acting_user, ADD_AGREEMENT_PAYMENT, agreement)
     if agreement.status != AgreementStatus.ACTIVE:
         raise ValidationError(_("Payments are recorded only under an agreement in effect."))
     if not agreement.start <= paid_on <= agreement.end:

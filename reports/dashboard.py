@@ -6,15 +6,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStatus, Referral
-from pairings.admin import EXPIRING_DAYS, ExpiringFilter
+from cases.permissions import VIEW_CASE, VIEW_REFERRAL
+from pairings.filters import EXPIRING_DAYS, ExpiringFilter
 from pairings.models import Agreement
+from pairings.permissions import VIEW_AGREEMENT
 from reports import audit
+from reports.permissions import RUN_AUDIT
 
 
 def dashboard_for(user) -> list[dict]:
     """Cards of (title, count, link); each count is one query in the user's scope."""
     cards = []
-    if user.has_perm("cases.view_case"):
+    if user.has_perm(VIEW_CASE):
         cards.append(
             {
                 "title": _("Cases awaiting verification"),
@@ -22,7 +25,7 @@ def dashboard_for(user) -> list[dict]:
                 "url": reverse("admin:cases_case_changelist") + "?status__exact=pending",
             }
         )
-    if user.has_perm("cases.view_referral"):
+    if user.has_perm(VIEW_REFERRAL):
         cards.append(
             {
                 "title": _("Referrals awaiting decision"),
@@ -30,7 +33,7 @@ def dashboard_for(user) -> list[dict]:
                 "url": reverse("admin:cases_referral_changelist") + "?status__exact=submitted",
             }
         )
-    if user.has_perm("pairings.view_agreement"):
+    if user.has_perm(VIEW_AGREEMENT):
         cards.append(
             {
                 "title": _("Agreements expiring in %(days)d days") % {"days": EXPIRING_DAYS},
@@ -40,7 +43,7 @@ def dashboard_for(user) -> list[dict]:
                 + f"?{ExpiringFilter.parameter_name}={EXPIRING_DAYS}",
             }
         )
-    if user.has_perm("reports.run_audit"):
+    if user.has_perm(RUN_AUDIT):
         for code in ("inactive", "receipts", "ledgers"):
             rule = audit.RULES_BY_CODE[code]
             cards.append(

@@ -21,6 +21,7 @@ from reports import audit
 from reports.charts import bar_chart, share_chart
 from reports.filters import DisbursementReportFilter
 from reports.pdf import PdfUnavailable, pdf_response, pdf_unavailable_reason
+from reports.permissions import RUN_AUDIT, VIEW_REPORTS
 from reports.selectors import GROUPINGS, campaign_paragraphs, report_summary
 from reports.xlsx import xlsx_response
 
@@ -52,7 +53,7 @@ class _Request:
 
 
 def summary_view(request, admin_site):
-    _require(request, "reports.view_reports")
+    _require(request, VIEW_REPORTS)
     filterset = report_queryset(request.user, request.GET)
     by = request.GET.get("by") if request.GET.get("by") in GROUPINGS else "unit,category"
     result = report_summary(filterset, by)
@@ -93,7 +94,7 @@ def summary_view(request, admin_site):
 
 def bulletin_view(request, admin_site, campaign_id):
     """A printable bulletin for a campaign, written from the records."""
-    _require(request, "reports.view_reports")
+    _require(request, VIEW_REPORTS)
     campaign = Campaign.objects.for_user(request.user).filter(pk=campaign_id).first()
     if campaign is None:
         raise Http404
@@ -123,7 +124,7 @@ def bulletin_view(request, admin_site, campaign_id):
 
 
 def audit_view(request, admin_site):
-    _require(request, "reports.run_audit")
+    _require(request, RUN_AUDIT)
     code = request.GET.get("rule")
     rule = audit.RULES_BY_CODE.get(code) if code else None
     if rule is not None and request.GET.get("format") == XLSX:

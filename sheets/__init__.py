@@ -2,17 +2,20 @@
 
 This module is the public API the apps' ``resources.py`` import; one module per concern
 behind it (modelled on django-import-export's own split): ``errors``, ``readers``,
-``parsing``, ``widgets``, ``fields``, ``rows``, ``loaders``, ``resources`` (the pipeline),
+``parsing``, ``widgets``, ``fields``, ``rows``, ``context`` (the per-import state),
+``loaders`` (key loading and matching), ``resources`` (the pipeline),
 ``bulk`` (writing), ``results``, ``export``, ``xlsx``, ``formats``, ``admin`` and
 ``registry``. The package depends on ``unions`` for scope only; apps depend on it.
 """
 
 from sheets.bulk import insert_history, insert_rows, insert_with_history, update_rows
 from sheets.constants import LOOKUP_CHUNK, Progress
+from sheets.context import ImportContext
 from sheets.errors import RowsRefused, SheetError, SheetFileError
 from sheets.export import escape_formula, write_csv
 from sheets.fields import SheetField, name_key
-from sheets.formats import SheetCSV, SheetXLSX
+from sheets.formats import SheetCSV, SheetDataset, SheetXLSX
+from sheets.loaders import KeyLoader
 from sheets.readers import SheetData, read_sheet
 from sheets.registry import UnknownSheet, import_file, sheet_kinds, sheet_resource
 from sheets.resources import SheetResource
@@ -37,7 +40,9 @@ __all__ = [
     "BooleanWidget",
     "ChoiceWidget",
     "DateWidget",
+    "ImportContext",
     "IntegerWidget",
+    "KeyLoader",
     "MoneyWidget",
     "NEW",
     "PhoneWidget",
@@ -49,6 +54,7 @@ __all__ = [
     "ScopedManyToManyWidget",
     "SheetCSV",
     "SheetData",
+    "SheetDataset",
     "SheetError",
     "SheetField",
     "SheetFileError",

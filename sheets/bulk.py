@@ -20,12 +20,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connections, models, router
 from django.utils import timezone
-
-# Rows per multi-row INSERT (below every database's limit on query parameters) and per
-# COPY round.
 from simple_history.utils import get_history_model_for_model
 
-from sheets.constants import LOOKUP_CHUNK, Progress
+from sheets.constants import LOOKUP_CHUNK
 from sheets.host import SheetHost
 from sheets.rows import NEW, UPDATE, SheetRow
 
@@ -34,9 +31,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.db.backends.base.base import BaseDatabaseWrapper
 
+    from sheets.context import ImportContext
+
     # A concrete model field, whatever it stores.
     ModelField = models.Field[Any, Any]
 
+# Rows per multi-row INSERT (below every database's limit on query parameters) and per
+# COPY round.
 WRITE_BATCH = 1000
 COPY_BATCH = 20000
 
@@ -289,7 +290,7 @@ def _file_names(rows: Iterable[list[Any]], positions: list[int]) -> Iterator[lis
 
 
 class WriterMixin(SheetHost):
-    def write(self, rows: list[SheetRow], progress: Progress | None = None) -> None:
+    def write(self, rows: list[SheetRow], context: ImportContext) -> None:
         """Insert new rows, update changed ones, record their history and M2M links.
 
         The rows and history written are those of ``bulk_create_with_history`` /
@@ -302,6 +303,7 @@ class WriterMixin(SheetHost):
         model = self._meta.model
         opts = model._meta
         now = timezone.now()
+        progress = context.progress
         new = [row for row in rows if row.import_type == NEW]
         changed = [row for row in rows if row.import_type == UPDATE]
         auto_now = [f.attname for f in opts.concrete_fields if getattr(f, "auto_now", False)]
@@ -309,11 +311,11 @@ class WriterMixin(SheetHost):
             f.attname for f in opts.concrete_fields if getattr(f, "auto_now_add", False)
         ]
         for row in new:
-            self.prepare_instance(row, now)
+            self.prepare_instance(row, context, now)
             for attname in (*auto_now, *auto_now_add):
                 setattr(row.instance, attname, now)
         for row in changed:
-            self.prepare_instance(row, now)
+            self.prepare_instance(row, context, now)
             for attname in auto_now:
                 setattr(row.instance, attname, now)
         total = len(new) + len(changed)

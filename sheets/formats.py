@@ -1,14 +1,50 @@
-"""The formats the admin's ImportMixin/ExportMixin use."""
+"""The formats the admin's ImportMixin/ExportMixin use.
+
+django-import-export's admin reads an upload with ``Format.create_dataset`` and hands
+what it returns to ``Resource.import_data``. Ours return a :class:`SheetDataset`: the
+sheet as read (``SheetData``), carried through to ``SheetResource.import_data`` without
+a round trip through a tablib Dataset and back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-import tablib
 from import_export.formats import base_formats
 
 from sheets.readers import SheetData, read_csv, read_xlsx
 from sheets.widgets import cell_text
+
+
+class SheetDataset:
+    """What the admin holds between reading a file and importing it: the parsed sheet.
+
+    It answers the two questions the admin asks of a Dataset: whether there are rows
+    (``len``) and, for a test or a caller, the header texts (``headers``).
+    """
+
+    def __init__(self, sheet: SheetData) -> None:
+        # Read whole: the admin asks for the length before importing. Each row is cut or
+        # padded to the header's width, as the admin's table of refused rows shows it.
+        width = len(sheet.headers)
+        rows = [
+            (number, cells if len(cells) == width else _fit(cells, width))
+            for number, cells in sheet.rows
+        ]
+        self.sheet = SheetData(sheet.headers, sheet.header_row, rows, total=len(rows))
+
+    @property
+    def headers(self) -> list[str]:
+        return [cell_text(h) if h is not None else "" for h in self.sheet.headers]
+
+    def __len__(self) -> int:
+        return self.sheet.total
+
+
+def _fit(cells: Sequence[Any], width: int) -> list[Any]:
+    return [*cells[:width], *[""] * (width - len(cells))]
+
 
 # --- formats for the admin's ImportMixin / ExportMixin -----------------------------------
 
@@ -16,9 +52,8 @@ from sheets.widgets import cell_text
 class SheetXLSX(base_formats.XLSX):
     """.xlsx read with python-calamine (written by ``SheetResource.write_export``)."""
 
-    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
-        sheet = read_xlsx(bytes(in_stream))
-        return _dataset(sheet)
+    def create_dataset(self, in_stream: bytes) -> SheetDataset:
+        return SheetDataset(read_xlsx(bytes(in_stream)))
 
 
 class SheetCSV(base_formats.CSV):
@@ -30,24 +65,7 @@ class SheetCSV(base_formats.CSV):
     def get_read_mode(self) -> str:
         return "rb"
 
-    def create_dataset(self, in_stream: bytes | str, **kwargs: Any) -> tablib.Dataset:
+    def create_dataset(self, in_stream: bytes | str, **kwargs: Any) -> SheetDataset:
         if isinstance(in_stream, str):
             in_stream = in_stream.encode("utf-8")
-        return _dataset(read_csv(bytes(in_stream)))
-
-
-def _dataset(sheet: SheetData) -> tablib.Dataset:
-    """A tablib Dataset that keeps Excel's row numbers (blank rows stay, as blanks)."""
-    width = len(sheet.headers)
-    headers = [cell_text(h) if h is not None else "" for h in sheet.headers]
-    dataset = tablib.Dataset(headers=headers)
-    expected = sheet.header_row + 1
-    for number, cells in sheet.rows:
-        while expected < number:  # keep numbering when the reader skipped a row
-            dataset.append([""] * width)
-            expected += 1
-        cells = list(cells[:width]) + [""] * (width - len(cells))
-        dataset.append(cells)
-        expected += 1
-    dataset.header_row = sheet.header_row
-    return dataset
+        return SheetDataset(read_csv(bytes(in_stream)))

@@ -1,69 +1,76 @@
-"""Key loading and matching: which record on file each row is."""
+"""Key loading and matching: which record on file each row is.
+
+A resource names its loader as ``SheetResource.loader_class`` (the way django-import-export
+names an ``instance_loader_class``); the pipeline makes one per import and calls
+:meth:`KeyLoader.load` once, with every row, after the keys are known. The default
+refuses a key the file repeats and attaches the record on file for each key; a sheet that
+matches rows otherwise (postings one to one, beneficiaries of an agreement) names its own.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.utils.translation import gettext as _
 
 from sheets.constants import LOOKUP_CHUNK
-from sheets.fields import SheetField
-from sheets.host import SheetHost
 from sheets.rows import UPDATE, SheetRow
 
+if TYPE_CHECKING:
+    from sheets.context import ImportContext
+    from sheets.fields import SheetField
+    from sheets.resources import SheetResource
 
-class KeyLoaderMixin(SheetHost):
-    def resolve_rows(self, rows: list[SheetRow]) -> None:
-        """Hook: look up, in bulk, what cells refer to (e.g. a person by ID number), and
-        set ``row.key`` where it is more than one cell."""
 
-    def check_duplicate_keys(self, rows: list[SheetRow]) -> None:
+class KeyLoader:
+    """Rows keyed by one column, unique in the file, matched to records by that column."""
+
+    def __init__(self, resource: SheetResource, context: ImportContext) -> None:
+        self.resource = resource
+        self.context = context
+
+    def load(self, rows: list[SheetRow]) -> None:
+        """Refuse repeated keys, then attach the record on file to each row that has one."""
+        self.refuse_duplicates(rows)
+        self.load_records(rows)
+
+    def refuse_duplicates(self, rows: list[SheetRow]) -> None:
+        """A key the file repeats: the later rows are refused, naming the first."""
         first_seen: dict[Any, int] = {}
-        column = self.key_field.column_name
+        column = self.resource.key_field.column_name
         for row in rows:
-            if row.key is None:
+            if not row.plannable:
                 continue
             other = first_seen.setdefault(row.key, row.number)
             if other != row.number:
-                row.add_error(column, self.duplicate_key_message(other))
-                row.key = None
+                row.refuse(column, self.resource.duplicate_key_message(other))
 
-    def duplicate_key_message(self, other: int) -> str:
-        column = self.key_field.column_name
-        return _("The same %(column)s as row %(other)d: each may appear only once.") % {
-            "column": column,
-            "other": other,
-        }
-
-    # --- hooks: existing rows, planning, rules, writing ---
-
-    def load_existing(self, rows: list[SheetRow]) -> None:
+    def load_records(self, rows: list[SheetRow]) -> None:
         """Attach the record on file for each key: one query per ``LOOKUP_CHUNK`` keys.
 
-        A key on file outside the importer's scope becomes an error on the key column
+        A key on file outside the importer's scope refuses the row on the key column
         (``out_of_scope_message``); that record is never attached to the row.
         """
-        model = self._meta.model
-        key_attribute = self.key_field.attribute
-        wanted = [row for row in rows if row.key is not None]
+        resource, context = self.resource, self.context
+        model = resource._meta.model
+        key_attribute = resource.key_field.attribute
+        wanted = [row for row in rows if row.plannable]
         found: dict[Any, models.Model] = {}
         manager = model._default_manager
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             keys = [row.key for row in wanted[start : start + LOOKUP_CHUNK]]
             for instance in manager.filter(**{f"{key_attribute}__in": keys}):
                 found[getattr(instance, key_attribute)] = instance
-        m2m_fields = [f for f in self.sheet_fields() if f.is_m2m and not f.readonly]
-        current_m2m = self._load_m2m([obj.pk for obj in found.values()], m2m_fields)
-        column = self.key_field.column_name
+        m2m_fields = [f for f in resource.sheet_fields() if f.is_m2m and not f.readonly]
+        current_m2m = self.load_m2m([obj.pk for obj in found.values()], m2m_fields)
+        column = resource.key_field.column_name
         for row in wanted:
             instance = found.get(row.key)
             if instance is None:
                 continue
-            if not self.in_scope(instance):
-                row.add_error(column, self.out_of_scope_message(instance))
-                row.key = None
+            if not resource.in_scope(instance, context):
+                row.refuse(column, resource.out_of_scope_message(instance, context))
                 continue
             row.instance = instance
             row.import_type = UPDATE
@@ -72,12 +79,13 @@ class KeyLoaderMixin(SheetHost):
                     instance.pk, ()
                 )
 
-    def _load_m2m(
+    def load_m2m(
         self, pks: list[int], m2m_fields: list[SheetField]
     ) -> dict[str, dict[int, tuple[int, ...]]]:
+        """Per many-to-many column: record pk -> the sorted pks it links to now."""
         result: dict[str, dict[int, tuple[int, ...]]] = {}
         for sheet_field in m2m_fields:
-            through, source, target = self._through(sheet_field)
+            through, source, target = self.resource._through(sheet_field)
             links: dict[int, list[int]] = defaultdict(list)
             for start in range(0, len(pks), LOOKUP_CHUNK):
                 chunk = pks[start : start + LOOKUP_CHUNK]
@@ -87,31 +95,3 @@ class KeyLoaderMixin(SheetHost):
                     links[owner].append(related)
             result[sheet_field.attribute] = {k: tuple(sorted(v)) for k, v in links.items()}
         return result
-
-    def _through(self, sheet_field: SheetField) -> tuple[Any, str, str]:
-        model_field = self._meta.model._meta.get_field(sheet_field.attribute)
-        return (
-            model_field.remote_field.through,
-            model_field.m2m_field_name(),
-            model_field.m2m_reverse_field_name(),
-        )
-
-    def _plan(self) -> list[tuple[str, str, bool, bool, Any]]:
-        """Per stored column, once: attribute, attname, is M2M, keeps default, blank value."""
-        if not hasattr(self, "_plan_cache"):
-            opts = self._meta.model._meta
-            plan: list[tuple[str, str, bool, bool, Any]] = []
-            for sheet_field in self.sheet_fields():
-                if sheet_field.readonly:
-                    continue
-                if sheet_field.is_m2m:
-                    plan.append((sheet_field.attribute, "", True, False, ()))  # no attname
-                    continue
-                model_field = opts.get_field(sheet_field.attribute)
-                keeps_default = model_field.has_default() and not model_field.null
-                blank = None if model_field.null else ""
-                plan.append(
-                    (sheet_field.attribute, model_field.attname, False, keeps_default, blank)
-                )
-            self._plan_cache = plan
-        return self._plan_cache

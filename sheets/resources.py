@@ -50,14 +50,16 @@ from import_export import resources
 
 from sheets.bulk import WriterMixin
 from sheets.constants import LIST_JOINER, PROGRESS_EVERY, Progress
+from sheets.context import ImportContext, StoredColumn
 from sheets.errors import RowsRefused, SheetError, _message
 from sheets.export import ExportMixin
 from sheets.fields import SheetField, _header_key
-from sheets.loaders import KeyLoaderMixin
+from sheets.formats import SheetDataset
+from sheets.loaders import KeyLoader
 from sheets.readers import SheetData, _is_blank, sheet_from_dataset
 from sheets.results import ResultsMixin, SheetResult
 from sheets.rows import NEW, SKIP, SheetRow
-from sheets.widgets import cell_text
+from sheets.widgets import ScopedForeignKeyWidget, ScopedManyToManyWidget, cell_text
 
 if TYPE_CHECKING:
     import tablib
@@ -113,14 +115,24 @@ def _sqlite_page_cache(model: type[models.Model]) -> Iterator[None]:
 # --- the resource ----------------------------------------------------------------------
 
 
-class SheetResource(
-    KeyLoaderMixin, WriterMixin, ResultsMixin, ExportMixin, resources.ModelResource
-):
+class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResource):
     """A register sheet: the columns of spreadsheets.md, scope, the fast import and export.
 
     Subclasses declare :class:`SheetField` attributes, ``Meta.model``, ``Meta.fields``
     (the column order) and ``Meta.import_id_fields`` (the one key column), and may
-    override the hooks ``validate_row``, ``prepare_instance`` and ``write``.
+    override the hooks of the pipeline (``_import_sheet``), each passed the import's
+    :class:`ImportContext`, in the order they run:
+
+    1. ``start_import``: the sheet's per-import lookups, into its ``context_class``;
+    2. (the engine cleans every cell into ``row.values``; ``row.key`` is the key cell)
+    3. ``resolve_rows``: what cells refer to beyond a widget's lookup -> ``row.resolved``;
+    4. ``compute_keys``: ``row.key`` where it is more than the key cell;
+    5. ``loader_class(...).load``: repeated keys refused, the records on file attached;
+    6. per row: ``plan_row`` (new / update / unchanged, the values on the instance),
+       ``validate_row`` (rules across cells), ``clean_instance`` (the model's rules);
+    7. ``plan_groups``: what several rows describe together;
+    8. ``validate_rows``: rules across rows;
+    9. ``write`` (with ``prepare_instance`` per row), in one transaction, if no errors.
     """
 
     #: The sheet's name in spreadsheets.md, used for log lines and the .xlsx tab.
@@ -135,6 +147,10 @@ class SheetResource(
     listed_by: ClassVar[str] = "pk"
     #: The order of exported rows (``pk`` last, so that it is total).
     export_ordering: ClassVar[tuple[str, ...]] = ("pk",)
+    #: Which record on file each row is (``sheets.loaders``).
+    loader_class: ClassVar[type[KeyLoader]] = KeyLoader
+    #: What one import knows besides its rows: a subclass adds the sheet's own tables.
+    context_class: ClassVar[type[ImportContext]] = ImportContext
 
     class Meta:
         skip_unchanged = True
@@ -173,6 +189,15 @@ class SheetResource(
     def key_field(self) -> SheetField:
         return self.fields[self._meta.import_id_fields[0]]
 
+    def _through(self, sheet_field: SheetField) -> tuple[Any, str, str]:
+        """A many-to-many column's through model, its source and target field names."""
+        model_field = self._meta.model._meta.get_field(sheet_field.attribute)
+        return (
+            model_field.remote_field.through,
+            model_field.m2m_field_name(),
+            model_field.m2m_reverse_field_name(),
+        )
+
     def column_of(self, attribute: str) -> str:
         for sheet_field in self.sheet_fields():
             if sheet_field.attribute == attribute:
@@ -185,22 +210,12 @@ class SheetResource(
         """The rows this user may see: what export and every lookup start from."""
         return self._meta.model._default_manager.for_user(self.user)
 
-    def scope_unit_ids(self) -> set[int]:
-        if not hasattr(self, "_scope_unit_ids"):
-            from unions.models import UnionUnit
-
-            units = UnionUnit.objects.for_user(self.user)
-            self._scope_unit_ids = set(units.values_list("pk", flat=True))
-        return self._scope_unit_ids
-
-    def in_scope(self, instance: models.Model) -> bool:
+    def in_scope(self, instance: models.Model, context: ImportContext) -> bool:
         """Whether ``instance`` belongs to the importer's units (one-hop ``scope_field``)."""
-        if not hasattr(self, "_scope_attname"):
-            scope_field = self._meta.model._default_manager.none().scope_field
-            self._scope_attname = self._meta.model._meta.get_field(scope_field).attname
-        return getattr(instance, self._scope_attname) in self.scope_unit_ids()
+        assert context.scope_attname, f"{self._meta.model} is not scoped in one hop"
+        return getattr(instance, context.scope_attname) in context.scope_unit_ids
 
-    def out_of_scope_message(self, instance: models.Model) -> str:
+    def out_of_scope_message(self, instance: models.Model, context: ImportContext) -> str:
         """What a row hears when its key is on file outside the importer's scope."""
         return _("This record belongs to a unit outside your scope.")
 
@@ -221,6 +236,7 @@ class SheetResource(
             )
 
     def prepare(self) -> None:
+        """The widgets' lookups (units, causes, …), once per resource: import and export."""
         if not self._prepared:
             for sheet_field in self.sheet_fields():
                 sheet_field.widget.prepare(self)
@@ -230,7 +246,7 @@ class SheetResource(
 
     def import_data(
         self,
-        dataset: tablib.Dataset,
+        dataset: SheetDataset | tablib.Dataset,
         dry_run: bool = False,
         raise_errors: bool = False,
         use_transactions: bool | None = None,
@@ -238,11 +254,16 @@ class SheetResource(
         rollback_on_validation_errors: bool = False,
         **kwargs: Any,
     ) -> SheetResult:
-        """The admin's ImportMixin calls this for the preview and again to confirm."""
+        """The admin's ImportMixin calls this for the preview and again to confirm.
+
+        The admin's formats (``sheets.formats``) hand over the sheet as read; any other
+        tablib Dataset is taken row by row.
+        """
         if kwargs.get("user") is not None:
             self.user = kwargs["user"]
+        sheet = dataset.sheet if isinstance(dataset, SheetDataset) else sheet_from_dataset(dataset)
         result = self.import_sheet(
-            sheet_from_dataset(dataset),
+            sheet,
             dry_run=dry_run,
             file_name=kwargs.get("file_name") or "",
             with_diff=dry_run,
@@ -269,53 +290,103 @@ class SheetResource(
         Raises ``PermissionDenied`` for a user who may not import this sheet.
         """
         self.check_import_permission()
+        context = self.new_context(dry_run=dry_run, file_name=file_name, progress=progress)
         with _cyclic_gc_paused(), _sqlite_page_cache(self._meta.model):
-            return self._import_sheet(
-                sheet, dry_run, file_name, progress, with_diff, retain_instances
+            return self._import_sheet(sheet, context, with_diff, retain_instances)
+
+    def new_context(self, **kwargs: Any) -> ImportContext:
+        """A fresh :class:`ImportContext` (of ``context_class``) for one import."""
+        model = self._meta.model
+        template = model()
+        defaults = [getattr(template, f.attname) for f in model._meta.concrete_fields]
+        scope_field = model._default_manager.none().scope_field
+        # One hop (e.g. unit_id) for the default loader; a sheet scoped through more
+        # (a ledger entry's fund__unit) matches its rows with a loader of its own.
+        one_hop = "__" not in scope_field
+        return self.context_class(
+            user=self.user,
+            columns=self.stored_columns(),
+            defaults=defaults,
+            mutable=[i for i, v in enumerate(defaults) if isinstance(v, list | dict | set)],
+            scope_attname=model._meta.get_field(scope_field).attname if one_hop else "",
+            **kwargs,
+        )
+
+    def stored_columns(self) -> list[StoredColumn]:
+        """How ``plan_row`` stores each column that is not read-only.
+
+        A relation whose cell is not a pk from its widget (an ID number, a fund's name)
+        is stored from ``row.resolved``, where ``resolve_rows`` put the record it names.
+        """
+        opts = self._meta.model._meta
+        columns: list[StoredColumn] = []
+        for sheet_field in self.sheet_fields():
+            if sheet_field.readonly:
+                continue
+            if sheet_field.is_m2m:
+                columns.append(StoredColumn(sheet_field.attribute, "", True, False, (), False))
+                continue
+            model_field = opts.get_field(sheet_field.attribute)
+            keeps_default = model_field.has_default() and not model_field.null
+            blank = None if model_field.null else ""
+            resolved = model_field.is_relation and not isinstance(
+                sheet_field.widget, ScopedForeignKeyWidget | ScopedManyToManyWidget
             )
+            columns.append(
+                StoredColumn(
+                    sheet_field.attribute,
+                    model_field.attname,
+                    False,
+                    keeps_default,
+                    blank,
+                    resolved,
+                )
+            )
+        return columns
 
     def _import_sheet(
         self,
         sheet: SheetData,
-        dry_run: bool,
-        file_name: str,
-        progress: Progress | None,
+        context: ImportContext,
         with_diff: bool,
         retain_instances: bool,
     ) -> SheetResult:
+        """The pipeline: each step a hook of its own (the order is in the class's docstring)."""
         started = time.perf_counter()
         result = SheetResult()
-        result.dry_run, result.file_name = dry_run, file_name
+        result.dry_run, result.file_name = context.dry_run, context.file_name
         result.diff_headers = self.headers()
 
         columns = self._map_headers(sheet, result)
         if result.errors:
             return self._finish(result, [], started)
         self.prepare()
-        rows = self._clean_rows(sheet, columns, progress)
+        self.start_import(context)
+        rows = self._clean_rows(sheet, columns, context.progress)
         result.total_rows = len(rows)
-        self.resolve_rows(rows)
-        self.check_duplicate_keys(rows)
-        self.load_existing(rows)
+        self.resolve_rows(rows, context)
+        self.compute_keys(rows, context)
+        self.loader_class(self, context).load(rows)
         for row in rows:
             # Rows with a bad cell are still planned and checked, so that the clerk sees
             # every error at once; a failed cell simply counts as "not given".
-            if row.key is not None:
-                self.plan_row(row)
-                self.validate_row(row)
-                self.clean_instance(row)
-        self.validate_rows(rows)
-        self._build_result(result, rows, with_diff)
+            if row.plannable:
+                self.plan_row(row, context)
+                self.validate_row(row, context)
+                self.clean_instance(row, context)
+        self.plan_groups(rows, context)
+        self.validate_rows(rows, context)
+        self._build_result(result, rows, with_diff, context)
         if result.errors:
             return self._finish(result, rows, started)
-        if not dry_run:
+        if not context.dry_run:
             try:
                 with transaction.atomic():
-                    self.write(rows, progress)
+                    self.write(rows, context)
                     self.log_import(result)
             except IntegrityError as error:
                 # Someone wrote a conflicting row between our check and our write.
-                logger.warning("import of %s failed on write: %s", file_name, error)
+                logger.warning("import of %s failed on write: %s", context.file_name, error)
                 result.errors.append(
                     SheetError(None, "", _("The register changed while importing: try again."))
                 )
@@ -429,45 +500,66 @@ class SheetResource(
             progress("check", len(rows), len(rows))
         return rows
 
-    def init_instance(self, row: Any = None) -> models.Model:
+    # --- import: the hooks, in the order the pipeline calls them ---
+
+    def start_import(self, context: ImportContext) -> None:
+        """Hook: fill the sheet's own part of ``context`` (lookups built once per import)."""
+
+    def resolve_rows(self, rows: list[SheetRow], context: ImportContext) -> None:
+        """Hook: look up, in bulk, the records cells refer to (e.g. a person by ID
+        number) into ``row.resolved``; ``row.refuse`` a row whose record cannot be."""
+
+    def compute_keys(self, rows: list[SheetRow], context: ImportContext) -> None:
+        """Hook: set ``row.key`` where it is more than the key cell (e.g. a posting's
+        every money column); ``None`` where the row has none."""
+
+    def duplicate_key_message(self, other: int) -> str:
+        column = self.key_field.column_name
+        return _("The same %(column)s as row %(other)d: each may appear only once.") % {
+            "column": column,
+            "other": other,
+        }
+
+    def new_instance(self, context: ImportContext) -> models.Model:
         """A new instance with the model's defaults, evaluated once per import.
 
         Passing every field positionally skips ``Model.__init__``'s per-field default
         lookups (a third of the planning time at 100,000 rows); mutable defaults such as
         ``list`` are copied for each instance.
         """
-        if not hasattr(self, "_defaults"):
-            model = self._meta.model
-            template = model()
-            self._defaults = [getattr(template, f.attname) for f in model._meta.concrete_fields]
-            self._mutable = [
-                i for i, value in enumerate(self._defaults) if isinstance(value, list | dict | set)
-            ]
-        values = list(self._defaults)
-        for i in self._mutable:
+        values = list(context.defaults)
+        for i in context.mutable:
             values[i] = values[i].copy()
         return self._meta.model(*values)
 
-    def plan_row(self, row: SheetRow) -> None:
+    def plan_row(self, row: SheetRow, context: ImportContext) -> None:
         """Decide new / update / unchanged and put the file's values on the instance.
 
         A blank cell empties the field, except where the model has a default (the default
         for a new row, unchanged for a record on file); a missing column changes nothing.
+        A column stored from ``row.resolved`` puts the record itself on the instance (so
+        that the rules need no query) and counts as missing when nothing was resolved.
         """
         is_new = row.instance is None
         if is_new:
-            row.instance = self.init_instance()
+            row.instance = self.new_instance(context)
             row.import_type = NEW
-        instance, values = row.instance, row.values
-        for attribute, attname, is_m2m, keeps_default, blank in self._plan():
+        instance, values, resolved = row.instance, row.values, row.resolved
+        for attribute, attname, is_m2m, keeps_default, blank, from_resolved in context.columns:
             if is_m2m:
                 old = row.old_m2m.get(attribute, ())
                 row.m2m[attribute] = (values[attribute] or ()) if attribute in values else old
                 if not is_new and row.m2m[attribute] != old:
                     row.old[attribute] = old
                 continue
-            if attribute not in values:
+            if from_resolved and attribute in resolved:
+                related = resolved[attribute]
+                if not is_new and getattr(instance, attname) != related.pk:
+                    row.old[attribute] = getattr(instance, attname)
+                setattr(instance, attribute, related)  # the record and its pk
                 continue
+            if attribute not in values or (from_resolved and values[attribute] is not None):
+                continue  # not given, failed, or (a name) not resolved: nothing changes
             value = values[attribute]
             if value is None:
                 if keeps_default:
@@ -483,13 +575,10 @@ class SheetResource(
         if not is_new and not row.old:
             row.import_type = SKIP
 
-    def validate_row(self, row: SheetRow) -> None:
-        """Rules across cells and against the record on file; add errors to ``row``."""
+    def validate_row(self, row: SheetRow, context: ImportContext) -> None:
+        """Hook: rules across cells and against the record on file; ``row.add_error``."""
 
-    def validate_rows(self, rows: list[SheetRow]) -> None:
-        """Rules across rows (e.g. what the file's payments together take out of a fund)."""
-
-    def clean_instance(self, row: SheetRow) -> None:
+    def clean_instance(self, row: SheetRow, context: ImportContext) -> None:
         """Hook: the model's own cross-field rules (``Model.clean``), mapped to the columns."""
         if row.errors or row.import_type == SKIP:
             return
@@ -501,8 +590,17 @@ class SheetResource(
                 for message in messages:
                     row.add_error(column or self.key_field.column_name, message)
 
-    def prepare_instance(self, row: SheetRow, now: datetime.datetime) -> None:
-        """Last touches before writing (values the database does not fill in bulk)."""
+    def plan_groups(self, rows: list[SheetRow], context: ImportContext) -> None:
+        """Hook: plan what several rows describe together (e.g. one agreement over the
+        rows of its beneficiaries), once every row is planned."""
+
+    def validate_rows(self, rows: list[SheetRow], context: ImportContext) -> None:
+        """Hook: rules across rows (e.g. what the file's payments together take out of a fund)."""
+
+    def prepare_instance(
+        self, row: SheetRow, context: ImportContext, now: datetime.datetime
+    ) -> None:
+        """Hook: last touches before writing (values the database does not fill in bulk)."""
 
     def log_import(self, result: SheetResult) -> None:
         counts = result.counts

@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.safestring import mark_safe
 from import_export.results import InvalidRow, Result, RowResult
 
+from sheets.context import ImportContext
 from sheets.errors import SheetError
 from sheets.export import export_text
 from sheets.fields import SheetField
@@ -50,7 +51,9 @@ class SheetResult(Result):
 class ResultsMixin(SheetHost):
     # --- the result the admin and the CLI show ---
 
-    def _build_result(self, result: SheetResult, rows: list[SheetRow], with_diff: bool) -> None:
+    def _build_result(
+        self, result: SheetResult, rows: list[SheetRow], with_diff: bool, context: ImportContext
+    ) -> None:
         headers = result.diff_headers
         order = {header: i for i, header in enumerate(headers)}
         row_class = self.get_row_result_class()
@@ -73,9 +76,9 @@ class ResultsMixin(SheetHost):
             row_result = row_class()
             row_result.import_type = row.import_type
             row_result.object_id = row.record.pk
-            row_result.object_repr = self.object_repr(row)
+            row_result.object_repr = self.object_repr(row, context)
             if with_diff:
-                row_result.diff = self._diff(row)
+                row_result.diff = self._diff(row, context)
             result.totals[row.import_type] += 1
             result.rows.append(row_result)
         if result.errors:
@@ -95,31 +98,34 @@ class ResultsMixin(SheetHost):
     def _raw_by_header(self, row: SheetRow) -> list[Any]:
         return [cell_text(v) if v is not None else "" for v in (row.raw or ())]
 
-    def object_repr(self, row: SheetRow) -> str:
+    def object_repr(self, row: SheetRow, context: ImportContext) -> str:
+        """Hook: how the preview names the row's record."""
         return str(row.values.get("name") or row.key)
 
-    def _diff(self, row: SheetRow) -> list[str]:
+    def _diff(self, row: SheetRow, context: ImportContext) -> list[str]:
         """The preview cells: the value on file struck through beside the new one."""
         cells: list[str] = []
         for sheet_field in self.sheet_fields():
             attribute = sheet_field.attribute
-            new = self._display(sheet_field, row)
+            new = self._display(sheet_field, row, context)
             if attribute in row.old:
-                old = self.display_value(sheet_field, row.old[attribute])
+                old = self.display_value(sheet_field, row.old[attribute], context)
                 cells.append(mark_safe(f"<del>{escape(old)}</del> <ins>{escape(new)}</ins>"))
             else:
                 cells.append(escape(new))
         return cells
 
-    def _display(self, sheet_field: SheetField, row: SheetRow) -> str:
+    def _display(self, sheet_field: SheetField, row: SheetRow, context: ImportContext) -> str:
+        attribute = sheet_field.attribute
         if sheet_field.is_m2m:
-            return self.display_value(sheet_field, row.m2m.get(sheet_field.attribute, ()))
+            return self.display_value(sheet_field, row.m2m.get(attribute, ()), context)
         if sheet_field.readonly:
-            return self.display_value(sheet_field, row.values.get(sheet_field.attribute))
-        attname = self._meta.model._meta.get_field(sheet_field.attribute).attname
-        return self.display_value(sheet_field, getattr(row.instance, attname))
+            return self.display_value(sheet_field, row.values.get(attribute), context)
+        attname = self._meta.model._meta.get_field(attribute).attname
+        return self.display_value(sheet_field, getattr(row.instance, attname), context)
 
-    def display_value(self, sheet_field: SheetField, value: Any) -> str:
+    def display_value(self, sheet_field: SheetField, value: Any, context: ImportContext) -> str:
+        """Hook: a stored value as the preview shows it (a pk as its name, …)."""
         widget = sheet_field.widget
         if isinstance(widget, ScopedForeignKeyWidget) and value is not None:
             value = widget.rows.get(value, {}).get(widget.field, value)

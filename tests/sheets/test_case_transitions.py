@@ -5,15 +5,17 @@ import datetime
 import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseStatus
 from tests.cases.factories import CaseFactory
+from tests.sheets.helpers import HEADERS as SHEET_HEADERS
 from tests.sheets.helpers import KUNSHAN_ID, WUZHONG_ID, case_row, errors_of, import_rows
 
 pytestmark = pytest.mark.django_db
 
-# The sheet refuses a 救助证号 on a case that is not long-term, so the clerk blanks it; the
-# certificate's validity dates are not columns: only the transition can clear them.
+# The clerk blanks 救助证号 here (the next tests leave it as exported); the certificate's
+# validity dates are not columns: only the transition can clear them.
 HEADERS = ["姓名", "身份证号", "所属工会", "困难类别", "档案状态", "救助证号"]
 # The fields that differ between the two people, or that only say when a row was written.
 NOT_COMPARED = {"id", "id_number", "gender", "birth_date", "created_at", "updated_at"}
@@ -67,3 +69,42 @@ def test_exiting_a_long_term_case_by_sheet_and_by_admin_leaves_the_same_record(
     assert sheet_record["certificate_valid_from"] is None
     assert sheet_record["certificate_valid_until"] is None
     assert sheet_record == admin_record
+
+
+def test_an_exit_by_sheet_need_not_blank_the_certificate_column(kunshan_head, units):
+    """As the admin's exit, a sheet's 已脱困 lets the certificate lapse: a clerk who sets
+    the status on an exported row leaves 救助证号 as it was exported."""
+    case = long_term_case(units, KUNSHAN_ID)
+
+    preview = import_rows(
+        kunshan_head,
+        [case_row(档案状态="已脱困", 救助证号="苏救2024-001")],
+        headers=HEADERS,
+        dry_run=True,
+        with_diff=True,
+    )
+    assert errors_of(preview) == []
+    [row] = preview.rows
+    assert row.diff[SHEET_HEADERS.index("救助证号")] == "<del>苏救2024-001</del> <ins></ins>"
+
+    result = import_rows(
+        kunshan_head, [case_row(档案状态="已脱困", 救助证号="苏救2024-001")], headers=HEADERS
+    )
+
+    assert errors_of(result) == []
+    case.refresh_from_db()
+    assert (case.status, case.certificate_number) == (CaseStatus.EXITED, "")
+    assert (case.certificate_valid_from, case.certificate_valid_until) == (None, None)
+
+
+def test_an_exit_with_another_certificate_number_is_refused(kunshan_head, units):
+    long_term_case(units, KUNSHAN_ID)
+
+    result = import_rows(
+        kunshan_head, [case_row(档案状态="已脱困", 救助证号="苏救2025-999")], headers=HEADERS
+    )
+
+    assert errors_of(result) == [
+        (2, "救助证号", str(_("Only a case on long-term aid has a certificate.")))
+    ]
+    assert Case.objects.get().status == CaseStatus.LONG_TERM

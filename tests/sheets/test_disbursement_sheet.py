@@ -164,7 +164,7 @@ def test_money_spent_between_the_check_and_the_write_refuses_the_file(
     kunshan_clerk, person, fund, monkeypatch
 ):
     """The balance is checked again under the fund's lock when writing."""
-    monkeypatch.setattr(DisbursementResource, "validate_rows", lambda self, rows: None)
+    monkeypatch.setattr(DisbursementResource, "validate_rows", lambda self, rows, context: None)
 
     result = run(
         kunshan_clerk, [row(person, **{"金额（元）": "800"}), row(person, 发放类别="困难补助")]
