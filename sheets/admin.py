@@ -50,7 +50,32 @@ from sheets import (
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class SheetAdminMixin(ImportMixin, ExportMixin):
+class _BackgroundImport:
+    """A large upload becomes a background job (settings.RELIEF_SHEET_JOBS: the jobs app).
+
+    Between the admin's own ``import_action`` and django-import-export's: the upload is
+    checked by the same form, and a sheet above ``RELIEF_BACKGROUND_ROWS`` rows goes to
+    a job (the check, then a confirm on the job's page) instead of the preview.
+    """
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        admin_self: Any = self
+        jobs = admin_self.sheet_jobs()
+        if (
+            jobs is not None
+            and request.method == "POST"
+            and "import_file" in request.FILES
+            and admin_self.has_import_permission(request)
+        ):
+            form = admin_self.create_import_form(request)
+            if form.is_valid():
+                background = jobs.import_upload(request, form.cleaned_data["import_file"])
+                if background is not None:
+                    return background
+        return super().import_action(request, **kwargs)  # type: ignore[misc]
+
+
+class SheetAdminMixin(_BackgroundImport, ImportMixin, ExportMixin):
     """Put before ``ScopedAdmin`` in a model admin's bases; set ``sheet_kind``."""
 
     # ModelAdmin's (its bases here have no type information); declared, not assigned.
