@@ -16,6 +16,9 @@ VENV := .venv
 VENV_PY := $(VENV)/bin/python
 RUN_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=tests-only-secret-key DEBUG=0
+# setsid puts the `make run` worker in a process group of its own (util-linux; absent on
+# some systems, where the worker is stopped alone).
+WORKER_LAUNCH := $(shell command -v setsid 2>/dev/null)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -44,7 +47,12 @@ $(VENV)/.bench-deps: requirements-bench.txt $(VENV)/.test-deps
 run: $(VENV)/.run-deps
 	$(RUN_ENV) $(VENV_PY) manage.py migrate --noinput
 	$(RUN_ENV) $(VENV_PY) manage.py loaddemo
-	@echo "Serving the admin on http://$(HOST):$(PORT)/admin/ (Ctrl-C stops it)"
+	@echo "Serving the admin on http://$(HOST):$(PORT)/admin/ with one background worker (Ctrl-C stops both)"
+	@# The worker runs in its own process group (setsid), so that stopping it takes its
+	@# autoreloader's child too; the trap stops it however the server ends.
+	@$(RUN_ENV) $(WORKER_LAUNCH) $(VENV_PY) manage.py db_worker --verbosity 0 & worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null || kill -TERM $$worker 2>/dev/null; \
+	      wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(RUN_ENV) $(VENV_PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.test-deps

@@ -3,6 +3,7 @@ from django.http import Http404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.replica import replica_reads
 from reliefsite.timeouts import with_report_timeout
 from reports.permissions import RUN_AUDIT, VIEW_REPORTS
 
@@ -28,8 +29,14 @@ class ReliefAdminSite(admin.AdminSite):
 
         def page(view):
             # Reports and the audit read more than a list page: a longer statement timeout.
+            # and may read a replica (reliefsite.routers).
             report = with_report_timeout(view)
-            return self.admin_view(lambda request, **kw: report(request, self, **kw))
+
+            def run(request, **kw):
+                with replica_reads():
+                    return report(request, self, **kw)
+
+            return self.admin_view(run)
 
         return [
             path("reports/summary/", page(views.summary_view), name="reports_summary"),
@@ -96,5 +103,7 @@ class ReliefAdminSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         from reports.dashboard import dashboard_for
 
-        extra_context = {**(extra_context or {}), "dashboard": dashboard_for(request.user)}
+        with replica_reads():  # the dashboard is a report
+            dashboard = dashboard_for(request.user)
+        extra_context = {**(extra_context or {}), "dashboard": dashboard}
         return super().index(request, extra_context)

@@ -11,6 +11,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,3 +157,61 @@ def table_counts(alias: str = "default") -> dict[str, int]:
                 cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # table names from models
                 counts[table] = cursor.fetchone()[0]
     return dict(sorted(counts.items()))
+
+
+@contextmanager
+def raw_connection(target: Target) -> Iterator[Any]:
+    """A plain DB-API connection to ``target`` (a restored copy the site is not using)."""
+    if target.vendor == "sqlite":
+        db = sqlite3.connect(target.name)
+    else:
+        import psycopg
+
+        db = psycopg.connect(
+            dbname=target.name,
+            host=target.host or None,
+            port=target.port or None,
+            user=target.user or None,
+            password=target.password or None,
+        )
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def target_table_counts(target: Target, tables: Iterable[str]) -> dict[str, int | None]:
+    """Rows of each of ``tables`` in ``target`` (None where the table is missing)."""
+    counts: dict[str, int | None] = {}
+    with raw_connection(target) as db:
+        for table in tables:
+            cursor = db.cursor()
+            try:
+                cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # names from the models
+                counts[table] = cursor.fetchone()[0]
+            except Exception:  # a missing table: whatever the driver's error class
+                db.rollback()
+                counts[table] = None
+    return counts
+
+
+def fund_ledger_differences(target: Target) -> list[tuple[int, str, str, str]]:
+    """Funds whose stored balance is not the sum of their ledger: (id, name, balance, sum).
+
+    The ledger is append-only and every posting moves the balance in the same
+    transaction, so after a faithful restore this is empty.
+    """
+    with raw_connection(target) as db:
+        cursor = db.cursor()
+        cursor.execute(
+            "SELECT f.id, f.name, f.balance, COALESCE(SUM(e.amount), 0) "
+            "FROM funds_fund f LEFT JOIN funds_ledgerentry e ON e.fund_id = f.id "
+            "GROUP BY f.id, f.name, f.balance ORDER BY f.id"
+        )
+        rows = cursor.fetchall()
+    # Compared in fen: SQLite may hand back floats, PostgreSQL Decimals.
+    return [
+        (pk, name, f"{float(balance):.2f}", f"{float(total):.2f}")
+        for pk, name, balance, total in rows
+        if round(float(balance) * 100) != round(float(total) * 100)
+    ]

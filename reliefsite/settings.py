@@ -1,6 +1,7 @@
 """Settings for 帮扶 Relief, read from the environment (see README "Configuration")."""
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "django_tasks_db",
     # Project apps, in dependency order: unions <- cases <- funds <- pairings <- reports.
     "unions",
     "accesslog",  # generic, like sheets/adminkit: depends on unions for the scope only
@@ -59,6 +61,8 @@ INSTALLED_APPS = [
     "funds",
     "pairings",
     "reports",
+    # Generic, like sheets/: background jobs of any app (depends on unions for scope only).
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +120,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+
+# --- Pooled deployments, a read replica, background jobs (README "Scaling out") -------------
+# psycopg's own connection pool (DATABASE_POOL=1, PostgreSQL only) instead of persistent
+# connections: Django then needs CONN_MAX_AGE 0; DATABASE_POOL_MAX caps each process.
+if env_bool("DATABASE_POOL", False) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX", "4")),
+        "timeout": 10,
+    }
+# Reports, the audit and exports read from a replica when one is given (reliefsite.routers);
+# every write and every read a write depends on stays on "default". The tests get a
+# "replica" alias that mirrors the test database, so they can prove where queries go.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+elif "pytest" in sys.modules:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["reliefsite.routers.ReplicaRouter"]
+# The alias the router reads from ("" sends everything to default): only a real replica.
+RELIEF_REPLICA_ALIAS = "replica" if DATABASE_REPLICA_URL else ""
+
+# Background jobs (django.tasks): the queue is a table in the same database (django-tasks-db),
+# so SQLite serves the embedded default, PostgreSQL production, and any number of
+# `manage.py db_worker` processes on any machine take jobs from it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Imports and exports of more rows than this run as jobs; smaller ones stay in the request.
+RELIEF_BACKGROUND_ROWS = int(os.environ.get("RELIEF_BACKGROUND_ROWS", "5000"))
+# A running job whose worker has sent no sign of life for this long is marked failed.
+RELIEF_JOB_STALE_SECONDS = int(os.environ.get("RELIEF_JOB_STALE_SECONDS", "120"))
+# /healthz answers 503 when a job has waited in the queue longer than this (no worker).
+RELIEF_QUEUE_MAX_WAIT_SECONDS = int(os.environ.get("RELIEF_QUEUE_MAX_WAIT_SECONDS", "600"))
+# Files never served as media: job inputs, error files, exports (served to their owner
+# only, by a view). Shared by every web and worker node (README "Scaling out").
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
+# The admin's sheet pages ask this for the background path (sheets.admin; the jobs app).
+RELIEF_SHEET_JOBS = "jobs.sheets.SheetJobs"
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username + address is refused before the password is checked.

@@ -12,3 +12,5 @@ urlpatterns = [
 
 # Refusals as an admin page in Chinese, not the bare "403 Forbidden".
 handler403 = "adminkit.denied.permission_denied"
+# A database that does not answer: a 503 page in Chinese (reliefsite.errors).
+handler500 = "reliefsite.errors.server_error"

@@ -25,6 +25,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import (
@@ -41,12 +42,14 @@ from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ExportForm
 
+from core.replica import replica_reads
 from sheets import (
     SheetCSV,
     SheetFileError,
@@ -90,7 +93,32 @@ def _check_upload_size(upload: Any) -> None:
         raise ValidationError(str(file_too_large(upload.size, limits)))
 
 
-class SheetAdminMixin(ImportMixin, ExportMixin):
+class _BackgroundImport:
+    """A large upload becomes a background job (settings.RELIEF_SHEET_JOBS: the jobs app).
+
+    Between the admin's own ``import_action`` and django-import-export's: the upload is
+    checked by the same form, and a sheet above ``RELIEF_BACKGROUND_ROWS`` rows goes to
+    a job (the check, then a confirm on the job's page) instead of the preview.
+    """
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        admin_self: Any = self
+        jobs = admin_self.sheet_jobs()
+        if (
+            jobs is not None
+            and request.method == "POST"
+            and "import_file" in request.FILES
+            and admin_self.has_import_permission(request)
+        ):
+            form = admin_self.create_import_form(request)
+            if form.is_valid():
+                background = jobs.import_upload(request, form.cleaned_data["import_file"])
+                if background is not None:
+                    return background
+        return super().import_action(request, **kwargs)  # type: ignore[misc]
+
+
+class SheetAdminMixin(_BackgroundImport, ImportMixin, ExportMixin):
     """Put before ``ScopedAdmin`` in a model admin's bases; set ``sheet_kind``."""
 
     # ModelAdmin's (its bases here have no type information); declared, not assigned.
@@ -295,6 +323,12 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
                     kwargs["data"] = data
                     break
         return kwargs
+    # --- the background path (settings.RELIEF_SHEET_JOBS; the jobs app) ---
+
+    def sheet_jobs(self) -> Any:
+        """The hook that turns a large import or export into a job, or None."""
+        hook = getattr(settings, "RELIEF_SHEET_JOBS", "")
+        return import_string(hook)(self) if hook else None
 
     # --- export ---
 
@@ -347,7 +381,8 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         resource = self.sheet_class()(user=request.user)
         buffer = io.BytesIO()
         name = self.get_export_filename(request, queryset, file_format)
-        resource.write_export(buffer, name, queryset=queryset)
+        with replica_reads():  # an export may read a replica (reliefsite.routers)
+            resource.write_export(buffer, name, queryset=queryset)
         return buffer.getvalue()
 
     def get_export_filename(
@@ -363,6 +398,13 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         queryset: QuerySet[Any],
         export_form: Form | None = None,
     ) -> HttpResponse:
+        # A large export becomes a background job (settings.RELIEF_SHEET_JOBS: the jobs app).
+        jobs = self.sheet_jobs()
+        if jobs is not None and self.has_export_permission(request):
+            name = self.get_export_filename(request, queryset, file_format)
+            background = jobs.export(request, queryset, name)
+            if background is not None:
+                return background
         response = super()._do_file_export(file_format, request, queryset, export_form)
         request.session[EXPORT_FORMAT_KEY] = file_format.get_extension()
         # A Chinese file name needs RFC 6266's filename*= to reach the browser intact.

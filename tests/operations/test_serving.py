@@ -14,7 +14,7 @@ def test_healthz_answers_when_the_database_does(db):
     response = Client().get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "queue": {"waiting": 0, "oldest_wait_seconds": 0}}
 
 
 def test_healthz_names_the_database_that_does_not_answer(db, monkeypatch):

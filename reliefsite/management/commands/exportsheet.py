@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.replica import replica_reads
 from reliefsite.management.commands.importsheet import USAGE, resolve_sheet, resolve_user
 from sheets import sheet_kinds
 
@@ -40,12 +41,39 @@ class Command(BaseCommand):
             help="Only this kind, e.g. 慰问金 (disbursements) or 社会捐赠 (ledger).",
         )
         parser.add_argument("--campaign", help="Only this campaign (disbursements).")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the export as a background job and exit: the file (named by -o, "
+            "whose ending chooses the format) is downloaded from the job's page.",
+        )
 
-    def handle(self, *args, kind, username, output, **options):
+    def handle(self, *args, kind, username, output, background=False, **options):
         with translation.override(settings.LANGUAGE_CODE):
             filters = {name: options[name] for name in ("unit", "status", "category", "campaign")}
             filters["kind"] = options["kind_filter"]
+            if background:
+                return self._queue(kind, username, Path(output), filters)
             return self._export(kind, username, Path(output), filters)
+
+    def _queue(self, kind: str, username: str, path: Path, filters: dict) -> None:
+        from jobs.services import create_export_job
+        from jobs.views import job_url
+
+        user = resolve_user(username)
+        resource = resolve_sheet(kind)(user=user)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            raise CommandError(_("Export to a file ending in .xlsx or .csv."), returncode=USAGE)
+        try:
+            resource.check_export_permission()
+            resource.apply_export_filters(resource.get_queryset(), filters)  # refuse early
+        except (PermissionDenied, ValueError) as error:
+            raise CommandError(str(error), returncode=USAGE)
+        job = create_export_job(user, kind, path.name, filters=filters)
+        self.stdout.write(
+            _("Queued as background job %(job)s: see %(url)s")
+            % {"job": job.pk, "url": job_url(job)}
+        )
 
     def _export(self, kind: str, username: str, path: Path, filters: dict) -> None:
         resource = resolve_sheet(kind)(user=resolve_user(username))
@@ -60,7 +88,8 @@ class Command(BaseCommand):
         handle, temporary = tempfile.mkstemp(suffix=path.suffix, dir=path.parent or ".")
         os.close(handle)
         try:
-            count = resource.write_export(temporary, path.name, **filters)
+            with replica_reads():
+                count = resource.write_export(temporary, path.name, **filters)
             os.replace(temporary, path)
         except PermissionDenied as error:
             raise CommandError(str(error), returncode=USAGE)

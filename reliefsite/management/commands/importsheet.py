@@ -61,11 +61,37 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check everything, write nothing."
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Queue the import as a background job (a worker runs it) and exit; "
+            "its progress and result are on the job's page in the admin.",
+        )
 
-    def handle(self, *args, kind, file, username, dry_run, **options):
+    def handle(self, *args, kind, file, username, dry_run, background=False, **options):
         # The sheets, their messages and this output are Chinese (INTERFACES.md).
         with translation.override(settings.LANGUAGE_CODE):
+            if background:
+                return self._queue(kind, Path(file), username, dry_run)
             return self._import(kind, Path(file), username, dry_run)
+
+    def _queue(self, kind: str, path: Path, username: str, dry_run: bool) -> None:
+        from jobs.services import create_import_job
+        from jobs.views import job_url
+
+        user = resolve_user(username)
+        resource = resolve_sheet(kind)(user=user)
+        if not path.is_file():
+            raise CommandError(_("No such file: %(file)s.") % {"file": path}, returncode=USAGE)
+        try:
+            resource.check_import_permission()
+        except PermissionDenied as error:
+            raise CommandError(str(error), returncode=USAGE)
+        job = create_import_job(user, kind, path.name, path.read_bytes(), dry_run=dry_run)
+        self.stdout.write(
+            _("Queued as background job %(job)s: see %(url)s")
+            % {"job": job.pk, "url": job_url(job)}
+        )
 
     def _import(self, kind: str, path: Path, username: str, dry_run: bool) -> None:
         resource = resolve_sheet(kind)(user=resolve_user(username))
