@@ -323,6 +323,7 @@ class SheetAdminMixin(_BackgroundImport, ImportMixin, ExportMixin):
                     kwargs["data"] = data
                     break
         return kwargs
+
     # --- the background path (settings.RELIEF_SHEET_JOBS; the jobs app) ---
 
     def sheet_jobs(self) -> Any:
