@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.contrib.admin import helpers
+from django.contrib.admin import ActionLocation, helpers
 from django.contrib.admin.options import IS_POPUP_VAR
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms import ModelForm
@@ -50,6 +51,34 @@ class ReadOnlyInlineMixin(ReadOnlyMixin, _InlineAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields
+
+
+class RecordActionsMixin(_ModelAdmin):
+    """On a record's own page, the action menu offers only what applies to the record.
+
+    ``action_applies`` maps an action's name to a test of the record (a pending case can
+    be verified, not reopened); actions it does not name are always offered. The list's
+    menu is unchanged: there each record is checked when the action runs.
+    """
+
+    action_applies: ClassVar[dict[str, Callable[[Any], bool]]] = {}
+
+    def get_actions(
+        self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST
+    ) -> dict[str, Any]:
+        actions = super().get_actions(request, action_location=action_location)
+        if action_location != ActionLocation.CHANGE_FORM or not self.action_applies:
+            return actions
+        match = request.resolver_match
+        object_id = match.kwargs.get("object_id") if match else None
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if obj is None:
+            return actions
+        return {
+            name: action
+            for name, action in actions.items()
+            if self.action_applies.get(name, lambda record: True)(obj)
+        }
 
 
 class ServiceAddMixin(_ModelAdmin):

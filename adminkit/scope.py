@@ -18,6 +18,7 @@ from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
 from django.db.models.constants import LOOKUP_SEP
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -26,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from adminkit.dates import scoped_date_hierarchy
 from adminkit.extensions import extra_inlines
+from adminkit.history import ClerkHistoryHelper
 from adminkit.paginator import CappedCountPaginator
 from unions.querysets import ScopedQuerySet, visible_to
 
@@ -78,7 +80,21 @@ class ScopedForeignKeyRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value)
 
 
-class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+class NotFilledInMixin:
+    """A filter's choice for an empty value says 未填写, not the list cells' dash."""
+
+    empty_value_display: Any
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = _("not filled in")
+
+
+class NotFilledInChoicesFilter(NotFilledInMixin, admin.ChoicesFieldListFilter):
+    pass
+
+
+class ScopedRelatedFieldListFilter(NotFilledInMixin, admin.RelatedFieldListFilter):
     """Django lists every related row; list only those in the user's scope."""
 
     def field_choices(self, field, request, model_admin):
@@ -87,6 +103,21 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         if ordering:
             queryset = queryset.order_by(*ordering)
         return [(obj.pk, str(obj)) for obj in queryset]
+
+
+def choice_label(obj: models.Model) -> str:
+    """How a choice names a record: its ``choice_label()`` when the model has one (a
+    person, told apart from a namesake), else its ``str``."""
+    label = getattr(obj, "choice_label", None)
+    return label() if callable(label) else str(obj)
+
+
+def _with_choice_labels(formfield):
+    if formfield is not None and hasattr(formfield, "label_from_instance"):
+        model = getattr(getattr(formfield, "queryset", None), "model", None)
+        if model is not None and hasattr(model, "choice_label"):
+            formfield.label_from_instance = choice_label
+    return formfield
 
 
 class ScopedFormfieldMixin(_AnyAdmin):
@@ -106,12 +137,12 @@ class ScopedFormfieldMixin(_AnyAdmin):
             kwargs["widget"] = ScopedForeignKeyRawIdWidget(
                 db_field.remote_field, self.admin_site, kwargs["queryset"]
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _with_choice_labels(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
             kwargs["queryset"] = self._scoped_choices(db_field, request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _with_choice_labels(super().formfield_for_manytomany(db_field, request, **kwargs))
 
     def _related_ordering(self, related, request):
         related_admin = self.admin_site._registry.get(related)
@@ -200,6 +231,9 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
                 field = get_fields_from_path(self.model, item)[-1]
                 if field.is_relation and field.related_model is not None:
                     item = (item, ScopedRelatedFieldListFilter)
+                elif field.null and field.choices:
+                    item = (item, NotFilledInChoicesFilter)
+
             filters.append(item)
         return filters
 
@@ -225,12 +259,20 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not str(version_id).isdigit():
+            # A relative link of the record's own page ("../password/") followed from a
+            # past version lands here: no such version, not a server error.
+            raise Http404
         # simple-history only hides the revert button; refuse the POST itself too.
         if request.method == "POST" and (
             not self.has_change_permission(request, obj) or self.revert_disabled(request, obj)
         ):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        # Changes in a clerk's words: labels, not codes; names of records in scope only.
+        return ClerkHistoryHelper(self.model, historical_record, user=request.user)
 
     def revert_disabled(self, request, obj=None):
         return (

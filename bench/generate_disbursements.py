@@ -101,7 +101,7 @@ DISBURSEMENT_COLUMNS = [
     "case_id", "disbursed_on", "kind", "cash_amount", "item", "quantity", "unit_value",
     "fund_id", "campaign_id", "activity_id", "paying_unit_id", "paid_directly_by", "leader",
     "handled_by", "receipt_signed", "notes", "ledger_entry_id", "is_reversed", "posted_by_id",
-    "posted_at",
+    "posted_at", "case_on_file_when_paid",
 ]  # fmt: skip
 CASE_FIELDS = ["pk", "unit_id", "status", "verified_on", "registered_on", "exited_on",
                "household_size", "id_number", "birth_date"]  # fmt: skip
@@ -390,13 +390,20 @@ def build_disbursement(j: int) -> tuple:
     else:
         on_text = on
         posted_text = posted_utc
+    # The audit's rule as the register stood when it was paid (funds.models.case_on_file;
+    # a generated case never changes status after its aid).
+    on_file = (
+        status != 0
+        and day >= world.case_verified[i]
+        and not (status == 3 and day > world.case_last[i])
+    )
     money = f"{cash}.00" if cash is not None else None
     value = f"{unit_value}.00" if unit_value is not None else None
     return (
         world.case_pk[i], on_text, kind, money, item or "", quantity, value, fund, campaign,
         None, paying, paid_directly, leader, world.handler[paying],
         rng.random() >= UNSIGNED, f"{MARKER} #{j}", None, rng.random() < REVERSED,
-        world.poster[paying], posted_text,
+        world.poster[paying], posted_text, on_file,
     )  # fmt: skip
 
 

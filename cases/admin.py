@@ -22,13 +22,15 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count
 from django.forms import CheckboxSelectMultiple
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from adminkit.actions import run_for_each
-from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin
+from adminkit.history import ClerkHistoryHelper
+from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin, RecordActionsMixin
 from adminkit.pages import form_action
 from adminkit.scope import (
     ScopedAdmin,
@@ -54,6 +56,7 @@ from cases.models import (
     AnnualReview,
     Campaign,
     Case,
+    CaseStatus,
     Category,
     ExclusionCondition,
     HouseholdMember,
@@ -68,7 +71,7 @@ from cases.permissions import (
     VERIFY_CASE,
     VIEW_FULL_ID_NUMBER,
 )
-from cases.selectors import cases_by_id_number, line_in_force
+from cases.selectors import cases_by_id_number, cases_by_short_name, line_in_force
 from sheets.admin import SheetAdminMixin
 from unions.models import Role
 
@@ -85,7 +88,7 @@ def sees_full_ids(user) -> bool:
 # --- history pages -----------------------------------------------------------------------
 
 
-class MaskedHistoryHelper(HistoricalRecordContextHelper):
+class MaskedHistoryHelper(ClerkHistoryHelper):
     """History diffs ("changes" column) with ID numbers starred and birth dates hidden."""
 
     def prepare_delta_change_value(self, change, value):
@@ -213,20 +216,19 @@ REGISTER_FIELDS = [
 
 
 @admin.register(Case)
-class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
+class CaseAdmin(RecordActionsMixin, SheetAdminMixin, ServiceManagedAdmin):
     sheet_kind = "cases"
     # Named, so that the sheet links wrap it (django-import-export keeps it as the base).
     change_list_template = "admin/change_list.html"
+    # Few columns, each one a clerk scans for (issue 14 part 3): gender, household size
+    # and income are on the case's page.
     list_display = [
         "name",
         "id_number_masked",
-        "gender",
         "unit",
         "category",
         "hardship_type",
         "status",
-        "household_size",
-        "monthly_income_per_capita",
         "registered_on",
         "last_reviewed_on",
     ]
@@ -258,6 +260,14 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         "record_reviews",
         "type_changes_reviewed",
     ]
+    # On the case's own page, only the actions its status allows.
+    action_applies = {
+        "verify_cases": lambda case: case.status == CaseStatus.PENDING,
+        "exit_cases": lambda case: case.status != CaseStatus.EXITED,
+        "reopen_cases": lambda case: case.status == CaseStatus.EXITED,
+        "submit_referrals": lambda case: case.status == CaseStatus.VERIFIED,
+        "record_reviews": lambda case: case.status != CaseStatus.EXITED,
+    }
 
     # --- what the user sees --------------------------------------------------------------
 
@@ -278,6 +288,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found = cases_by_id_number(queryset, search_term)
+        if found is None:
+            found = cases_by_short_name(queryset, search_term)
         if found is None:
             return super().get_search_results(request, queryset, search_term)
         return found, False
@@ -363,7 +375,7 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     def get_historical_record_context_helper(self, request, historical_record):
         if sees_full_ids(request.user):
             return super().get_historical_record_context_helper(request, historical_record)
-        return MaskedHistoryHelper(self.model, historical_record)
+        return MaskedHistoryHelper(self.model, historical_record, user=request.user)
 
     @admin.display(description=_("resident ID number"))
     def id_number_masked(self, case):
@@ -394,7 +406,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
     # another unit is simply not in it.
 
     @admin.action(
-        description=_("Verify the selected cases (put them on file)"),
+        description=_("Verify this case (put it on file)"),
+        description_plural=_("Verify the selected cases (put them on file)"),
         permissions=["verify"],
         location=BOTH_LOCATIONS,
     )
@@ -421,7 +434,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Exit the selected cases from hardship"),
+        description=_("Exit this case from hardship"),
+        description_plural=_("Exit the selected cases from hardship"),
         permissions=["verify"],
         location=BOTH_LOCATIONS,
     )
@@ -452,7 +466,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Reopen the selected exited cases"),
+        description=_("Reopen this case"),
+        description_plural=_("Reopen the selected exited cases"),
         permissions=["change"],
         location=BOTH_LOCATIONS,
     )
@@ -466,7 +481,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Refer the selected cases to the city union"),
+        description=_("Refer this case to the city union"),
+        description_plural=_("Refer the selected cases to the city union"),
         permissions=["submit_referral"],
         location=BOTH_LOCATIONS,
     )
@@ -494,7 +510,8 @@ class CaseAdmin(SheetAdminMixin, ServiceManagedAdmin):
         )
 
     @admin.action(
-        description=_("Record the annual review of the selected cases"),
+        description=_("Record this case's annual review"),
+        description_plural=_("Record the annual review of the selected cases"),
         permissions=["record_review"],
         location=BOTH_LOCATIONS,
     )
@@ -619,12 +636,21 @@ class AnnualReviewAdmin(ReadOnlyMixin, ServiceManagedAdmin):
 class CampaignAdmin(ScopedAdmin):
     """Seen by the organiser's scope and every unit below it; edited by the organiser's."""
 
-    list_display = ["name", "organiser", "starts_on", "ends_on", "budget"]
+    list_display = ["name", "organiser", "starts_on", "ends_on", "budget", "bulletin_link"]
     list_select_related = ["organiser"]
     list_filter = ["organiser"]
     search_fields = ["name"]
     date_hierarchy = "starts_on"
-    fields = ["name", "organiser", "starts_on", "ends_on", "budget", "notes"]
+    fields = ["name", "organiser", "starts_on", "ends_on", "budget", "notes", "bulletin_link"]
+    readonly_fields = ["bulletin_link"]
+
+    @admin.display(description=_("bulletin"))
+    def bulletin_link(self, campaign):
+        # The bulletin is a report page (reports.view_reports), reached from its campaign.
+        if campaign.pk is None:
+            return "-"
+        url = reverse("admin:reports_bulletin", args=[campaign.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Bulletin"))
 
     def _editable(self, request, obj) -> bool:
         return Campaign.objects.editable_by(request.user).filter(pk=obj.pk).exists()

@@ -249,3 +249,13 @@ def random_id_number(
     sequence = f"{rng.randrange(100):02d}{rng.choice('13579' if gender == 'M' else '02468')}"
     first17 = f"{region}{birth:%Y%m%d}{sequence}"
     return first17 + check_digit(first17)
+
+
+def person_label(name: str, id_number: str | None) -> str:
+    """A person as a choice or an audit finding names them: 黄荣生（尾号 123X）.
+
+    Two people of one name in one district are told apart by the last four characters
+    of their ID number, which the masked number shows to everyone anyway.
+    """
+    tail = (id_number or "")[-4:]
+    return f"{name}（{_('ID ending %(tail)s') % {'tail': tail}}）" if tail else name

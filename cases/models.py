@@ -18,6 +18,7 @@ from cases.idnumbers import (
     birth_date_from_id,
     gender_from_id,
     mask_id_number,
+    person_label,
     validate_id_number,
 )
 from core.money import MoneyField
@@ -196,7 +197,7 @@ class CaseQuerySet(ScopedQuerySet):
 class Case(IdNumberCleaningMixin, models.Model):
     """One person on the hardship register, unique city-wide by resident ID number."""
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number = models.CharField(
         _("resident ID number"),
         max_length=18,
@@ -377,6 +378,12 @@ class Case(IdNumberCleaningMixin, models.Model):
         self.derive_from_id_number()
         super().save(*args, **kwargs)
 
+    def choice_label(self) -> str:
+        """A choice list's text (autocomplete, drop-downs: ``adminkit``): the unit and the
+        ID number's tail, so two 黄荣生 of one district are told apart."""
+        label = person_label(self.name, self.id_number)
+        return f"{label[:-1]} · {self.unit.name}）" if label.endswith("）") else str(self)
+
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
@@ -438,7 +445,7 @@ class HouseholdMember(IdNumberCleaningMixin, models.Model):
         Case, verbose_name=_("hardship case"), on_delete=models.CASCADE, related_name="members"
     )
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number = models.CharField(_("resident ID number"), max_length=18, blank=True)
     school = models.CharField(
         _("school"), max_length=100, blank=True, help_text=_("For children at school.")

@@ -1,4 +1,6 @@
-"""Keeping ``DisbursementDay`` and ``DisbursementCaseYear`` equal to the raw disbursements.
+"""Keeping the maintained aggregates equal to the raw disbursements: ``DisbursementDay``,
+``DisbursementCaseYear``, and ``DisbursementPersonUnit`` with ``DisbursementUnitTotal``
+(人数 of a unit's whole tree, all years, as a stored number).
 
 Every write to disbursements goes through ``moved``: the rows' contributions are taken
 out of the aggregates before the write and put back after it, each as one
@@ -14,6 +16,7 @@ Rows whose counters fall to zero stay (a later posting reuses them); readers ski
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,9 +27,18 @@ CHUNK = 2000
 DAY_TABLE = "funds_disbursementday"
 CASE_YEAR_TABLE = "funds_disbursementcaseyear"
 DAY_KEYS = ["paying_unit_id", "day", "kind", "fund_key", "campaign_key"]
-DAY_MEASURES = ["count", "cash_fen", "goods_fen", "unsigned"]
+DAY_MEASURES = ["count", "cash_fen", "goods_fen", "unsigned", "off_file"]
 CASE_YEAR_KEYS = ["case_id", "paying_unit_id", "year", "campaign_key"]
 CASE_YEAR_MEASURES = ["count", "cash_fen", "goods_fen"]
+PERSON_TABLE = "funds_disbursementpersonunit"
+TOTAL_TABLE = "funds_disbursementunittotal"
+PERSON_KEYS = ["case_id", "unit_id", "own"]
+PERSON_MEASURES = ["count"]
+TOTAL_KEYS = ["unit_id", "own"]
+TOTAL_MEASURES = ["people", "count", "cash_fen", "goods_fen", "unsigned", "off_file"]
+UNSIGNED = "SUM(CASE WHEN d.receipt_signed THEN 0 ELSE 1 END)"
+OFF_FILE = "SUM(CASE WHEN d.case_on_file_when_paid THEN 0 ELSE 1 END)"
+VALUES_CHUNK = 500
 
 
 def _year(conn) -> str:
@@ -51,7 +63,8 @@ def _selects(conn) -> dict[str, tuple[list[str], list[str], str]]:
     day = (
         "SELECT d.paying_unit_id, d.disbursed_on, d.kind, COALESCE(d.fund_id, 0), "
         f"COALESCE(d.campaign_id, 0), {common}, "
-        "{sign} * SUM(CASE WHEN d.receipt_signed THEN 0 ELSE 1 END) "
+        "{sign} * SUM(CASE WHEN d.receipt_signed THEN 0 ELSE 1 END), "
+        "{sign} * SUM(CASE WHEN d.case_on_file_when_paid THEN 0 ELSE 1 END) "
         "FROM funds_disbursement d WHERE NOT d.is_reversed {where} "
         "GROUP BY d.paying_unit_id, d.disbursed_on, d.kind, COALESCE(d.fund_id, 0), "
         "COALESCE(d.campaign_id, 0) ORDER BY 1, 2, 3, 4, 5"
@@ -63,10 +76,122 @@ def _selects(conn) -> dict[str, tuple[list[str], list[str], str]]:
         f"GROUP BY d.case_id, d.paying_unit_id, {year}, COALESCE(d.campaign_id, 0) "
         "ORDER BY 1, 2, 3, 4"
     )
+    # Per person × unit (own, and with every unit below it) from the raw rows: the
+    # disbursements grouped per person and paying unit, joined with each paying unit's
+    # units above it (a few hundred units: ``x`` is tiny).
+    people = (
+        "WITH g AS (SELECT d.case_id, d.paying_unit_id, COUNT(*) AS n, "
+        f"{_fen('d.cash_amount')} AS cash, {_fen('d.quantity * d.unit_value')} AS goods, "
+        f"{UNSIGNED} AS unsigned, {OFF_FILE} AS off_file "
+        "FROM funds_disbursement d WHERE NOT d.is_reversed "
+        "GROUP BY d.case_id, d.paying_unit_id), "
+        "x AS (SELECT p.id AS unit_id, a.id AS above_id FROM unions_unionunit p "
+        "JOIN unions_unionunit a ON substr(p.tree_path, 1, length(a.tree_path)) = a.tree_path), "
+        "r AS (SELECT g.case_id, g.paying_unit_id AS unit_id, TRUE AS own, g.n, g.cash, g.goods, "
+        "g.unsigned, g.off_file FROM g UNION ALL SELECT g.case_id, x.above_id, FALSE, SUM(g.n), "
+        "SUM(g.cash), SUM(g.goods), SUM(g.unsigned), SUM(g.off_file) "
+        "FROM g JOIN x ON x.unit_id = g.paying_unit_id GROUP BY g.case_id, x.above_id) "
+    )
     return {
         DAY_TABLE: (DAY_KEYS, DAY_MEASURES, day),
         CASE_YEAR_TABLE: (CASE_YEAR_KEYS, CASE_YEAR_MEASURES, case_year),
+        PERSON_TABLE: (
+            PERSON_KEYS,
+            PERSON_MEASURES,
+            people + "SELECT case_id, unit_id, own, n FROM r ORDER BY 1, 2, 3",
+        ),
+        TOTAL_TABLE: (
+            TOTAL_KEYS,
+            TOTAL_MEASURES,
+            people + "SELECT unit_id, own, COUNT(*), SUM(n), SUM(cash), SUM(goods), "
+            "SUM(unsigned), SUM(off_file) FROM r GROUP BY unit_id, own ORDER BY 1, 2",
+        ),
     }
+
+
+def unit_chains(paths: dict[int, str] | None = None) -> dict[int, list[int]]:
+    """Per union unit, the pks of its tree path: the city union first, the unit last
+    (a path is the zero-padded pks of the units above and of the unit, each with a /)."""
+    if paths is None:
+        from unions.models import UnionUnit
+
+        paths = dict(UnionUnit.objects.values_list("pk", "tree_path"))
+    return {pk: [int(part) for part in path.split("/") if part] for pk, path in paths.items()}
+
+
+def _values_upsert(conn, table: str, keys, measures, rows: list[tuple], returning=False):
+    """``rows`` (keys then measures) added to ``table``; with ``returning``, the rows'
+    keys and measures after the addition."""
+    qn = conn.ops.quote_name
+    columns = ", ".join(qn(c) for c in [*keys, *measures])
+    updates = ", ".join(f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in measures)
+    row_sql = "(" + ", ".join(["%s"] * (len(keys) + len(measures))) + ")"
+    out = []
+    with conn.cursor() as cursor:
+        for start in range(0, len(rows), VALUES_CHUNK):
+            part = rows[start : start + VALUES_CHUNK]
+            sql = (
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(part))} "
+                f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
+            )
+            if returning:
+                sql += f" RETURNING {columns}"
+            cursor.execute(sql, [value for row in part for value in row])
+            if returning:
+                out += cursor.fetchall()
+    return out
+
+
+def _add_people(conn, chunk: list[int], sign: int, chains: dict[int, list[int]]) -> None:
+    """The person × unit counts and the unit totals of disbursements ``chunk``.
+
+    A unit's 人数 changes when one of its person rows crosses zero. Whether it did is
+    read from the row as the upsert left it (``RETURNING``), under the row's lock: two
+    clerks paying one person at once are put in turn by that lock, and the second sees
+    the first's count, so the person is counted once."""
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.case_id, d.paying_unit_id, COUNT(*), {_fen('d.cash_amount')}, "
+            f"{_fen('d.quantity * d.unit_value')}, {UNSIGNED}, {OFF_FILE} "
+            "FROM funds_disbursement d "
+            f"WHERE NOT d.is_reversed AND d.id IN ({', '.join(['%s'] * len(chunk))}) "
+            "GROUP BY d.case_id, d.paying_unit_id",
+            chunk,
+        )
+        grouped = cursor.fetchall()
+    if not grouped:
+        return
+    if any(unit not in chains for _case, unit, *_rest in grouped):
+        chains.update(unit_chains())
+    counts: dict[tuple, int] = defaultdict(int)
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(TOTAL_MEASURES))
+    for case_id, unit_id, *measures in grouped:
+        for key in [(unit_id, True), *((above, False) for above in chains[unit_id])]:
+            counts[(case_id, *key)] += sign * int(measures[0])
+            total = totals[key]
+            for index, value in enumerate(measures, start=1):  # people (0) comes below
+                total[index] += sign * int(value)
+    after = _values_upsert(
+        conn,
+        PERSON_TABLE,
+        PERSON_KEYS,
+        PERSON_MEASURES,
+        [(*key, n) for key, n in sorted(counts.items())],
+        returning=True,
+    )
+    for case_id, unit_id, own, new in after:
+        old = new - counts[(case_id, unit_id, bool(own))]
+        if old <= 0 < new:
+            totals[(unit_id, bool(own))][0] += 1
+        elif new <= 0 < old:
+            totals[(unit_id, bool(own))][0] -= 1
+    _values_upsert(
+        conn,
+        TOTAL_TABLE,
+        TOTAL_KEYS,
+        TOTAL_MEASURES,
+        [(*key, *measures) for key, measures in sorted(totals.items())],
+    )
 
 
 def _upsert(conn, table: str, keys, measures, select: str, params) -> None:
@@ -86,13 +211,24 @@ def add(pks: Iterable[int], sign: int = 1) -> None:
     if sign not in (1, -1):
         raise ValueError("sign is 1 or -1")
     pks = sorted({pk for pk in pks if pk is not None})
+    chains: dict[int, list[int]] = {}
+    selects = _selects(connection)
     for start in range(0, len(pks), CHUNK):
         chunk = pks[start : start + CHUNK]
         where = f"AND d.id IN ({', '.join(['%s'] * len(chunk))})"
-        for table, (keys, measures, select) in _selects(connection).items():
+        for table in (DAY_TABLE, CASE_YEAR_TABLE):
+            keys, measures, select = selects[table]
             _upsert(
                 connection, table, keys, measures, select.format(sign=sign, where=where), chunk
             )
+        _add_people(connection, chunk, sign, chains)
+
+
+def add_people(pks: Iterable[int], sign: int, chains: dict[int, list[int]]) -> None:
+    """Only the person × unit tables, with the units' paths given (a unit being moved)."""
+    pks = sorted({pk for pk in pks if pk is not None})
+    for start in range(0, len(pks), CHUNK):
+        _add_people(connection, pks[start : start + CHUNK], sign, chains)
 
 
 @contextmanager
@@ -124,7 +260,9 @@ def _rows(conn, sql: str, width: int) -> dict[tuple, tuple]:
         cursor.execute(sql)
         out = {}
         for row in cursor.fetchall():
-            key = tuple(str(v) for v in row[:width])
+            # Booleans as 0/1: SQLite hands a declared boolean column back as a bool and a
+            # computed TRUE as 1.
+            key = tuple(str(int(v)) if isinstance(v, bool) else str(v) for v in row[:width])
             measures = tuple(int(v) for v in row[width:])
             if any(measures):
                 out[key] = measures
@@ -148,12 +286,16 @@ def differences() -> list[Difference]:
     return found
 
 
-def rebuild(conn=None) -> None:
-    """Replace the aggregates with the raw computation (the migration and the command)."""
+def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
+    """Replace the aggregates (or only ``tables``) with the raw computation (the
+    migrations and the command)."""
     conn = conn or connection
     qn = conn.ops.quote_name
+    wanted = set(tables) if tables is not None else None
     with transaction.atomic(using=conn.alias):
         for table, (keys, measures, select) in _selects(conn).items():
+            if wanted is not None and table not in wanted:
+                continue
             with conn.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table}")
                 columns = ", ".join(qn(c) for c in [*keys, *measures])

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
 class FundsConfig(AppConfig):
     name = "funds"
     verbose_name = _("Relief funds")
+
+    def ready(self) -> None:
+        from cases.models import Case
+        from funds import signals
+        from unions.models import UnionUnit
+
+        post_save.connect(signals.case_saved, sender=Case, dispatch_uid="funds.case_saved")
+        pre_save.connect(signals.unit_saving, sender=UnionUnit, dispatch_uid="funds.unit_saving")
+        post_save.connect(signals.unit_saved, sender=UnionUnit, dispatch_uid="funds.unit_saved")

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cases.models import Activity, Campaign, Case
-from core.money import MoneyField
+from cases.models import Activity, Campaign, Case, CaseStatus
+from core.money import MoneyField, format_yuan
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet
 
@@ -62,6 +62,14 @@ class Fund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.unit.name}）"
+
+    def choice_label(self) -> str:
+        """A choice list's text (``adminkit.scope.choice_label``): the balance, so the
+        clerk sees which fund can pay before posting."""
+        return _("%(fund)s · balance %(balance)s yuan") % {
+            "fund": self,
+            "balance": format_yuan(self.balance),
+        }
 
 
 class EntryKind(models.TextChoices):
@@ -183,6 +191,8 @@ class DisbursementQuerySet(ScopedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         from funds import aggregates
 
+        objs = list(objs)
+        note_on_file(objs)
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
             aggregates.add(obj.pk for obj in created)
@@ -219,6 +229,30 @@ class DisbursementQuerySet(ScopedQuerySet):
                 output_field=MoneyField(),
             )
         )
+
+
+def case_on_file(case: Case, on) -> bool:
+    """Whether ``case`` was on the register on day ``on``, as the register says now: the
+    audit's rule (verified by then, not pending, not exited before it)."""
+    if case.status == CaseStatus.PENDING:
+        return False
+    if case.verified_on is not None and on < case.verified_on:
+        return False
+    return not (case.status == CaseStatus.EXITED and case.exited_on and on > case.exited_on)
+
+
+def note_on_file(disbursements) -> None:
+    """Set ``case_on_file_when_paid`` of new, unsaved ``disbursements`` from their cases
+    as they stand now, the moment of posting (the cases already loaded, or one query)."""
+    missing = {
+        d.case_id for d in disbursements if d.case_id and not Disbursement.case.is_cached(d)
+    }
+    fetched = Case.objects.in_bulk(missing) if missing else {}
+    for disbursement in disbursements:
+        if not disbursement.case_id:
+            continue
+        case = fetched.get(disbursement.case_id) or disbursement.case
+        disbursement.case_on_file_when_paid = case_on_file(case, disbursement.disbursed_on)
 
 
 class Disbursement(models.Model):
@@ -283,6 +317,14 @@ class Disbursement(models.Model):
         related_name="disbursement",
     )
     is_reversed = models.BooleanField(_("reversed"), default=False, editable=False)
+    # The audit's "aid to a case not on file" is about the register *when the aid was
+    # paid*, so it is decided once, when the disbursement is posted (``note_on_file``),
+    # and never recomputed from the case's later status: a case verified, exited or
+    # reopened afterwards does not change what was true when it was paid. Stored, the
+    # city dashboard counts it from a counter instead of joining 5M rows with their cases.
+    case_on_file_when_paid = models.BooleanField(
+        _("case on file when paid"), default=True, editable=False
+    )
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("posted by"),
@@ -316,6 +358,12 @@ class Disbursement(models.Model):
                 condition=Q(receipt_signed=False, is_reversed=False),
                 name="disbursement_unsigned_idx",
             ),
+            # The audit's listing of aid to cases not on file when paid (a few in 1,000).
+            models.Index(
+                fields=["paying_unit", "disbursed_on"],
+                condition=Q(case_on_file_when_paid=False, is_reversed=False),
+                name="disbursement_off_file_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -342,6 +390,7 @@ class Disbursement(models.Model):
         from funds import aggregates
 
         if self._state.adding or self.pk is None:
+            note_on_file([self])
             with transaction.atomic():
                 super().save(*args, **kwargs)
                 aggregates.add([self.pk])
@@ -428,6 +477,8 @@ class DisbursementDay(models.Model):
     cash_fen = models.BigIntegerField(default=0)
     goods_fen = models.BigIntegerField(default=0)
     unsigned = models.BigIntegerField(default=0)
+    # Of ``count``, paid to a case not on file at the time (``case_on_file_when_paid``).
+    off_file = models.BigIntegerField(default=0)
 
     objects = PaidByQuerySet.as_manager()
 
@@ -476,3 +527,73 @@ class DisbursementCaseYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.paying_unit_id} {self.year}: {self.count}"
+
+
+class UnitQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class DisbursementPersonUnit(models.Model):
+    """Per person × union unit, all years: how many unreversed disbursements the unit
+    paid the person (``own``), or the unit and every unit below it (not ``own``).
+
+    What makes 人数 of a whole scope a stored number: ``DisbursementUnitTotal.people``
+    counts the rows here whose ``count`` is above zero, kept by ``funds.aggregates``
+    as the counts cross zero. A unit's rows are keyed by the units of its tree path, so
+    moving a unit moves its rows (``funds.signals``)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    unit = models.ForeignKey(
+        UnionUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    own = models.BooleanField()
+    count = models.BigIntegerField(default=0)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "unit", "own"], name="disbursementpersonunit_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.unit_id} {self.own}: {self.count}"
+
+
+class DisbursementUnitTotal(models.Model):
+    """Per union unit, all years: the people paid (人数, each once), disbursements, cash,
+    goods, unsigned receipts and aid to cases not on file when paid, paid by the unit
+    itself (``own``) or by it and every unit below it."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    own = models.BooleanField()
+    people = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    cash_fen = models.BigIntegerField(default=0)
+    goods_fen = models.BigIntegerField(default=0)
+    unsigned = models.BigIntegerField(default=0)
+    off_file = models.BigIntegerField(default=0)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "own"], name="disbursementunittotal_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.own}: {self.people} people, {self.count}"

@@ -31,6 +31,7 @@ from funds.models import (
     Fund,
     FundKind,
     LedgerEntry,
+    note_on_file,
 )
 from funds.permissions import ADD_DISBURSEMENT, ADD_FUND, ADD_LEDGER_ENTRY, CHANGE_DISBURSEMENT
 from funds.services import (
@@ -427,6 +428,8 @@ class DisbursementResource(PostingSheet):
         # The rows changed (a receipt signed, a note) come out of the aggregates before
         # the write and go back after it with the new ones (``funds.aggregates``).
         changed = [row.instance.pk for row in rows if row.import_type == UPDATE]
+        # What the audit asks of a payment is decided now, as it is posted.
+        note_on_file([row.instance for row in new])
         with aggregates.moved(changed):
             super().write(rows, context)
             aggregates.add(row.instance.pk for row in new)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.admin.views.main import IGNORED_PARAMS
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
-from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay
+from funds.models import (
+    Disbursement,
+    DisbursementCaseYear,
+    DisbursementDay,
+    DisbursementUnitTotal,
+)
+from unions.models import UnionUnit
+from unions.querysets import unit_scope_for
+
+# tree_path holds one zero-padded pk and a slash per level; the reports group by the
+# first two levels (the city union, and the district-level unit).
+DISTRICT_PATH_LENGTH = 2 * (UnionUnit.PATH_STEP + 1)
 
 # The disbursement list's filters (admin lookup → aggregate column) each aggregate
 # answers exactly. DisbursementDay (count, cash, goods) is kept per paying unit × day ×
@@ -55,6 +67,16 @@ def disbursement_totals(
     filtered and searched; ``params``: its filters), unreversed ones only."""
     day = None if search else _lookups(params, DAY_FILTERS)
     people_filters = None if search else _lookups(params, PEOPLE_FILTERS)
+    if day is not None and set(day) <= {"paying_unit_id"}:
+        # The whole scope, or one paying unit: stored totals, 人数 included (one row).
+        whole = _unit_totals(user, day.get("paying_unit_id"))
+        if whole is not None:
+            return {
+                "count": whole.count,
+                "people": whole.people,
+                "cash": whole.cash,
+                "goods": whole.goods,
+            }
     raw = queryset.filter(is_reversed=False).order_by()
     if day is None:
         totals = raw.aggregate(
@@ -82,3 +104,88 @@ def disbursement_totals(
 
 def _yuan(fen) -> Decimal:
     return (Decimal(int(fen or 0)) / 100).quantize(Decimal("0.01"))
+
+
+# --- totals of whole trees of units, all years (DisbursementUnitTotal) ---------------------
+
+
+@dataclass
+class TreeTotals:
+    people: int = 0
+    count: int = 0
+    cash: Decimal = Decimal("0.00")
+    goods: Decimal = Decimal("0.00")
+    unsigned: int = 0
+    off_file: int = 0
+
+    @classmethod
+    def of(cls, row: DisbursementUnitTotal | None) -> TreeTotals:
+        if row is None:
+            return cls()
+        return cls(
+            people=int(row.people),
+            count=int(row.count),
+            cash=_yuan(row.cash_fen),
+            goods=_yuan(row.goods_fen),
+            unsigned=int(row.unsigned),
+            off_file=int(row.off_file),
+        )
+
+
+def _scope(user) -> tuple[list[UnionUnit], list[UnionUnit]]:
+    """The units ``user`` sees, and the tops of them (one for a user of one unit)."""
+    units = unit_scope_for(user)
+    visible = list(
+        (UnionUnit.objects.all() if units is None else units).only("pk", "parent", "tree_path")
+    )
+    pks = {unit.pk for unit in visible}
+    return visible, [unit for unit in visible if unit.parent_id not in pks]
+
+
+def _unit_totals(user, paying_unit_id: str | None) -> TreeTotals | None:
+    """All ``user`` sees paid, or what the paying unit ``paying_unit_id`` paid itself;
+    None when the scope is more than one tree (people in two trees count once)."""
+    visible, roots = _scope(user)
+    if paying_unit_id is not None:
+        if int(paying_unit_id) not in {unit.pk for unit in visible}:
+            return TreeTotals()  # out of scope: the list is empty
+        key = Q(unit_id=int(paying_unit_id), own=True)
+    elif len(roots) == 1:
+        key = Q(unit_id=roots[0].pk, own=False)
+    else:
+        return None
+    return TreeTotals.of(DisbursementUnitTotal.objects.filter(key).first())
+
+
+def district_totals(
+    user, within: UnionUnit | None = None
+) -> tuple[dict[str, TreeTotals], TreeTotals] | None:
+    """All years, per district-level tree path as the reports group paid money (a
+    district-level unit's whole tree; what the city union paid itself under its own
+    path), and in total, for what ``user`` sees (within ``within``'s tree if given).
+    None when the scope is more than one tree. Groups that paid nothing are left out."""
+    visible, roots = _scope(user)
+    if len(roots) != 1:
+        return None
+    root = roots[0]
+    if within is not None:
+        if within.tree_path.startswith(root.tree_path):
+            root = within
+        elif not root.tree_path.startswith(within.tree_path):
+            return {}, TreeTotals()
+    if len(root.tree_path) >= DISTRICT_PATH_LENGTH:
+        groups = [(root.tree_path[:DISTRICT_PATH_LENGTH], root.pk, False)]
+    else:
+        groups = [(root.tree_path, root.pk, True)] + [
+            (unit.tree_path, unit.pk, False) for unit in visible if unit.parent_id == root.pk
+        ]
+    wanted = Q(unit_id=root.pk, own=False)
+    for _path, pk, own in groups:
+        wanted |= Q(unit_id=pk, own=own)
+    rows = {(row.unit_id, row.own): row for row in DisbursementUnitTotal.objects.filter(wanted)}
+    per_group = {}
+    for path, pk, own in groups:
+        totals = TreeTotals.of(rows.get((pk, own)))
+        if totals.count:
+            per_group[path] = totals
+    return per_group, TreeTotals.of(rows.get((root.pk, False)))

@@ -504,3 +504,21 @@ def bulk_history_create(instances: list[Disbursement], acting_user: User) -> Non
     Disbursement.history.bulk_history_create(
         instances, update=True, default_user=acting_user, default_change_reason=""
     )
+
+
+def disbursements_note_exit(case: Case) -> int:
+    """Aid dated after ``case``'s exit was paid to a case no longer on file: mark it so
+    (``case_on_file_when_paid``), with the aggregates' counters, in the exit's
+    transaction. An exit recorded with an earlier day than aid already posted is the one
+    change that alters what was true when the aid was paid; a later verification or
+    reopening does not. Returns how many were marked."""
+    pks = list(
+        Disbursement.objects.filter(
+            case=case, disbursed_on__gt=case.exited_on, case_on_file_when_paid=True
+        ).values_list("pk", flat=True)
+    )
+    if not pks:
+        return 0
+    with transaction.atomic(), aggregates.moved(pks):
+        QuerySet(Disbursement).filter(pk__in=pks).update(case_on_file_when_paid=False)
+    return len(pks)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from adminkit.scope import choice_label
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from funds.models import Fund
 from pairings.models import Agreement, AgreementKind, Beneficiary
@@ -102,6 +103,7 @@ class PaymentForm(forms.Form):
             .filter(is_active=True, unit__in=agreement.unit.ancestors())
             .select_related("unit")
         )
+        self.fields["fund"].label_from_instance = choice_label  # with its balance
         self.fields["amount"].initial = agreement.amount
 
     def service_kwargs(self) -> dict:

@@ -20,6 +20,8 @@ class ReliefAdminSite(admin.AdminSite):
     site_header = _("Hardship Relief · trade-union case management")
     index_title = _("Casework")
     index_template = "admin/relief_index.html"
+    # No public site: "view site" led back to this index.
+    site_url = None
 
     def get_urls(self):
         from reports import views
@@ -46,6 +48,11 @@ class ReliefAdminSite(admin.AdminSite):
             ),
             *super().get_urls(),
         ]
+
+    def autocomplete_view(self, request):
+        from adminkit.autocomplete import LabelledAutocompleteJsonView
+
+        return LabelledAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)

@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
@@ -15,3 +16,15 @@ class ReliefSiteConfig(AppConfig):
 
 class ReliefAdminConfig(AdminConfig):
     default_site = "reliefsite.admin_site.ReliefAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from adminkit import i18n
+
+        i18n.install()  # yes/no icons say 是/否, not True/False
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes, named in the admin's app list (axes gives itself no verbose name)."""
+
+    verbose_name = _("Axes")

@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "axes",
+    "reliefsite.apps.AxesConfig",  # django-axes, with a name in the app list
     "django_filters",
     "import_export",
     "simple_history",
@@ -202,6 +202,46 @@ SECURE_PROXY_SSL_HEADER = (
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Limits of one imported sheet (README "Limits"; sheets.limits), the same in the admin
+# and in `importsheet`, each refused with a message that names it. The defaults are far
+# above honest use: the widest sheet has 16 columns; a district's whole register is a few
+# thousand rows, and the largest file measured (100,000 rows) is a city-wide campaign.
+# - upload: a 100,000-row .csv is about 20 MB (UTF-8 Chinese), the .xlsx about 8 MB;
+#   deploy/nginx-relief.conf's client_max_body_size is the same number;
+# - rows: data rows below the header; one import keeps every row in memory (about
+#   3 KiB each in a dry run, 5 KiB with the writes), so this bounds an import's memory
+#   (bench/sheet_limits.py measures it at this limit);
+# - columns: 3x the widest sheet, room for blank helper columns;
+# - cell: Excel's own limit for one cell (32,767 characters);
+# - unpacked: what an .xlsx may unpack to (sheet and shared strings XML; about 130 MB
+#   for 100,000 rows of 16 columns), so a small zip cannot unpack into gigabytes.
+RELIEF_SHEET_MAX_UPLOAD_BYTES = int(
+    os.environ.get("RELIEF_SHEET_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))
+)
+RELIEF_SHEET_MAX_ROWS = int(os.environ.get("RELIEF_SHEET_MAX_ROWS", "100000"))
+RELIEF_SHEET_MAX_COLUMNS = int(os.environ.get("RELIEF_SHEET_MAX_COLUMNS", "50"))
+RELIEF_SHEET_MAX_CELL_CHARS = int(os.environ.get("RELIEF_SHEET_MAX_CELL_CHARS", "32767"))
+RELIEF_SHEET_MAX_UNPACKED_BYTES = int(
+    os.environ.get("RELIEF_SHEET_MAX_UNPACKED_BYTES", str(512 * 1024 * 1024))
+)
+# Uploaded sheets waiting for their confirm (sheets.uploads, PRIVACY.md "Files"): in a
+# folder of the project's own (mode 0700, files 0600; never the shared system temp dir),
+# readable by every web and worker process of this site, removed on confirm, refusal
+# or cancel, and by `manage.py purge_uploads` (and every upload) once older than this.
+RELIEF_PENDING_UPLOAD_DIR = Path(
+    os.environ.get("RELIEF_PENDING_UPLOAD_DIR", BASE_DIR / "private" / "pending-uploads")
+)
+RELIEF_PENDING_UPLOAD_MAX_AGE = timedelta(
+    minutes=int(os.environ.get("RELIEF_PENDING_UPLOAD_MAX_AGE_MINUTES", "240"))
+)
+# Django spools an upload over FILE_UPLOAD_MAX_MEMORY_SIZE to a file while the request
+# lasts: this handler does so in the private folder's incoming/, not the system temp
+# dir, and stops writing past the upload limit (the form then refuses the file).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "sheets.uploads.PrivateTemporaryFileUploadHandler",
+]
 
 # The register sheets (spreadsheets.md, INTERFACES.md): which resource imports and exports
 # each KIND for ``importsheet``/``exportsheet`` and the admin. Dotted paths, wired here so

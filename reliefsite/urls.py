@@ -9,3 +9,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
+
+# Refusals as an admin page in Chinese, not the bare "403 Forbidden".
+handler403 = "adminkit.denied.permission_denied"

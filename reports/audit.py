@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases.idnumbers import person_label
 from cases.models import ACTIVE_STATUSES, Case, CaseStatus, HardshipType, HouseholdMember
 from core.money import ZERO, format_yuan
 from funds.models import (
@@ -30,6 +31,7 @@ from funds.models import (
     Fund,
     LedgerEntry,
 )
+from funds.selectors import district_totals
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
 
@@ -93,35 +95,55 @@ def _duplicate_rows(user):
         .filter(id_number__in=on_file.union(in_two_households, all=True))
         .exclude(case__id_number=F("id_number"))
         .annotate(district_path=_district_path("case__unit__tree_path"))
-        .values("district_path", "case_id", "case__name", "name")
+        .values("district_path", "case_id", "case__name", "case__id_number", "name")
         .order_by("case_id")
     )
+
+
+def _person(row) -> str:
+    """The case a finding is about, told apart from a namesake (cases.idnumbers)."""
+    return person_label(row["case__name"], row["case__id_number"])
 
 
 def _describe_duplicate(row):
     return (
         _("%(member)s, a household member of %(case)s, is on file elsewhere too.")
-        % {"member": row["name"], "case": row["case__name"]},
+        % {"member": row["name"], "case": _person(row)},
         _change_url(Case, row["case_id"]),
     )
 
 
 def _inactive_rows(user):
-    """Aid paid to a case not verified at the time, or after it exited hardship."""
+    """Aid paid to a case not on file at the time: not yet verified, or after it exited.
+
+    Decided when the aid was posted (``Disbursement.case_on_file_when_paid``): aid paid
+    while a case was on file stays correct after the case leaves hardship or is reopened.
+    Listed by the partial index of these rare rows."""
     return (
         Disbursement.objects.for_user_listed(user)
-        .filter(is_reversed=False)
-        .filter(
-            Q(disbursed_on__lt=F("case__verified_on"))
-            | Q(case__status=CaseStatus.EXITED, disbursed_on__gt=F("case__exited_on"))
-            # Never verified (or reopened since): any aid was paid before verification.
-            # Not "not on file now": aid paid while a case was on file stays correct
-            # after the case leaves hardship.
-            | Q(case__status=CaseStatus.PENDING)
-        )
+        .filter(is_reversed=False, case_on_file_when_paid=False)
         .annotate(district_path=_district_path("paying_unit__tree_path"))
-        .values("district_path", "pk", "case__name", "case__status", "disbursed_on")
+        .values(
+            "district_path", "pk", "case__name", "case__id_number", "case__status", "disbursed_on"
+        )
         .order_by("-disbursed_on", "-pk")
+    )
+
+
+def _inactive_tally(user) -> dict[str, int]:
+    """The same per district, from the stored totals of whole trees (or the counters
+    kept per paying unit and day)."""
+    trees = district_totals(user)
+    if trees is not None:
+        return {path: t.off_file for path, t in trees[0].items() if t.off_file}
+    return dict(
+        DisbursementDay.objects.for_user_listed(user)
+        .filter(off_file__gt=0)
+        .annotate(district_path=_district_path("paying_unit__tree_path"))
+        .values("district_path")
+        .annotate(n=Sum("off_file"))
+        .order_by()
+        .values_list("district_path", "n")
     )
 
 
@@ -130,7 +152,7 @@ def _describe_inactive(row):
         _("%(date)s: aid to %(name)s, whose case was not on file then (now: %(status)s).")
         % {
             "date": row["disbursed_on"],
-            "name": row["case__name"],
+            "name": _person(row),
             "status": CaseStatus(row["case__status"]).label,
         },
         _change_url(Disbursement, row["pk"]),
@@ -146,7 +168,7 @@ def _threshold_rows(user):
         Disbursement.objects.for_user_listed(user)
         .filter(is_reversed=False, disbursed_on__year=year)
         .annotate(district_path=_district_path("case__unit__tree_path"))
-        .values("district_path", "case_id", "case__name")
+        .values("district_path", "case_id", "case__name", "case__id_number")
         .annotate(total=total)
         .filter(total__gt=annual_threshold())
         .order_by("-total")
@@ -175,7 +197,7 @@ def _describe_threshold(row):
     return (
         _("%(name)s received %(total)s yuan this year (threshold %(threshold)s yuan).")
         % {
-            "name": row["case__name"],
+            "name": _person(row),
             "total": format_yuan(row["total"]),
             "threshold": format_yuan(annual_threshold()),
         },
@@ -192,7 +214,11 @@ def _unsigned(user):
 
 
 def _receipt_tally(user) -> dict[str, int]:
-    """Unsigned receipts per district, from the counters kept per paying unit and day."""
+    """Unsigned receipts per district, from the stored totals of whole trees (or, for a
+    scope of several trees, the counters kept per paying unit and day)."""
+    trees = district_totals(user)
+    if trees is not None:
+        return {path: t.unsigned for path, t in trees[0].items() if t.unsigned}
     return dict(
         DisbursementDay.objects.for_user_listed(user)
         .filter(unsigned__gt=0)
@@ -207,7 +233,7 @@ def _receipt_tally(user) -> dict[str, int]:
 def _receipt_rows(user):
     return (
         _unsigned(user)
-        .values("district_path", "pk", "case__name", "disbursed_on")
+        .values("district_path", "pk", "case__name", "case__id_number", "disbursed_on")
         .order_by("-disbursed_on", "-pk")
     )
 
@@ -215,7 +241,7 @@ def _receipt_rows(user):
 def _describe_receipt(row):
     return (
         _("%(date)s: aid to %(name)s has no signed receipt.")
-        % {"date": row["disbursed_on"], "name": row["case__name"]},
+        % {"date": row["disbursed_on"], "name": _person(row)},
         _change_url(Disbursement, row["pk"]),
     )
 
@@ -225,14 +251,15 @@ def _review_rows(user):
         Case.objects.for_user_listed(user)
         .not_reviewed_in(timezone.localdate().year)
         .annotate(district_path=_district_path("unit__tree_path"))
-        .values("district_path", "pk", "name")
+        .values("district_path", "pk", "name", "id_number")
         .order_by("pk")
     )
 
 
 def _describe_review(row):
     return (
-        _("%(name)s has not been reviewed this year.") % {"name": row["name"]},
+        _("%(name)s has not been reviewed this year.")
+        % {"name": person_label(row["name"], row["id_number"])},
         _change_url(Case, row["pk"]),
     )
 
@@ -320,7 +347,7 @@ RULES = [
     Rule("duplicates", gettext_lazy("Same person on file twice"), _duplicate_rows,
          _describe_duplicate),
     Rule("inactive", gettext_lazy("Aid to cases not verified or already exited"),
-         _inactive_rows, _describe_inactive),
+         _inactive_rows, _describe_inactive, tally=_inactive_tally),
     Rule("threshold", gettext_lazy("One person's aid this year above the threshold"),
          _threshold_rows, _describe_threshold, tally=_threshold_tally),
     Rule("receipts", gettext_lazy("Disbursements without a signed receipt"), _receipt_rows,

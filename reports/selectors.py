@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, Substr
 from cases.models import Activity, Campaign, Case, Category, HardshipType
 from core.money import ZERO, format_yuan, quantize_yuan
 from funds.models import Disbursement, DisbursementCaseYear
+from funds.selectors import district_totals
 from reports import audit
 from unions.models import UnionUnit
 
@@ -171,6 +172,11 @@ def report_summary(filterset, by: str = "unit") -> Summary:
     data = filterset.form.cleaned_data
     if not answerable(data):
         return summary(filterset.qs, by)
+    used = {name for name, value in data.items() if value not in (None, "")}
+    if by == "unit" and used <= {"unit"}:
+        whole = tree_summary(filterset.request.user, data.get("unit"))
+        if whole is not None:
+            return whole
 
     rows = DisbursementCaseYear.objects.for_user_listed(filterset.request.user)
     if data.get("unit"):
@@ -184,6 +190,25 @@ def report_summary(filterset, by: str = "unit") -> Summary:
     if data.get("date_to"):
         rows = rows.filter(year__lte=data["date_to"].year)
     return aggregate_summary(rows, by)
+
+
+def tree_summary(user, within=None) -> Summary | None:
+    """The summary by unit over all years from the stored totals of whole trees
+    (``funds.selectors.district_totals``): a handful of rows whatever the data. None
+    when the user's scope is more than one tree."""
+    found = district_totals(user, within)
+    if found is None:
+        return None
+    per_group, total = found
+    grouped = [
+        {"district_path": path, "people": t.people, "disbursements": t.count,
+         "cash": t.cash, "goods": t.goods, "is_total": False}
+        for path, t in per_group.items()
+    ] + [
+        {"people": total.people, "disbursements": total.count, "cash": total.cash,
+         "goods": total.goods, "is_total": True}
+    ]  # fmt: skip
+    return _summary_of(grouped, ("unit",), _yuan)
 
 
 def aggregate_summary(rows, by: str = "unit") -> Summary:

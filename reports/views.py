@@ -52,6 +52,22 @@ class _Request:
         self.user = user
 
 
+def _filters_text(filterset) -> str:
+    """The filters a report was made with, as one line: 筛选条件：帮扶活动：…；自：…"""
+    form = filterset.form
+    data = form.cleaned_data if form.is_valid() else {}
+    parts = []
+    for name, value in data.items():
+        if value in (None, ""):
+            continue
+        choices = dict(getattr(form.fields[name], "choices", None) or [])
+        shown = choices.get(value, value) if name in ("category", "kind") else value
+        parts.append(f"{form.fields[name].label}：{shown}")
+    if not parts:
+        return _("Filters: none (every disbursement you may see).")
+    return _("Filters: %(filters)s.") % {"filters": "；".join(parts)}
+
+
 def summary_view(request, admin_site):
     _require(request, VIEW_REPORTS)
     filterset = report_queryset(request.user, request.GET)
@@ -63,6 +79,12 @@ def summary_view(request, admin_site):
             _("Summary"),
             result.headers(),
             result.table(),
+            heading=[
+                _("Relief summary"),
+                _filters_text(filterset),
+                _("Made on %(date)s by %(user)s.")
+                % {"date": timezone.localdate(), "user": request.user.get_username()},
+            ],
         )
     by_unit = defaultdict(lambda: 0)
     by_category = defaultdict(lambda: 0)

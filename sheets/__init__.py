@@ -11,10 +11,10 @@ behind it (modelled on django-import-export's own split): ``errors``, ``readers`
 from sheets.bulk import insert_history, insert_rows, insert_with_history, update_rows
 from sheets.constants import LOOKUP_CHUNK, Progress
 from sheets.context import ImportContext
-from sheets.errors import RowsRefused, SheetError, SheetFileError
+from sheets.errors import RowsRefused, SheetError, SheetFileError, SheetTooLarge
 from sheets.export import escape_formula, write_csv
 from sheets.fields import SheetField, name_key
-from sheets.formats import SheetCSV, SheetDataset, SheetXLSX
+from sheets.formats import SheetCSV, SheetDataset, SheetXLS, SheetXLSX
 from sheets.loaders import KeyLoader
 from sheets.readers import SheetData, read_sheet
 from sheets.registry import UnknownSheet, import_file, sheet_kinds, sheet_resource
@@ -58,10 +58,12 @@ __all__ = [
     "SheetError",
     "SheetField",
     "SheetFileError",
+    "SheetTooLarge",
     "SheetResource",
     "SheetResult",
     "SheetRow",
     "SheetWidget",
+    "SheetXLS",
     "SheetXLSX",
     "TextWidget",
     "UPDATE",

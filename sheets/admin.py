@@ -11,26 +11,39 @@ defaults, each tested in ``tests/sheets/test_sheet_admin.py``:
   values: the sheet refuses those rows and the page shows the first ``preview_rows``;
 - "export selected" with forged ids: only ids in the user's scope are valid choices;
 - the stock export lets users pick columns: a sheet always has the spec's columns;
-- the stock log writes one admin log entry per row: the sheet writes one per file.
+- the stock log writes one admin log entry per row: the sheet writes one per file;
+- the stock preview leaves the uploaded file in the system temp folder until a confirm:
+  here it waits in ``sheets.uploads`` (private, 0600) and goes on confirm, refusal,
+  cancel (a button on the preview) or age; a forged or expired confirm is refused;
+- an export with a filter the list rejects was a server error: it is refused.
 """
 
 from __future__ import annotations
 
+import contextvars
 import io
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import (
+    FieldError,
+    PermissionDenied,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.db.models import QuerySet
 from django.forms import Form, MultipleChoiceField, MultipleHiddenInput
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from import_export.admin import ExportMixin, ImportMixin
 from import_export.forms import ExportForm
 
@@ -39,12 +52,42 @@ from sheets import (
     SheetFileError,
     SheetResource,
     SheetResult,
+    SheetXLS,
     SheetXLSX,
     sheet_resource,
+    uploads,
     write_template,
 )
+from sheets.limits import file_too_large, sheet_limits
 
+# The session key of the export format a user chose last (the export page offers it).
+EXPORT_FORMAT_KEY = "sheets_export_format"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# The request of the import being handled: django-import-export asks for the pending
+# upload's storage without it (``write_to_tmp_storage``), and the upload is the user's.
+_import_request: contextvars.ContextVar[HttpRequest] = contextvars.ContextVar("import_request")
+
+
+class _ListFilterRefused(Exception):
+    """The export's query string is a filter the list itself refuses."""
+
+
+class _PendingFile:
+    """What django-import-export expects of its temp storage: a name and ``read``."""
+
+    def __init__(self, token: str, user: Any) -> None:
+        self.name = token
+        self.user = user
+
+    def read(self) -> bytes:
+        return uploads.open(self.name, self.user).read()
+
+
+def _check_upload_size(upload: Any) -> None:
+    limits = sheet_limits()
+    if upload is not None and upload.size > limits.upload_bytes:
+        raise ValidationError(str(file_too_large(upload.size, limits)))
 
 
 class SheetAdminMixin(ImportMixin, ExportMixin):
@@ -60,7 +103,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
 
     import_template_name = "admin/sheets/import.html"
     export_form_class = ExportForm  # the spec's columns, not a choice of fields
-    import_formats = [SheetXLSX, SheetCSV]
+    import_formats = [SheetXLSX, SheetCSV, SheetXLS]
     export_formats = [SheetXLSX, SheetCSV]
     skip_admin_log = True
     import_export_change_list_template = "admin/sheets/change_list.html"
@@ -106,6 +149,11 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
                 self.admin_site.admin_view(self.sheet_template_view),
                 name="%s_%s_sheet_template" % info,
             ),
+            path(
+                "import/cancel/",
+                self.admin_site.admin_view(self.cancel_import),
+                name="%s_%s_cancel_import" % info,
+            ),
             *super().get_urls(),
         ]
 
@@ -130,6 +178,81 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
             "working_check": _("Checking every row of the file… a large sheet takes a while."),
             "working_confirm": _("Importing… a large sheet takes a while."),
         }
+
+    # --- the pending upload: sheets.uploads, never the system temp folder ---
+
+    def create_import_form(self, request: HttpRequest) -> Form:
+        form = super().create_import_form(request)
+        form.fields["import_file"].validators.append(_check_upload_size)
+        return form
+
+    def write_to_tmp_storage(self, import_file: Any, input_format: Any) -> _PendingFile:
+        request = _import_request.get()
+        token = uploads.save(
+            import_file, request.user, kind=self.sheet_kind, file_name=import_file.name
+        )
+        request._sheet_upload_token = token  # type: ignore[attr-defined]
+        return _PendingFile(token, request.user)
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """The upload and its preview; a file that is refused is deleted at once (only a
+        preview that offers a confirm keeps it, until that confirm or its age)."""
+        reset = _import_request.set(request)
+        try:
+            response = super().import_action(request, **kwargs)
+        except BaseException:
+            uploads.delete(getattr(request, "_sheet_upload_token", ""))
+            raise
+        finally:
+            _import_request.reset(reset)
+        token = getattr(request, "_sheet_upload_token", None)
+        context = getattr(response, "context_data", None) or {}
+        if token and not context.get("confirm_form"):
+            uploads.delete(token)
+        return response
+
+    @method_decorator(require_POST)
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """The confirm: the pending upload is read back (only its owner's, only while it
+        is waiting), imported, and deleted whatever came of it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        info = self.model._meta.app_label, self.model._meta.model_name
+        again = HttpResponseRedirect(reverse("admin:%s_%s_import" % info))
+        confirm_form = self.create_confirm_form(request)
+        pending = None
+        try:
+            if not confirm_form.is_valid():
+                raise uploads.UploadGone()
+            token = confirm_form.cleaned_data["import_file_name"]
+            pending = uploads.open(token, request.user, kind=self.sheet_kind)
+            formats = self.get_import_formats()
+            index = confirm_form.cleaned_data["format"]
+            if not str(index).isdigit() or int(index) >= len(formats):
+                raise uploads.UploadGone()
+            input_format = formats[int(index)](encoding=self.from_encoding)
+            dataset = input_format.create_dataset(pending.read())
+            result = self.process_dataset(
+                dataset, confirm_form, request, file_name=pending.file_name, **kwargs
+            )
+        except SheetFileError as error:  # UploadGone is one
+            messages.error(request, str(error))
+            return again
+        finally:
+            if pending is not None:
+                uploads.delete(pending.token)
+        return self.process_result(result, request)
+
+    def cancel_import(self, request: HttpRequest) -> HttpResponse:
+        """The preview's cancel button: the pending upload is deleted."""
+        if request.method != "POST":
+            raise PermissionDenied
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        info = self.model._meta.app_label, self.model._meta.model_name
+        if uploads.delete_for(request.POST.get("import_file_name", ""), request.user):
+            messages.info(request, _("Import cancelled: the uploaded file was deleted."))
+        return HttpResponseRedirect(reverse("admin:%s_%s_import" % info))
 
     def add_data_read_fail_error_to_form(self, form: Form, e: Exception) -> None:
         if isinstance(e, SheetFileError):  # our own words: what is wrong with the file
@@ -156,7 +279,64 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         )
         return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info))
 
+    def get_import_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        """The file's own format when the picker was left on "---": by its ending
+        (.xlsx, .xls, .csv), so an upload never stops on a choice nobody made."""
+        kwargs = super().get_import_form_kwargs(request)
+        upload = request.FILES.get("import_file")
+        data = kwargs.get("data")
+        if data is not None and upload is not None and not data.get("format"):
+            name = upload.name or ""
+            ending = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            for index, file_format in enumerate(self.get_import_formats()):
+                if file_format().get_extension() == ending:
+                    data = data.copy()
+                    data["format"] = str(index)
+                    kwargs["data"] = data
+                    break
+        return kwargs
+
     # --- export ---
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """The list as filtered; a filter the list refuses (an unknown field, a lookup
+        it does not allow, a value of the wrong type) refuses the export."""
+        try:
+            queryset = super().get_export_queryset(request)
+            str(queryset.query)  # a bad value surfaces when the SQL is built
+        except (
+            IncorrectLookupParameters,
+            SuspiciousOperation,
+            FieldError,
+            ValidationError,
+            ValueError,
+            TypeError,
+        ) as error:
+            raise _ListFilterRefused() from error
+        return queryset
+
+    def export_action(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().export_action(request)
+        except _ListFilterRefused:
+            messages.error(
+                request,
+                _(
+                    "Nothing was exported: the list cannot be filtered this way. Choose "
+                    "the filters on the list, then export."
+                ),
+            )
+            info = self.model._meta.app_label, self.model._meta.model_name
+            return HttpResponseRedirect(reverse("admin:%s_%s_changelist" % info))
+
+    def init_request_context_data(self, request: HttpRequest, form: Form) -> dict[str, Any]:
+        # The export page offers the format this user chose last time.
+        remembered = request.session.get(EXPORT_FORMAT_KEY)
+        if not form.is_bound and remembered and "format" in form.fields:
+            for index, file_format in enumerate(self.get_export_formats()):
+                if file_format().get_extension() == remembered:
+                    form.fields["format"].initial = str(index)
+        return super().init_request_context_data(request, form)
 
     def get_export_data(
         self, file_format: Any, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any
@@ -184,6 +364,7 @@ class SheetAdminMixin(ImportMixin, ExportMixin):
         export_form: Form | None = None,
     ) -> HttpResponse:
         response = super()._do_file_export(file_format, request, queryset, export_form)
+        request.session[EXPORT_FORMAT_KEY] = file_format.get_extension()
         # A Chinese file name needs RFC 6266's filename*= to reach the browser intact.
         response["Content-Disposition"] = content_disposition_header(
             True, self.get_export_filename(request, queryset, file_format)

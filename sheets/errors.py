@@ -31,6 +31,11 @@ class SheetFileError(Exception):
     """The file cannot be read as a sheet at all (format, encoding, no header)."""
 
 
+class SheetTooLarge(SheetFileError):
+    """The file is over one of the limits of ``sheets.limits`` (the message names it);
+    raised before the part that is too large is read into memory."""
+
+
 class RowsRefused(Exception):
     """Raised by a ``write`` hook when a rule fails under the write's locks (e.g. a fund
     that another clerk emptied since the check): the transaction is rolled back and the

@@ -69,3 +69,35 @@ class SheetCSV(base_formats.CSV):
         if isinstance(in_stream, str):
             in_stream = in_stream.encode("utf-8")
         return SheetDataset(read_csv(bytes(in_stream)))
+
+
+class SheetXLS(base_formats.Format):
+    """Old Excel .xls workbooks, as district offices still keep them: read (import only)
+    with python-calamine, which reads .xls as well as .xlsx; tablib's own needs xlrd."""
+
+    def get_title(self) -> str:
+        return "xls"
+
+    def get_extension(self) -> str:
+        return "xls"
+
+    def get_content_type(self) -> str:
+        return "application/vnd.ms-excel"
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def is_available(self) -> bool:
+        return True
+
+    def can_import(self) -> bool:
+        return True
+
+    def can_export(self) -> bool:
+        return False
+
+    def create_dataset(self, in_stream: bytes, **kwargs: Any) -> SheetDataset:
+        return SheetDataset(read_xlsx(bytes(in_stream)))

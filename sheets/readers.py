@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,17 @@ from typing import Any
 import tablib
 from django.utils.translation import gettext as _
 
-from sheets.errors import SheetFileError
+from sheets.errors import SheetError, SheetFileError, SheetTooLarge
+from sheets.limits import (
+    SheetLimits,
+    cell_too_long_message,
+    check_xlsx,
+    checked_header,
+    file_too_large,
+    guarded_rows,
+    sheet_limits,
+    too_many_rows,
+)
 from sheets.parsing import (
     decode_csv_bytes,
 )
@@ -38,48 +49,139 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and (not value or value.isspace()))
 
 
-def _with_numbers(raw_rows: Iterable[Sequence[Any]]) -> tuple[list[Any], int, Iterator]:
+def _with_numbers(
+    raw_rows: Iterable[Sequence[Any]], limits: SheetLimits | None = None
+) -> tuple[list[Any], int, Iterator]:
     """Find the header (the first non-blank row) and number every row as Excel does."""
     iterator = iter(raw_rows)
     for header_row, cells in enumerate(iterator, 1):
         if not all(_is_blank(cell) for cell in cells):
             return list(cells), header_row, enumerate(iterator, header_row + 1)
+        if limits is not None and header_row > limits.rows:  # blank lines all the way
+            raise too_many_rows(limits)
     raise SheetFileError(_("The file is empty: the first row must hold the column headers."))
 
 
-def read_xlsx(data: bytes) -> SheetData:
-    """The first sheet of an .xlsx workbook, read with python-calamine (dates as dates)."""
+def read_xlsx(data: bytes, limits: SheetLimits | None = None) -> SheetData:
+    """The first sheet of an .xlsx workbook, read with python-calamine (dates as dates),
+    after ``check_xlsx`` has measured it: calamine holds the sheet's whole rectangle."""
     import python_calamine
 
+    limits = limits or sheet_limits()
+    if len(data) > limits.upload_bytes:
+        raise file_too_large(len(data), limits)
+    check_xlsx(data, limits)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
     except Exception as error:  # calamine raises its own types for every malformed file
         logger.info("unreadable xlsx: %r", error)
         raise SheetFileError(_("Cannot read the file: save it as an Excel .xlsx workbook."))
-    headers, header_row, rows = _with_numbers(sheet.iter_rows())
-    return SheetData(headers, header_row, rows, total=max(sheet.height - 1, 0))
+    headers, header_row, rows = _with_numbers(sheet.iter_rows(), limits)
+    headers = checked_header(headers, header_row, limits)
+    return SheetData(
+        headers,
+        header_row,
+        guarded_rows(rows, header_row, limits),
+        total=max(sheet.height - 1, 0),
+    )
 
 
-def read_csv(data: bytes) -> SheetData:
-    """A CSV file in UTF-8 (with or without BOM) or GB18030/GBK, as Chinese Excel saves it."""
+# One line of a .csv with its ending (\r\n, \n or \r), as csv.reader wants them; found
+# lazily, so the text is not copied into a list of lines or a StringIO buffer.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def read_csv(data: bytes, limits: SheetLimits | None = None) -> SheetData:
+    """A CSV file in UTF-8 (with or without BOM) or GB18030/GBK, as Chinese Excel saves it.
+
+    The rows are parsed as they are used and stop at the row limit; a cell past the
+    csv module's own field limit (131,072) refuses the file with its row."""
+    limits = limits or sheet_limits()
+    if len(data) > limits.upload_bytes:
+        raise file_too_large(len(data), limits)
     try:
         text = decode_csv_bytes(data)
     except ValueError as error:
         raise SheetFileError(str(error))
-    lines = list(csv.reader(io.StringIO(text, newline="")))
-    headers, header_row, rows = _with_numbers(lines)
-    return SheetData(headers, header_row, rows, total=max(len(lines) - header_row, 0))
+    del data
+    lines = (match.group() for match in _LINE.finditer(text))
+    headers, header_row, rows = _with_numbers(_csv_records(lines, limits), limits)
+    headers = checked_header(headers, header_row, limits)
+    total = max((text.count("\n") or text.count("\r")) + 1 - header_row, 0)  # progress
+    return SheetData(headers, header_row, guarded_rows(rows, header_row, limits), total=total)
 
 
-def read_sheet(data: bytes, file_name: str) -> SheetData:
+def _csv_records(lines: Iterator[str], limits: SheetLimits) -> Iterator[list[str]]:
+    counted = _Counted(lines, limits)
+    reader = csv.reader(counted)
+    number = 0
+    while True:
+        number += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except _LineTooLong:
+            raise SheetTooLarge(
+                str(SheetError(number, "", _too_long_line_message(limits)))
+            ) from None
+        except csv.Error as error:
+            logger.info("unreadable csv row %d: %s", number, error)
+            if "field larger than field limit" in str(error):
+                raise SheetTooLarge(str(SheetError(number, "", cell_too_long_message(limits))))
+            raise SheetFileError(
+                str(SheetError(number, "", _("Cannot read this row of the CSV file.")))
+            )
+        yield record
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _Counted:
+    """The lines of a .csv, refusing one longer than a row within the limits could be
+    (before csv.reader turns it into a list of millions of cells)."""
+
+    def __init__(self, lines: Iterator[str], limits: SheetLimits) -> None:
+        self.lines = lines
+        self.longest = limits.columns * (limits.cell_chars + 3)
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        if len(line) > self.longest:
+            raise _LineTooLong()
+        return line
+
+
+def _too_long_line_message(limits: SheetLimits) -> str:
+    return _(
+        "This line is longer than a row of %(columns)s columns of %(chars)s characters "
+        "could be: check that the file is a sheet saved as CSV."
+    ) % {"columns": f"{limits.columns:,}", "chars": f"{limits.cell_chars:,}"}
+
+
+def read_sheet(data: bytes, file_name: str, limits: SheetLimits | None = None) -> SheetData:
     """Read an uploaded or local file by its ending (.xlsx or .csv)."""
     suffix = Path(file_name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(data)
+        return read_xlsx(data, limits)
     if suffix in (".csv", ".txt"):
-        return read_csv(data)
+        return read_csv(data, limits)
     raise SheetFileError(_("Only .xlsx and .csv files can be imported."))
+
+
+def read_sheet_file(path: Path, limits: SheetLimits | None = None) -> SheetData:
+    """A local file (``importsheet``): its size is checked before a byte is read."""
+    limits = limits or sheet_limits()
+    size = path.stat().st_size
+    if size > limits.upload_bytes:
+        raise file_too_large(size, limits)
+    return read_sheet(path.read_bytes(), path.name, limits)
 
 
 def sheet_from_dataset(dataset: tablib.Dataset) -> SheetData:

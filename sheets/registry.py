@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from sheets.constants import Progress
-from sheets.readers import read_sheet
+from sheets.readers import read_sheet_file
 from sheets.resources import SheetResource
 from sheets.results import SheetResult
 
@@ -44,5 +44,5 @@ def import_file(
     ``import_sheet`` checks the permission (``PermissionDenied``), once, for every path.
     """
     path = Path(path)
-    sheet = read_sheet(path.read_bytes(), path.name)
+    sheet = read_sheet_file(path)  # its size checked before it is read
     return resource.import_sheet(sheet, dry_run=dry_run, file_name=path.name, progress=progress)

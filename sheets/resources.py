@@ -55,6 +55,7 @@ from sheets.errors import RowsRefused, SheetError, _message
 from sheets.export import ExportMixin
 from sheets.fields import SheetField, _header_key
 from sheets.formats import SheetDataset
+from sheets.limits import RefusedCell
 from sheets.loaders import KeyLoader
 from sheets.readers import SheetData, _is_blank, sheet_from_dataset
 from sheets.results import ResultsMixin, SheetResult
@@ -480,6 +481,9 @@ class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResou
             errors: list[tuple[str, str]] = []
             for index, attribute, column, required, clean in plan:
                 value = cells[index] if index < width else None
+                if value.__class__ is RefusedCell:  # refused by the reader (sheets.limits)
+                    errors.append((column, value.reason))
+                    continue
                 try:
                     cleaned = clean(value)
                 except (ValueError, ValidationError) as error:

@@ -15,8 +15,10 @@ ROLE_USERNAMES = [username for username, *_ in unions_demo.DEMO_USERS]
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test's pending uploads (sheets.uploads) in its own folder, gone with it.
+    settings.RELIEF_PENDING_UPLOAD_DIR = tmp_path / "pending-uploads"
     # Tests run with DEBUG off but without `collectstatic`: serve static files plainly.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -3,6 +3,7 @@ from django.contrib.auth import admin as auth_admin
 from django.utils.translation import gettext_lazy as _
 
 from adminkit.scope import ScopedAdmin, ScopedTabularInline
+from unions.forms import PasswordChangeForm
 from unions.models import Membership, UnionUnit, User
 
 
@@ -30,6 +31,7 @@ class MembershipInline(ScopedTabularInline):
 @admin.register(User)
 class UserAdmin(ScopedAdmin, auth_admin.UserAdmin):
     inlines = [MembershipInline]
+    change_password_form = PasswordChangeForm
     list_display = ["username", "full_name", "unit_names", "is_active", "last_login"]
     list_filter = ["is_active", "memberships__role"]
     search_fields = ["username", "first_name", "last_name", "email"]

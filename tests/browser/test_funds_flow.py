@@ -30,7 +30,7 @@ def post_disbursement(page, *, case: str, fund: str, amount: str) -> None:
     page.fill("#id_disbursed_on", "2007-02-01")
     page.select_option("#id_kind", value="condolence")
     page.fill("#id_cash_amount", amount)
-    page.select_option("#id_fund", label=fund)
+    page.select_option("#id_fund", value=fund)
     page.select_option("#id_paying_unit", label="昆山市总工会")
     page.check("#id_receipt_signed")
     page.click("input[name=_save]")
@@ -38,12 +38,14 @@ def post_disbursement(page, *, case: str, fund: str, amount: str) -> None:
 
 def test_a_clerk_pays_from_a_fund_and_an_overdraw_is_refused(units, login, page):
     fund = FundFactory(unit=units["昆山市总工会"], name="送温暖专项资金", opening="10000")
-    label = str(fund)
+    label = str(fund.pk)  # the choice's text carries the balance, which moves
     CaseFactory(name="周阿大", unit=units["张浦镇工会"], verified=True)
     login("kunshan_clerk")
 
     page.goto(f"{page.base_url}/admin/funds/fund/")
     assert "10,000.00" in page.locator("#result_list").inner_text()
+    page.goto(f"{page.base_url}/admin/funds/disbursement/add/")
+    assert "余额 10,000.00 元" in page.locator("#id_fund").inner_text()  # issue 14 part 12
 
     post_disbursement(page, case="周阿大", fund=label, amount="800")
     page.wait_for_selector(".messagelist .success")

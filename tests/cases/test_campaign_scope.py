@@ -125,7 +125,7 @@ def test_activity_outside_the_campaign_period_is_refused(units, held_on):
         activity.clean()
 
     assert list(excinfo.value.message_dict) == ["held_on"]
-    assert excinfo.value.message_dict["held_on"] == ["日期不在活动期间之内。"]
+    assert excinfo.value.message_dict["held_on"] == ["日期不在帮扶活动期间之内。"]
 
 
 @pytest.mark.parametrize("held_on", [STARTS, datetime.date(2007, 2, 1), ENDS])
@@ -150,7 +150,7 @@ def test_campaign_cannot_end_before_it_starts(units):
         campaign.clean()
 
     assert list(excinfo.value.message_dict) == ["ends_on"]
-    assert excinfo.value.message_dict["ends_on"] == ["活动结束日期不能早于开始日期。"]
+    assert excinfo.value.message_dict["ends_on"] == ["帮扶活动结束日期不能早于开始日期。"]
 
 
 def test_one_day_campaign_is_accepted(units):

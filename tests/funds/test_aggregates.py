@@ -23,7 +23,7 @@ from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay, Le
 from funds.selectors import disbursement_totals
 from funds.services import disbursement_post, disbursements_sign_receipts, entry_reverse
 from pairings.resources import PairedDisbursementResource
-from reports.selectors import GROUPINGS, aggregate_summary, summary
+from reports.selectors import GROUPINGS, aggregate_summary, summary, tree_summary
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
 from tests.sheets.helpers import import_sheet
@@ -34,7 +34,11 @@ from unions.models import UnionUnit, User
 TOWNS = ["张浦镇工会", "木渎镇工会"]
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("300"), places=2)
 pick = st.integers(min_value=0, max_value=50)
-dates = st.sampled_from([datetime.date(2006, 12, 30), datetime.date(2007, 2, 1)])
+# The cases exit on 2007-03-01: aid dated after it, posted first, was paid off file.
+dates = st.sampled_from(
+    [datetime.date(2006, 12, 30), datetime.date(2007, 2, 1), datetime.date(2007, 6, 1)]
+)
+EXIT_DAY = datetime.date(2007, 3, 1)
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("pay"), pick, amounts, dates, st.booleans()),
@@ -45,6 +49,7 @@ operations = st.lists(
         st.tuples(st.just("status"), pick),
         st.tuples(st.just("category"), pick, st.sampled_from([c for c, _l in Category.choices])),
         st.tuples(st.just("move"), pick),
+        st.tuples(st.just("restructure")),
     ),
     max_size=15,
 )
@@ -130,25 +135,61 @@ class AggregateInvariantTests(TestCase):
                 case_reopen(case=case, acting_user=self.user)
             else:
                 case_exit(
-                    case=case, exited_on=datetime.date(2007, 3, 1), reason="脱困",
+                    case=case, exited_on=EXIT_DAY, reason="脱困",
                     acting_user=self.user,
                 )  # fmt: skip
         elif kind == "category":
             case = self.case(args[0])
             case.category = args[1]
             case.save(update_fields=["category"])
-        else:
+        elif kind == "move":
             case = self.case(args[0])
             case.unit = self.units[TOWNS[(TOWNS.index(case.unit.name) + 1) % 2]]
             case.save(update_fields=["unit"])
+        else:
+            # A restructure: the paying union (and its towns) under another parent, and back.
+            paying = UnionUnit.objects.get(name="昆山市总工会")
+            city, wuzhong = self.units["苏州市总工会"], self.units["吴中区总工会"]
+            paying.parent = wuzhong if paying.parent_id == city.pk else city
+            paying.save()
+
+    @staticmethod
+    def on_file(case: Case, day: datetime.date) -> bool:
+        """The audit's rule, written out again: on file on ``day`` as the case is now."""
+        return (
+            case.status != CaseStatus.PENDING
+            and (case.verified_on is None or day >= case.verified_on)
+            and not (case.status == CaseStatus.EXITED and day > case.exited_on)
+        )
+
+    def expect_on_file(self, expected: dict[int, bool], operation) -> None:
+        """What ``case_on_file_when_paid`` must be after ``operation``: each new
+        disbursement as its case stood when it was posted; an exit marks the aid dated
+        after it; nothing else changes it."""
+        for disbursement in Disbursement.objects.exclude(pk__in=expected).select_related("case"):
+            expected[disbursement.pk] = self.on_file(disbursement.case, disbursement.disbursed_on)
+        if operation[0] == "status":
+            case = self.case(operation[1])
+            if case.status == CaseStatus.EXITED:
+                for pk, day in Disbursement.objects.filter(case=case).values_list(
+                    "pk", "disbursed_on"
+                ):
+                    expected[pk] = expected[pk] and day <= case.exited_on
 
     @settings(max_examples=25, deadline=None)
     @given(operations)
     def test_every_aggregate_equals_the_raw_computation(self, ops):
+        expected: dict[int, bool] = dict(
+            Disbursement.objects.values_list("pk", "case_on_file_when_paid")
+        )
         for operation in ops:
             with contextlib.suppress(ValidationError):  # refused: must leave no trace
                 self.apply(operation)
             assert aggregates.differences() == [], operation
+            self.expect_on_file(expected, operation)
+            assert (
+                dict(Disbursement.objects.values_list("pk", "case_on_file_when_paid")) == expected
+            ), operation
         # The disbursement list's totals from them are those of the raw rows.
         listed = Disbursement.objects.with_values()
         for params in TOTALS_PARAMS:
@@ -163,6 +204,17 @@ class AggregateInvariantTests(TestCase):
                 )
                 == raw
             ), params
+        # The stored tree totals: the clerk's whole scope and one paying unit's own.
+        paying = str(UnionUnit.objects.get(name="昆山市总工会").pk)
+        for user, params in ((self.clerk, {}), (self.user, {"paying_unit__id__exact": [paying]})):
+            listed = Disbursement.objects.for_user(user).with_values()
+            if params:
+                listed = listed.filter(paying_unit_id=paying)
+            assert disbursement_totals(
+                queryset=listed, user=user, params=params
+            ) == disbursement_totals(queryset=listed, user=user, params={}, search="raw")
+        for user in (self.user, self.clerk):
+            assert tree_summary(user) == summary(Disbursement.objects.for_user(user), "unit")
         # And the summary read from them is the one computed from the raw rows.
         for by in GROUPINGS:
             assert aggregate_summary(DisbursementCaseYear.objects.all(), by) == summary(

@@ -102,7 +102,8 @@ def test_autocomplete_offers_only_funds_in_scope(
         {"app_label": "funds", "model_name": "disbursement", "field_name": "fund", "term": "资金"},
     )
 
-    assert {row["text"] for row in response.json()["results"]} == {str(kunshan_fund)}
+    # The choice shows the balance (issue 14 part 12).
+    assert {row["text"] for row in response.json()["results"]} == {kunshan_fund.choice_label()}
 
 
 def test_case_and_activity_autocomplete_offer_only_records_in_scope(
@@ -127,7 +128,7 @@ def test_case_and_activity_autocomplete_offer_only_records_in_scope(
         )
         return {row["text"] for row in response.json()["results"]}
 
-    assert offered("case", "困难职工") == {str(kunshan_case)}
+    assert offered("case", "困难职工") == {kunshan_case.choice_label()}  # ID tail too
     assert {text.split(" ", 1)[1] for text in offered("activity", "走访")} == {"昆山走访"}
 
 

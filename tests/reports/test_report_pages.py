@@ -30,6 +30,15 @@ def test_page_xlsx_and_cli_agree(world, city_auditor, client_for, summary_url):
     page_rows = page.context["table"]
     sheet = load_workbook(io.BytesIO(download.content)).active
     xlsx_rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    # A title, the filters and the date it was made, a blank row, then the table.
+    assert xlsx_rows[0][0] == "帮扶统计" and xlsx_rows[1][0].startswith("筛选条件：")
+    assert "起始日期：2007-01-01" in xlsx_rows[1][0]
+    assert all(cell is None for cell in xlsx_rows[3])
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "ABCDEF"}
+    # Money columns wide enough for "3,350.50" (no "###"), the header's width at least.
+    assert all(widths[letter] >= len("3,350.50") + 2 for letter in "DEF"), widths
+    assert widths["E"] >= 2 * len("物资折价（元）"), widths
+    xlsx_rows = xlsx_rows[4:]
     cli_rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert cli_rows[0] == ["单位", "人数", "人次", "现金（元）", "物资折价（元）", "合计（元）"]
     assert xlsx_rows[0] == cli_rows[0]
@@ -83,3 +92,13 @@ def test_cli_refuses_an_unknown_user(db, capsys):
         call_command("reliefreport", "--as", "nobody")
 
     assert exit_info.value.code == 2
+
+
+def test_an_empty_report_says_there_is_nothing_to_show(client_for, city_auditor):
+    page = client_for(city_auditor).get(
+        reverse("admin:reports_summary"), {"date_from": "1990-01-01", "date_to": "1990-01-31"}
+    )
+    html = page.content.decode()
+
+    assert 'id="empty-report"' in html and "无可显示的内容" in html
+    assert 'id="unit-chart"' not in html and 'id="category-chart"' not in html
