@@ -277,7 +277,9 @@ def subsistence_line_save(*, line: SubsistenceLine, acting_user) -> SubsistenceL
 QUALIFYING = (HardshipType.DEEP, HardshipType.RELATIVE, HardshipType.SUDDEN)
 
 
-def cases_reevaluate(*, unit, on: datetime.date, acting_user=None) -> Reevaluation:
+def cases_reevaluate(
+    *, unit, on: datetime.date, acting_user=None, statement_timeout: str | None = None
+) -> Reevaluation:
     """Re-evaluate 困难类型 for every file under ``unit`` with the line in force on ``on``.
 
     One ``UPDATE … SET hardship_type = CASE … WHERE unit in subtree AND hardship_type <>
@@ -292,12 +294,12 @@ def cases_reevaluate(*, unit, on: datetime.date, acting_user=None) -> Reevaluati
         raise PermissionDenied
     started = time.monotonic()
     with transaction.atomic():
-        if connection.vendor == "postgresql" and settings.REPORT_STATEMENT_TIMEOUT:
-            # A district of several hundred thousand files may outlast the web's 30 s.
+        # A district of several hundred thousand files may outlast the web's 30 s; the
+        # command passes "0" (none): a first evaluation writes every file.
+        timeout = statement_timeout or settings.REPORT_STATEMENT_TIMEOUT
+        if connection.vendor == "postgresql" and timeout:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SET LOCAL statement_timeout = %s", [settings.REPORT_STATEMENT_TIMEOUT]
-                )
+                cursor.execute("SET LOCAL statement_timeout = %s", [timeout])
         line = line_in_force(unit, on)
         new_type = hardship_type_expression(line=line.monthly_amount if line else None, on=on)
         files = Case.objects.filter(unit__tree_path__startswith=unit.tree_path)

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             if not units.exists():
                 raise CommandError(f"没有这个区县级工会：{unit}")
         for district in units.order_by("tree_path"):
-            run = cases_reevaluate(unit=district, on=on)
+            run = cases_reevaluate(unit=district, on=on, statement_timeout="0")
             self.stdout.write(
                 f"{district.name}：困难类型变化 {run.changed} 份，"
                 f"其中不再符合 {run.no_longer_qualify} 份（{run.seconds:.1f} 秒）"
