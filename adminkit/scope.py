@@ -188,6 +188,10 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
     sensitive_fields: tuple[str, ...] = ()
     list_per_page = 50
     paginator = CappedCountPaginator
+    # Django counts the whole unfiltered list too ("5 of 1,000,000") on a filtered or
+    # searched page: an uncapped COUNT(*) over the scope (8.6 s for the city's 5M
+    # disbursements). The capped count of what is shown is enough.
+    show_full_result_count = False
     # False where a past version must not be restored: it would write status, money or
     # terms behind the services' back (the button is hidden and the POST refused).
     revertible = True

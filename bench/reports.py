@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from bench import generate_cases, generate_disbursements, harness
-from reports.permissions import RUN_AUDIT
 
 CITY_USER = "city_auditor"
 DISTRICT_USER = "kunshan_clerk"
@@ -159,6 +158,9 @@ def short_name(user) -> str:
 
 def scenarios(users: dict, year: int, clients: dict) -> list[tuple[Measurement, Callable]]:
     from django.urls import reverse
+
+    # Imported here: Django is set up by main() (bench.harness), after this module loads.
+    from reports.permissions import RUN_AUDIT
 
     summary_url = reverse("admin:reports_summary")
     audit_url = reverse("admin:reports_audit")
