@@ -11,7 +11,7 @@ number belongs to someone.
 from __future__ import annotations
 
 import io
-import json
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
@@ -22,9 +22,9 @@ from django.db.models.functions import Cast
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accesslog.models import AccessRecord, Action, sees_whole_log
@@ -50,8 +50,49 @@ def _local(when) -> str:
     return f"{timezone.localtime(when):%Y-%m-%d %H:%M:%S}"
 
 
+# What the details of an entry are called, in the words of the log's readers.
+DETAIL_LABELS = {
+    "version": gettext_lazy("version"),
+    "paper": gettext_lazy("paper"),
+    "full_ids": gettext_lazy("full ID numbers"),
+    "activity": gettext_lazy("visit"),
+    "sheet": gettext_lazy("sheet"),
+    "file_name": gettext_lazy("file name"),
+    "rows": gettext_lazy("rows"),
+    "filters": gettext_lazy("filters"),
+    "id_numbers": gettext_lazy("ID numbers"),
+    "list": gettext_lazy("list"),
+    "years": gettext_lazy("years"),
+    "cutoff": gettext_lazy("exited before"),
+    "removed_cases": gettext_lazy("deleted cases"),
+}
+DETAIL_VALUES = {
+    "case_file": gettext_lazy("case file (档案表)"),
+    "signoff_sheet": gettext_lazy("sign-off sheet (签收表)"),
+    "access log": gettext_lazy("access log"),
+}
+
+
+def _detail_value(value: Any) -> str:
+    if value is True:
+        return gettext("yes")
+    if value is False:
+        return gettext("no")
+    if isinstance(value, dict):
+        return "，".join(f"{key}={_detail_value(item)}" for key, item in sorted(value.items()))
+    if isinstance(value, list):
+        return "、".join(_detail_value(item) for item in value)
+    if isinstance(value, str) and value in DETAIL_VALUES:
+        return str(DETAIL_VALUES[value])
+    return str(value)
+
+
 def _details_text(record: AccessRecord) -> str:
-    return json.dumps(record.details, ensure_ascii=False, sort_keys=True) if record.details else ""
+    """The details as "label：value" pairs (the stored JSON keeps the codes)."""
+    return "；".join(
+        f"{DETAIL_LABELS.get(key, key)}：{_detail_value(value)}"
+        for key, value in sorted((record.details or {}).items())
+    )
 
 
 @admin.register(AccessRecord)
@@ -68,9 +109,9 @@ class AccessRecordAdmin(TokenSearchMixin, ReadOnlyMixin, ScopedAdmin):
         "local_time",
         "user",
         "action",
-        "path",
+        "page",
         "client_ip",
-        "request_id",
+        "request_number",
         "count",
         "details_text",
         "records",
@@ -101,6 +142,16 @@ class AccessRecordAdmin(TokenSearchMixin, ReadOnlyMixin, ScopedAdmin):
     def summary(self, record):
         text = _details_text(record)
         return text if len(text) <= 120 else text[:119] + "…"
+
+    # The page's address and the request's number are data (<bdi>, as Django marks what
+    # people typed), not the page's words.
+    @admin.display(description=_("page"))
+    def page(self, record):
+        return format_html("<bdi>{}</bdi>", record.path) if record.path else "-"
+
+    @admin.display(description=_("request number"))
+    def request_number(self, record):
+        return format_html("<bdi>{}</bdi>", record.request_id) if record.request_id else "-"
 
     @admin.display(description=_("details"))
     def details_text(self, record):

@@ -264,6 +264,10 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         # is not in get_queryset(), which would show other districts' records.
         if self.get_object(request, unquote(object_id)) is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not hasattr(self.opts, "simple_history_manager_attribute"):
+            # A model without django-simple-history (e.g. a re-evaluation run's record):
+            # the admin's own history of its log entries, not simple-history's.
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
-    "django_tasks_db",
+    "jobs.apps.TaskQueueConfig",  # django_tasks_db, named in Chinese
     # Project apps, in dependency order: unions <- cases <- funds <- pairings <- reports.
     "unions",
     "accesslog",  # generic, like sheets/adminkit: depends on unions for the scope only

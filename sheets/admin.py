@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import (
+    EmptyResultSet,
     FieldError,
     PermissionDenied,
     SuspiciousOperation,
@@ -338,7 +339,10 @@ class SheetAdminMixin(_BackgroundImport, ImportMixin, ExportMixin):
         it does not allow, a value of the wrong type) refuses the export."""
         try:
             queryset = super().get_export_queryset(request)
-            str(queryset.query)  # a bad value surfaces when the SQL is built
+            try:
+                str(queryset.query)  # a bad value surfaces when the SQL is built
+            except EmptyResultSet:
+                pass  # a filter that matches nothing (e.g. an empty subquery): valid
         except (
             IncorrectLookupParameters,
             SuspiciousOperation,

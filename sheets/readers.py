@@ -108,7 +108,10 @@ def read_csv(data: bytes, limits: SheetLimits | None = None) -> SheetData:
     lines = (match.group() for match in _LINE.finditer(text))
     headers, header_row, rows = _with_numbers(_csv_records(lines, limits), limits)
     headers = checked_header(headers, header_row, limits)
-    total = max((text.count("\n") or text.count("\r")) + 1 - header_row, 0)  # progress
+    # For progress: the lines below the header (a final line break ends the last row,
+    # it does not start another).
+    body = text.rstrip("\r\n")
+    total = max((body.count("\n") or body.count("\r")) + 1 - header_row, 0)
     return SheetData(headers, header_row, guarded_rows(rows, header_row, limits), total=total)
 
 

@@ -16,9 +16,9 @@ from urllib.parse import urljoin, urlsplit
 from django.apps import apps
 from django.db import models
 
-# Words Chinese users read as they are: file formats, "ID", the product's name (帮扶 Relief).
+# Words Chinese users read as they are: file formats, "ID", "IP", the product's name (帮扶 Relief).
 ALLOWED = {
-    "PDF", "pdf", "xlsx", "xls", "csv", "CSV", "Excel", "ID", "OK", "SVG", "tsv", "json",
+    "PDF", "pdf", "IP", "xlsx", "xls", "csv", "CSV", "Excel", "ID", "OK", "SVG", "tsv", "json",
     "html", "yaml", "ods", "Relief", "LDAP",
 }  # fmt: skip
 WORD = re.compile(r"[A-Za-z][A-Za-z']+")

@@ -39,7 +39,7 @@ def test_a_clerk_records_a_payment_from_the_case_page(units, login, page):
     page.fill("#id_disbursed_on", "2007-02-01")
     page.select_option("#id_kind", value="condolence")
     page.fill("#id_cash_amount", "800")
-    page.select_option("#id_fund", label=str(fund))
+    page.select_option("#id_fund", value=str(fund.pk))
     page.select_option("#id_paying_unit", label="昆山市总工会")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
