@@ -20,6 +20,7 @@ defaults, each tested in ``tests/sheets/test_sheet_admin.py``:
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import io
 from collections.abc import Callable, Sequence
@@ -339,10 +340,10 @@ class SheetAdminMixin(_BackgroundImport, ImportMixin, ExportMixin):
         it does not allow, a value of the wrong type) refuses the export."""
         try:
             queryset = super().get_export_queryset(request)
-            try:
-                str(queryset.query)  # a bad value surfaces when the SQL is built
-            except EmptyResultSet:
-                pass  # a filter that matches nothing (e.g. an empty subquery): valid
+            # A bad value surfaces when the SQL is built; a filter that matches nothing
+            # (an empty subquery) is valid.
+            with contextlib.suppress(EmptyResultSet):
+                str(queryset.query)
         except (
             IncorrectLookupParameters,
             SuspiciousOperation,
