@@ -4,6 +4,10 @@
   "use strict";
   function start() {
     var page = document.querySelector(".job-page");
+    // The bar's first width comes from data-percent: the Content-Security-Policy allows
+    // no style attributes in the page, only styles set from a script.
+    var first = document.querySelector("#job-bar > div");
+    if (first) first.style.width = (first.dataset.percent || "0") + "%";
     if (!page || page.dataset.finished === "1") return;
     var url = page.dataset.statusUrl;
     var seconds = " " + page.dataset.labelSeconds;
