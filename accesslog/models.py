@@ -45,6 +45,22 @@ class AppendOnlyQuerySet(ScopedQuerySet):
         raise TypeError(REFUSE_CHANGE)
 
 
+class AppendOnlyModel(models.Model):
+    """A row that is written once: saving it again or deleting it is refused, as its
+    queryset refuses ``update()`` and ``delete()``."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError(REFUSE_CHANGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(REFUSE_CHANGE)
+
+
 class AccessRecordQuerySet(AppendOnlyQuerySet):
     scope_field = "targets__unit"
 
@@ -62,7 +78,7 @@ class AccessRecordQuerySet(AppendOnlyQuerySet):
         return self.filter(Exists(AccessTarget.objects.filter(targets, record=OuterRef("pk"))))
 
 
-class AccessRecord(models.Model):
+class AccessRecord(AppendOnlyModel):
     """Who did what to whose personal data, when, from where. Never changed or deleted."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -95,20 +111,12 @@ class AccessRecord(models.Model):
     def __str__(self) -> str:
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M:%S} {self.get_action_display()}"
 
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError(REFUSE_CHANGE)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(REFUSE_CHANGE)
-
 
 class AccessTargetQuerySet(AppendOnlyQuerySet):
     scope_field = "unit"
 
 
-class AccessTarget(models.Model):
+class AccessTarget(AppendOnlyModel):
     """One record an access touched (a case, a household member), with the unit that
     owned it then; or, for an ID search, a keyed digest of the number searched (never the
     number itself, so the log holds no ID numbers)."""
@@ -137,11 +145,3 @@ class AccessTarget(models.Model):
         if self.content_type_id is None:
             return "ID number searched for"
         return f"{self.content_type_id}#{self.object_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError(REFUSE_CHANGE)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(REFUSE_CHANGE)
