@@ -130,21 +130,27 @@ def _inactive_rows(user):
     )
 
 
-def _inactive_tally(user) -> dict[str, int]:
-    """The same per district, from the stored totals of whole trees (or the counters
-    kept per paying unit and day)."""
+def _counter_tally(user, counter: str) -> dict[str, int]:
+    """A stored counter (``off_file``, ``unsigned``) per district: from the stored totals
+    of whole trees, or, for a scope of several trees, the counters kept per paying unit
+    and day."""
     trees = district_totals(user)
     if trees is not None:
-        return {path: t.off_file for path, t in trees[0].items() if t.off_file}
+        return {path: getattr(t, counter) for path, t in trees[0].items() if getattr(t, counter)}
     return dict(
         DisbursementDay.objects.for_user_listed(user)
-        .filter(off_file__gt=0)
+        .filter(**{f"{counter}__gt": 0})
         .annotate(district_path=_district_path("paying_unit__tree_path"))
         .values("district_path")
-        .annotate(n=Sum("off_file"))
+        .annotate(n=Sum(counter))
         .order_by()
         .values_list("district_path", "n")
     )
+
+
+def _inactive_tally(user) -> dict[str, int]:
+    """Aid to cases not on file when paid, per district."""
+    return _counter_tally(user, "off_file")
 
 
 def _describe_inactive(row):
@@ -214,20 +220,8 @@ def _unsigned(user):
 
 
 def _receipt_tally(user) -> dict[str, int]:
-    """Unsigned receipts per district, from the stored totals of whole trees (or, for a
-    scope of several trees, the counters kept per paying unit and day)."""
-    trees = district_totals(user)
-    if trees is not None:
-        return {path: t.unsigned for path, t in trees[0].items() if t.unsigned}
-    return dict(
-        DisbursementDay.objects.for_user_listed(user)
-        .filter(unsigned__gt=0)
-        .annotate(district_path=_district_path("paying_unit__tree_path"))
-        .values("district_path")
-        .annotate(n=Sum("unsigned"))
-        .order_by()
-        .values_list("district_path", "n")
-    )
+    """Unsigned receipts per district."""
+    return _counter_tally(user, "unsigned")
 
 
 def _receipt_rows(user):
