@@ -5,13 +5,12 @@ from __future__ import annotations
 import calendar
 import datetime
 
-from django.db.models import Max, Min
 from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 
-def scoped_date_hierarchy(cl) -> dict:
+def scoped_date_hierarchy(cl, request) -> dict:
     """The context of ``admin/date_hierarchy.html`` without Django's scans of the list.
 
     Django's tag finds the years, months and days that hold rows with ``MIN``/``MAX`` and
@@ -62,10 +61,27 @@ def scoped_date_hierarchy(cl) -> dict:
             for number in range(1, 13)
         ]
     else:
-        span = cl.root_queryset.order_by().aggregate(first=Min(field), last=Max(field))
-        if span["first"] is not None:
-            context["choices"] = [
-                {"link": link({names["year"]: str(number)}), "title": str(number)}
-                for number in range(span["first"].year, span["last"].year + 1)
-            ]
+        context["choices"] = [
+            {"link": link({names["year"]: str(number)}), "title": str(number)}
+            for number in _years(cl, field, request)
+        ]
     return context
+
+
+def _years(cl, field: str, request) -> list[int]:
+    """The years the strip offers: those that hold rows in the user's scope where the
+    admin knows them from stored figures (``date_hierarchy_years(request)``), else every
+    year from the scope's first date to its last, each end read by the date's index (an
+    ``ORDER BY … LIMIT 1`` stops at the first row in scope; ``MIN``/``MAX`` over a scope
+    subquery read every row of it)."""
+    known = getattr(cl.model_admin, "date_hierarchy_years", None)
+    if known is not None:
+        years = known(request)
+        if years is not None:
+            return sorted(years)
+    rows = cl.root_queryset.order_by().values_list(field, flat=True)
+    first = rows.order_by(field).first()
+    last = rows.order_by(f"-{field}").first()
+    if first is None or last is None:
+        return []
+    return list(range(first.year, last.year + 1))

@@ -231,7 +231,7 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         if context and "cl" in context and context["cl"].date_hierarchy:
             # Rendered by admin/change_list.html instead of Django's scanning tag (the name
             # is historical: the case list had it first).
-            context["registered_hierarchy"] = scoped_date_hierarchy(context["cl"])
+            context["registered_hierarchy"] = scoped_date_hierarchy(context["cl"], request)
         return response
 
     # --- filters and lookups --------------------------------------------------------

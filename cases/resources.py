@@ -15,8 +15,10 @@ from cases.permissions import ADD_CASE, CHANGE_CASE
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
+from cases.signals import cases_reclassified
 from sheets import (
     NEW,
+    UPDATE,
     ChoiceWidget,
     DateWidget,
     ImportContext,
@@ -268,6 +270,14 @@ class CaseResource(SheetResource):
             changed.update({"verified_on", "verified_by"})
         if status != CaseStatus.PENDING and case.verified_on is None:
             changed.update(case_apply_verify(case, on=today, by=context.user, status=status))
+
+    def write(self, rows: list[SheetRow], context: CaseImport) -> None:
+        super().write(rows, context)
+        # Written without save(): aid already paid to an updated file follows its
+        # category and type (funds' breakdown of 人数).
+        changed = [row.record.pk for row in rows if row.import_type == UPDATE]
+        if changed:
+            cases_reclassified.send(sender=Case, case_ids=changed)
 
     def object_repr(self, row: SheetRow, context: CaseImport) -> str:
         # As Case.__str__, without a query per row.

@@ -43,6 +43,7 @@ from cases.permissions import (
     VERIFY_CASE,
 )
 from cases.selectors import line_in_force
+from cases.signals import cases_reclassified
 from core.money import ZERO
 from unions.models import Role
 from unions.services import require, save_validated
@@ -312,6 +313,12 @@ def cases_reevaluate(
                 default=Value(True),
             ),
         )
+        if changed:
+            # Aid already paid follows the files' new types (funds' breakdown of 人数).
+            cases_reclassified.send(
+                sender=Case,
+                case_ids=list(files.filter(type_changed_on=on).values_list("pk", flat=True)),
+            )
         lost = (
             files.filter(
                 type_review_pending=True,

@@ -35,7 +35,7 @@ from funds.forms import ApproverDisbursementPostForm, DisbursementPostForm, Fund
 from funds.models import Disbursement, EntryKind, Fund, LedgerEntry
 from funds.payment_pages import DisbursementReversalMixin
 from funds.permissions import ALLOCATE_FUND, REVERSE_LEDGER_ENTRY
-from funds.selectors import disbursement_totals
+from funds.selectors import disbursement_totals, years_paid
 from funds.services import disbursement_post, disbursements_sign_receipts, income_post
 from sheets.admin import SheetAdminMixin
 
@@ -322,6 +322,10 @@ class DisbursementAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_values()
+
+    def date_hierarchy_years(self, request) -> list[int]:
+        # The years of aid in the user's scope from the stored breakdown (adminkit.dates).
+        return years_paid(request.user)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

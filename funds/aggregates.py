@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 CHUNK = 2000
+# ``year`` of the person × unit and unit × year rows that hold all years.
+ALL_YEARS = 0
 DAY_TABLE = "funds_disbursementday"
 CASE_YEAR_TABLE = "funds_disbursementcaseyear"
 DAY_KEYS = ["paying_unit_id", "day", "kind", "fund_key", "campaign_key"]
@@ -32,10 +34,16 @@ CASE_YEAR_KEYS = ["case_id", "paying_unit_id", "year", "campaign_key"]
 CASE_YEAR_MEASURES = ["count", "cash_fen", "goods_fen"]
 PERSON_TABLE = "funds_disbursementpersonunit"
 TOTAL_TABLE = "funds_disbursementunittotal"
-PERSON_KEYS = ["case_id", "unit_id", "own"]
-PERSON_MEASURES = ["count"]
+GROUP_TABLE = "funds_disbursementunityear"
+# The person rows' key is (case, unit, own, year); the category and 困难类型 they are
+# counted under are compared as part of it, so a row left under an old one is a difference.
+PERSON_KEYS = ["case_id", "unit_id", "own", "year"]
+PERSON_CLASS = ["category", "hardship_type"]
+PERSON_MEASURES = ["count", "cash_fen", "goods_fen"]
 TOTAL_KEYS = ["unit_id", "own"]
 TOTAL_MEASURES = ["people", "count", "cash_fen", "goods_fen", "unsigned", "off_file"]
+GROUP_KEYS = ["unit_id", "own", "year", "category", "hardship_type"]
+GROUP_MEASURES = ["people", "count", "cash_fen", "goods_fen"]
 UNSIGNED = "SUM(CASE WHEN d.receipt_signed THEN 0 ELSE 1 END)"
 OFF_FILE = "SUM(CASE WHEN d.case_on_file_when_paid THEN 0 ELSE 1 END)"
 VALUES_CHUNK = 500
@@ -76,35 +84,51 @@ def _selects(conn) -> dict[str, tuple[list[str], list[str], str]]:
         f"GROUP BY d.case_id, d.paying_unit_id, {year}, COALESCE(d.campaign_id, 0) "
         "ORDER BY 1, 2, 3, 4"
     )
-    # Per person × unit (own, and with every unit below it) from the raw rows: the
-    # disbursements grouped per person and paying unit, joined with each paying unit's
-    # units above it (a few hundred units: ``x`` is tiny).
+    # Per person × unit (own, and with every unit below it) × year, and all years (0),
+    # from the raw rows: the disbursements grouped per person, paying unit and year,
+    # joined with each paying unit's units above it (a few hundred units: ``x`` is tiny),
+    # then with the case for the category and type the person is counted under.
     people = (
-        "WITH g AS (SELECT d.case_id, d.paying_unit_id, COUNT(*) AS n, "
+        f"WITH g AS (SELECT d.case_id, d.paying_unit_id, {year} AS year, COUNT(*) AS n, "
         f"{_fen('d.cash_amount')} AS cash, {_fen('d.quantity * d.unit_value')} AS goods, "
         f"{UNSIGNED} AS unsigned, {OFF_FILE} AS off_file "
         "FROM funds_disbursement d WHERE NOT d.is_reversed "
-        "GROUP BY d.case_id, d.paying_unit_id), "
+        f"GROUP BY d.case_id, d.paying_unit_id, {year}), "
         "x AS (SELECT p.id AS unit_id, a.id AS above_id FROM unions_unionunit p "
         "JOIN unions_unionunit a ON substr(p.tree_path, 1, length(a.tree_path)) = a.tree_path), "
-        "r AS (SELECT g.case_id, g.paying_unit_id AS unit_id, TRUE AS own, g.n, g.cash, g.goods, "
-        "g.unsigned, g.off_file FROM g UNION ALL SELECT g.case_id, x.above_id, FALSE, SUM(g.n), "
-        "SUM(g.cash), SUM(g.goods), SUM(g.unsigned), SUM(g.off_file) "
-        "FROM g JOIN x ON x.unit_id = g.paying_unit_id GROUP BY g.case_id, x.above_id) "
+        "u AS (SELECT g.case_id, g.paying_unit_id AS unit_id, TRUE AS own, g.year, g.n, "
+        "g.cash, g.goods, g.unsigned, g.off_file FROM g UNION ALL SELECT g.case_id, "
+        "x.above_id, FALSE, g.year, SUM(g.n), SUM(g.cash), SUM(g.goods), SUM(g.unsigned), "
+        "SUM(g.off_file) FROM g JOIN x ON x.unit_id = g.paying_unit_id "
+        "GROUP BY g.case_id, x.above_id, g.year), "
+        "r AS (SELECT case_id, unit_id, own, year, n, cash, goods, unsigned, off_file FROM u "
+        f"UNION ALL SELECT case_id, unit_id, own, {ALL_YEARS}, SUM(n), SUM(cash), SUM(goods), "
+        "SUM(unsigned), SUM(off_file) FROM u GROUP BY case_id, unit_id, own), "
+        "rc AS (SELECT r.case_id, r.unit_id, r.own, r.year, c.category, c.hardship_type, "
+        "r.n, r.cash, r.goods FROM r JOIN cases_case c ON c.id = r.case_id) "
     )
     return {
         DAY_TABLE: (DAY_KEYS, DAY_MEASURES, day),
         CASE_YEAR_TABLE: (CASE_YEAR_KEYS, CASE_YEAR_MEASURES, case_year),
         PERSON_TABLE: (
-            PERSON_KEYS,
+            [*PERSON_KEYS, *PERSON_CLASS],
             PERSON_MEASURES,
-            people + "SELECT case_id, unit_id, own, n FROM r ORDER BY 1, 2, 3",
+            people + "SELECT case_id, unit_id, own, year, category, hardship_type, n, cash, "
+            "goods FROM rc ORDER BY 1, 2, 3, 4",
         ),
         TOTAL_TABLE: (
             TOTAL_KEYS,
             TOTAL_MEASURES,
             people + "SELECT unit_id, own, COUNT(*), SUM(n), SUM(cash), SUM(goods), "
-            "SUM(unsigned), SUM(off_file) FROM r GROUP BY unit_id, own ORDER BY 1, 2",
+            f"SUM(unsigned), SUM(off_file) FROM r WHERE year = {ALL_YEARS} "
+            "GROUP BY unit_id, own ORDER BY 1, 2",
+        ),
+        GROUP_TABLE: (
+            GROUP_KEYS,
+            GROUP_MEASURES,
+            people + "SELECT unit_id, own, year, category, hardship_type, COUNT(*), SUM(n), "
+            "SUM(cash), SUM(goods) FROM rc GROUP BY unit_id, own, year, category, "
+            "hardship_type ORDER BY 1, 2, 3, 4, 5",
         ),
     }
 
@@ -119,43 +143,67 @@ def unit_chains(paths: dict[int, str] | None = None) -> dict[int, list[int]]:
     return {pk: [int(part) for part in path.split("/") if part] for pk, path in paths.items()}
 
 
-def _values_upsert(conn, table: str, keys, measures, rows: list[tuple], returning=False):
-    """``rows`` (keys then measures) added to ``table``; with ``returning``, the rows'
-    keys and measures after the addition."""
+def _values_upsert(
+    conn, table: str, keys, columns, rows: list[tuple], returning=False, added=None
+):
+    """``rows`` (keys then ``columns``) added to ``table``: a new row is inserted as
+    given, an existing one has ``added`` (default: every column) increased by the row's
+    values and keeps the rest. With ``returning``, the rows' keys and columns after."""
     qn = conn.ops.quote_name
-    columns = ", ".join(qn(c) for c in [*keys, *measures])
-    updates = ", ".join(f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in measures)
-    row_sql = "(" + ", ".join(["%s"] * (len(keys) + len(measures))) + ")"
+    added = columns if added is None else added
+    names = ", ".join(qn(c) for c in [*keys, *columns])
+    updates = ", ".join(f"{qn(m)} = {table}.{qn(m)} + excluded.{qn(m)}" for m in added)
+    row_sql = "(" + ", ".join(["%s"] * (len(keys) + len(columns))) + ")"
     out = []
     with conn.cursor() as cursor:
         for start in range(0, len(rows), VALUES_CHUNK):
             part = rows[start : start + VALUES_CHUNK]
             sql = (
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(part))} "
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(part))} "
                 f"ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET {updates}"
             )
             if returning:
-                sql += f" RETURNING {columns}"
+                sql += f" RETURNING {names}"
             cursor.execute(sql, [value for row in part for value in row])
             if returning:
                 out += cursor.fetchall()
     return out
 
 
+def _lock_cases(conn, chunk: list[int]) -> None:
+    """The cases of disbursements ``chunk`` held against a change of their category or
+    type until the transaction ends (PostgreSQL): a posting then reads the class a
+    concurrent change leaves, and that change's ``reclassify`` sees the posting's rows."""
+    if conn.vendor != "postgresql":
+        return  # SQLite writes one transaction at a time
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM cases_case WHERE id IN (SELECT case_id FROM funds_disbursement "
+            f"WHERE id IN ({', '.join(['%s'] * len(chunk))})) ORDER BY id FOR SHARE",
+            chunk,
+        )
+
+
 def _add_people(conn, chunk: list[int], sign: int, chains: dict[int, list[int]]) -> None:
-    """The person × unit counts and the unit totals of disbursements ``chunk``.
+    """The person × unit × year rows, the unit totals and the unit × year breakdown of
+    disbursements ``chunk``.
 
     A unit's 人数 changes when one of its person rows crosses zero. Whether it did is
     read from the row as the upsert left it (``RETURNING``), under the row's lock: two
     clerks paying one person at once are put in turn by that lock, and the second sees
-    the first's count, so the person is counted once."""
+    the first's count, so the person is counted once. The row also says which category
+    and type the person is counted under (the case's when the row was made, kept right
+    by ``reclassify``)."""
+    _lock_cases(conn, chunk)
+    year = _year(conn)
     with conn.cursor() as cursor:
         cursor.execute(
-            f"SELECT d.case_id, d.paying_unit_id, COUNT(*), {_fen('d.cash_amount')}, "
-            f"{_fen('d.quantity * d.unit_value')}, {UNSIGNED}, {OFF_FILE} "
-            "FROM funds_disbursement d "
+            f"SELECT d.case_id, d.paying_unit_id, {year}, c.category, c.hardship_type, "
+            f"COUNT(*), {_fen('d.cash_amount')}, {_fen('d.quantity * d.unit_value')}, "
+            f"{UNSIGNED}, {OFF_FILE} "
+            "FROM funds_disbursement d JOIN cases_case c ON c.id = d.case_id "
             f"WHERE NOT d.is_reversed AND d.id IN ({', '.join(['%s'] * len(chunk))}) "
-            "GROUP BY d.case_id, d.paying_unit_id",
+            f"GROUP BY d.case_id, d.paying_unit_id, {year}, c.category, c.hardship_type",
             chunk,
         )
         grouped = cursor.fetchall()
@@ -163,28 +211,45 @@ def _add_people(conn, chunk: list[int], sign: int, chains: dict[int, list[int]])
         return
     if any(unit not in chains for _case, unit, *_rest in grouped):
         chains.update(unit_chains())
-    counts: dict[tuple, int] = defaultdict(int)
+    # Person rows: key -> [count, cash, goods], and the class a new row is made with.
+    rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    made_as: dict[tuple, tuple[str, str]] = {}
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(TOTAL_MEASURES))
-    for case_id, unit_id, *measures in grouped:
-        for key in [(unit_id, True), *((above, False) for above in chains[unit_id])]:
-            counts[(case_id, *key)] += sign * int(measures[0])
-            total = totals[key]
-            for index, value in enumerate(measures, start=1):  # people (0) comes below
-                total[index] += sign * int(value)
+    for case_id, unit_id, paid_in, category, hardship_type, *measures in grouped:
+        n, cash, goods, unsigned, off_file = (sign * int(value) for value in measures)
+        for unit_key in [(unit_id, True), *((above, False) for above in chains[unit_id])]:
+            for period in (ALL_YEARS, int(paid_in)):
+                key = (case_id, *unit_key, period)
+                row = rows[key]
+                row[0] += n
+                row[1] += cash
+                row[2] += goods
+                made_as[key] = (category, hardship_type)
+            total = totals[unit_key]  # people (0) comes below
+            for index, value in enumerate((n, cash, goods, unsigned, off_file), start=1):
+                total[index] += value
     after = _values_upsert(
         conn,
         PERSON_TABLE,
         PERSON_KEYS,
-        PERSON_MEASURES,
-        [(*key, n) for key, n in sorted(counts.items())],
+        PERSON_CLASS + PERSON_MEASURES,
+        [(*key, *made_as[key], *measures) for key, measures in sorted(rows.items())],
         returning=True,
+        added=PERSON_MEASURES,
     )
-    for case_id, unit_id, own, new in after:
-        old = new - counts[(case_id, unit_id, bool(own))]
-        if old <= 0 < new:
-            totals[(unit_id, bool(own))][0] += 1
-        elif new <= 0 < old:
-            totals[(unit_id, bool(own))][0] -= 1
+    groups: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(GROUP_MEASURES))
+    for case_id, unit_id, own, period, category, hardship_type, new, *_money in after:
+        key = (case_id, unit_id, bool(own), period)
+        n, cash, goods = rows[key]
+        old = new - n
+        crossed = 1 if old <= 0 < new else -1 if new <= 0 < old else 0
+        if period == ALL_YEARS:
+            totals[(unit_id, bool(own))][0] += crossed
+        group = groups[(unit_id, bool(own), period, category, hardship_type)]
+        group[0] += crossed
+        group[1] += n
+        group[2] += cash
+        group[3] += goods
     _values_upsert(
         conn,
         TOTAL_TABLE,
@@ -192,6 +257,75 @@ def _add_people(conn, chunk: list[int], sign: int, chains: dict[int, list[int]])
         TOTAL_MEASURES,
         [(*key, *measures) for key, measures in sorted(totals.items())],
     )
+    _values_upsert(
+        conn,
+        GROUP_TABLE,
+        GROUP_KEYS,
+        GROUP_MEASURES,
+        [(*key, *measures) for key, measures in sorted(groups.items())],
+    )
+
+
+def reclassify(case_ids: Iterable[int] | None = None) -> int:
+    """Move the person rows of cases whose category or 困难类型 changed (``case_ids``, or
+    every case when None: a set-based re-evaluation) to the breakdown's cells of the new
+    ones; returns how many rows moved. Idempotent: rows already right are not read twice.
+
+    Called in the transaction of the change: a case saved (``funds.signals``), a case
+    sheet written, a re-evaluation (``cases.signals.cases_reclassified``)."""
+    conn = connection
+    lock = " FOR UPDATE OF p" if conn.vendor == "postgresql" else ""
+    drifted = (
+        "SELECT p.id, p.unit_id, p.own, p.year, p.category, p.hardship_type, p.count, "
+        "p.cash_fen, p.goods_fen, c.category, c.hardship_type "
+        "FROM funds_disbursementpersonunit p JOIN cases_case c ON c.id = p.case_id "
+        "WHERE (p.category <> c.category OR p.hardship_type <> c.hardship_type)"
+    )
+    batches: list[tuple[str, list]] = []
+    if case_ids is None:
+        batches.append((drifted + lock, []))
+    else:
+        ids = sorted(set(case_ids))
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            batches.append(
+                (f"{drifted} AND p.case_id IN ({', '.join(['%s'] * len(chunk))}){lock}", chunk)
+            )
+    moved = 0
+    with transaction.atomic():
+        for sql, params in batches:
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                found = cursor.fetchall()
+            if not found:
+                continue
+            groups: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(GROUP_MEASURES))
+            to_class: dict[tuple[str, str], list[int]] = defaultdict(list)
+            for pk, unit_id, own, period, old_c, old_t, n, cash, goods, new_c, new_t in found:
+                person = (1 if n > 0 else 0, n, cash, goods)
+                for class_key, sign in (((old_c, old_t), -1), ((new_c, new_t), 1)):
+                    group = groups[(unit_id, bool(own), period, *class_key)]
+                    for index, value in enumerate(person):
+                        group[index] += sign * value
+                to_class[(new_c, new_t)].append(pk)
+            _values_upsert(
+                conn,
+                GROUP_TABLE,
+                GROUP_KEYS,
+                GROUP_MEASURES,
+                [(*key, *measures) for key, measures in sorted(groups.items())],
+            )
+            with conn.cursor() as cursor:
+                for (category, hardship_type), pks in to_class.items():
+                    for start in range(0, len(pks), CHUNK):
+                        part = pks[start : start + CHUNK]
+                        cursor.execute(
+                            f"UPDATE {PERSON_TABLE} SET category = %s, hardship_type = %s "
+                            f"WHERE id IN ({', '.join(['%s'] * len(part))})",
+                            [category, hardship_type, *part],
+                        )
+            moved += len(found)
+    return moved
 
 
 def _upsert(conn, table: str, keys, measures, select: str, params) -> None:

@@ -9,9 +9,11 @@ class FundsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases.models import Case
+        from cases.signals import cases_reclassified
         from funds import signals
         from unions.models import UnionUnit
 
         post_save.connect(signals.case_saved, sender=Case, dispatch_uid="funds.case_saved")
+        cases_reclassified.connect(signals.cases_reclassified, dispatch_uid="funds.reclassified")
         pre_save.connect(signals.unit_saving, sender=UnionUnit, dispatch_uid="funds.unit_saving")
         post_save.connect(signals.unit_saved, sender=UnionUnit, dispatch_uid="funds.unit_saved")

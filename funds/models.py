@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from cases.models import Activity, Campaign, Case, CaseStatus
 from core.money import MoneyField, format_yuan
+from funds.aggregates import ALL_YEARS
 from unions.models import UnionUnit
 from unions.querysets import ScopedQuerySet
 
@@ -454,9 +455,12 @@ class Disbursement(models.Model):
 # recomputes them from the raw rows. Money is kept in fen as integers so that sums are
 # exact on SQLite too (it adds decimals as floats). Fund and campaign are plain keys with
 # 0 for "none", not nullable foreign keys: a unique key with NULLs in it does not conflict,
-# so ``INSERT … ON CONFLICT`` could not find the row to add to. Neither table holds a
-# case's category or unit: the pages join the case for its current ones, so changing a
-# case's category or moving it to another unit needs no change here.
+# so ``INSERT … ON CONFLICT`` could not find the row to add to. The day and person × year
+# tables hold no case's category or unit: the pages join the case for its current ones.
+# The person × unit rows do hold the category and 困难类型 each person is counted under
+# (``DisbursementUnitYear`` breaks 人数 down by them), and ``funds.aggregates.reclassify``
+# moves a person's rows when the case's change; moving a case to another unit needs no
+# change anywhere (aid is kept by the paying unit).
 
 
 class PaidByQuerySet(ScopedQuerySet):
@@ -534,13 +538,16 @@ class UnitQuerySet(ScopedQuerySet):
 
 
 class DisbursementPersonUnit(models.Model):
-    """Per person × union unit, all years: how many unreversed disbursements the unit
-    paid the person (``own``), or the unit and every unit below it (not ``own``).
+    """Per person × union unit × year (0: all years): how many unreversed disbursements
+    the unit paid the person (``own``), or the unit and every unit below it (not
+    ``own``), and how much; with the category and 困难类型 the person is counted under.
 
-    What makes 人数 of a whole scope a stored number: ``DisbursementUnitTotal.people``
-    counts the rows here whose ``count`` is above zero, kept by ``funds.aggregates``
-    as the counts cross zero. A unit's rows are keyed by the units of its tree path, so
-    moving a unit moves its rows (``funds.signals``)."""
+    What makes 人数 a stored number: ``DisbursementUnitTotal.people`` (all years) and
+    ``DisbursementUnitYear.people`` count the rows here whose ``count`` is above zero,
+    kept by ``funds.aggregates`` as the counts cross zero. A unit's rows are keyed by the
+    units of its tree path, so moving a unit moves its rows (``funds.signals``); a case
+    whose category or type changes has its rows moved between the breakdown's cells
+    (``funds.aggregates.reclassify``)."""
 
     case = models.ForeignKey(
         Case, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
@@ -553,19 +560,35 @@ class DisbursementPersonUnit(models.Model):
         related_name="+",
     )
     own = models.BooleanField()
+    year = models.IntegerField(default=ALL_YEARS)
+    category = models.CharField(max_length=24, default="")
+    hardship_type = models.CharField(max_length=16, default="")
     count = models.BigIntegerField(default=0)
+    cash_fen = models.BigIntegerField(default=0)
+    goods_fen = models.BigIntegerField(default=0)
 
     objects = UnitQuerySet.as_manager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "unit", "own"], name="disbursementpersonunit_key"
+                fields=["case", "unit", "own", "year"], name="disbursementpersonunit_key"
+            )
+        ]
+        indexes = [
+            # The audit's yearly cap: the people of a scope's whole tree whose aid in a
+            # year is over it, found by a range scan however many were paid.
+            models.Index(
+                "unit",
+                "own",
+                "year",
+                models.F("cash_fen") + models.F("goods_fen"),
+                name="personunit_year_amount",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.unit_id} {self.own}: {self.count}"
+        return f"{self.case_id} {self.unit_id} {self.own} {self.year}: {self.count}"
 
 
 class DisbursementUnitTotal(models.Model):
@@ -597,3 +620,41 @@ class DisbursementUnitTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.own}: {self.people} people, {self.count}"
+
+
+class DisbursementUnitYear(models.Model):
+    """Per union unit (``own`` or its whole tree) × year (0: all years) × the category and
+    困难类型 people are counted under: 人数, disbursements, cash and goods.
+
+    A person is in one cell of a unit and year, so 人数 adds up across categories and
+    types (never across units or years): the summary by unit, category or type of a whole
+    scope, for all years or one, is a sum of a few of these rows."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    own = models.BooleanField()
+    year = models.IntegerField(default=ALL_YEARS)
+    category = models.CharField(max_length=24)
+    hardship_type = models.CharField(max_length=16)
+    people = models.BigIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    cash_fen = models.BigIntegerField(default=0)
+    goods_fen = models.BigIntegerField(default=0)
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "own", "year", "category", "hardship_type"],
+                name="disbursementunityear_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.own} {self.year} {self.category}: {self.people} people"

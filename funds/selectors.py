@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.admin.views.main import IGNORED_PARAMS
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from cases.models import Case
 from core.money import format_yuan
+from funds.aggregates import ALL_YEARS
 from funds.models import (
     Disbursement,
     DisbursementCaseYear,
     DisbursementDay,
+    DisbursementPersonUnit,
     DisbursementUnitTotal,
+    DisbursementUnitYear,
     LedgerEntry,
 )
 from unions.models import UnionUnit
@@ -80,6 +83,11 @@ def disbursement_totals(
                 "cash": whole.cash,
                 "goods": whole.goods,
             }
+    if day is not None and set(day) == {"day__year"} | (set(day) & {"paying_unit_id"}):
+        # One year of the whole scope or of one paying unit: the stored breakdown.
+        year = _unit_year_totals(user, day.get("paying_unit_id"), int(day["day__year"]))
+        if year is not None:
+            return year
     raw = queryset.filter(is_reversed=False).order_by()
     if day is None:
         totals = raw.aggregate(
@@ -160,13 +168,14 @@ def _unit_totals(user, paying_unit_id: str | None) -> TreeTotals | None:
     return TreeTotals.of(DisbursementUnitTotal.objects.filter(key).first())
 
 
-def district_totals(
-    user, within: UnionUnit | None = None
-) -> tuple[dict[str, TreeTotals], TreeTotals] | None:
-    """All years, per district-level tree path as the reports group paid money (a
-    district-level unit's whole tree; what the city union paid itself under its own
-    path), and in total, for what ``user`` sees (within ``within``'s tree if given).
-    None when the scope is more than one tree. Groups that paid nothing are left out."""
+def _district_groups(
+    user, within: UnionUnit | None
+) -> tuple[list[tuple[str, int, bool]], UnionUnit | None] | None:
+    """The groups the reports show for what ``user`` sees (within ``within``'s tree if
+    given): (district-level tree path, unit pk, own) — a district-level unit's whole
+    tree; what the city union paid itself under its own path — and the root whose tree
+    is the total. None when the scope is more than one tree; no root when ``within`` is
+    outside the scope."""
     visible, roots = _scope(user)
     if len(roots) != 1:
         return None
@@ -175,13 +184,79 @@ def district_totals(
         if within.tree_path.startswith(root.tree_path):
             root = within
         elif not root.tree_path.startswith(within.tree_path):
-            return {}, TreeTotals()
+            return [], None
     if len(root.tree_path) >= DISTRICT_PATH_LENGTH:
-        groups = [(root.tree_path[:DISTRICT_PATH_LENGTH], root.pk, False)]
+        return [(root.tree_path[:DISTRICT_PATH_LENGTH], root.pk, False)], root
+    below = [(unit.tree_path, unit.pk, False) for unit in visible if unit.parent_id == root.pk]
+    return [(root.tree_path, root.pk, True), *below], root
+
+
+def _unit_year_totals(user, paying_unit_id: str | None, year: int) -> dict | None:
+    """``_unit_totals`` for one calendar year, from the breakdown's cells (人数 adds up
+    over them)."""
+    visible, roots = _scope(user)
+    if paying_unit_id is not None:
+        if int(paying_unit_id) not in {unit.pk for unit in visible}:
+            return {"count": 0, "people": 0, "cash": _yuan(0), "goods": _yuan(0)}
+        key = Q(unit_id=int(paying_unit_id), own=True)
+    elif len(roots) == 1:
+        key = Q(unit_id=roots[0].pk, own=False)
     else:
-        groups = [(root.tree_path, root.pk, True)] + [
-            (unit.tree_path, unit.pk, False) for unit in visible if unit.parent_id == root.pk
-        ]
+        return None
+    totals = DisbursementUnitYear.objects.filter(key, year=year).aggregate(
+        people=Sum("people"), count=Sum("count"), cash=Sum("cash_fen"), goods=Sum("goods_fen")
+    )
+    return {
+        "count": int(totals["count"] or 0),
+        "people": int(totals["people"] or 0),
+        "cash": _yuan(totals["cash"]),
+        "goods": _yuan(totals["goods"]),
+    }
+
+
+def people_paid_over(user, year: int, fen: int) -> QuerySet[DisbursementPersonUnit] | None:
+    """The people whose aid in ``year`` from everything ``user`` sees paid came to more
+    than ``fen``: rows of the scope's whole tree, found by a range scan of the amount
+    index however many were paid (``amount``: their aid in fen). None when the scope is
+    more than one tree (one person's aid is then not one row)."""
+    _visible, roots = _scope(user)
+    if len(roots) != 1:
+        return None
+    return (
+        DisbursementPersonUnit.objects.filter(unit_id=roots[0].pk, own=False, year=year)
+        .alias(amount=F("cash_fen") + F("goods_fen"))
+        .filter(amount__gt=fen)
+        .annotate(amount_fen=F("cash_fen") + F("goods_fen"))
+    )
+
+
+def years_paid(user) -> list[int]:
+    """The calendar years in which a unit ``user`` sees paid unreversed aid (a few stored
+    rows per unit, whatever the data)."""
+    visible, _roots = _scope(user)
+    return list(
+        DisbursementUnitYear.objects.filter(
+            unit_id__in=[unit.pk for unit in visible], own=True, count__gt=0
+        )
+        .exclude(year=ALL_YEARS)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("year")
+    )
+
+
+def district_totals(
+    user, within: UnionUnit | None = None
+) -> tuple[dict[str, TreeTotals], TreeTotals] | None:
+    """All years, per district-level tree path as the reports group paid money, and in
+    total, for what ``user`` sees (within ``within``'s tree if given). None when the scope
+    is more than one tree. Groups that paid nothing are left out."""
+    found = _district_groups(user, within)
+    if found is None:
+        return None
+    groups, root = found
+    if root is None:
+        return {}, TreeTotals()
     wanted = Q(unit_id=root.pk, own=False)
     for _path, pk, own in groups:
         wanted |= Q(unit_id=pk, own=own)
@@ -192,6 +267,57 @@ def district_totals(
         if totals.count:
             per_group[path] = totals
     return per_group, TreeTotals.of(rows.get((root.pk, False)))
+
+
+@dataclass
+class Cell:
+    """人数, disbursements and money of the people of one category and 困难类型."""
+
+    category: str
+    hardship_type: str
+    people: int
+    count: int
+    cash: Decimal
+    goods: Decimal
+
+
+def district_breakdown(
+    user, within: UnionUnit | None = None, *, year: int | None = None, category: str = ""
+) -> tuple[dict[str, list[Cell]], list[Cell]] | None:
+    """Like ``district_totals``, broken down by the category and 困难类型 people are
+    counted under, for one calendar year or all years (``year`` None), optionally of one
+    category: per group, and of the whole tree (the total). A person is in one cell of a
+    unit and year, so 人数 adds up over the cells of one group. A handful of stored rows
+    (``DisbursementUnitYear``) whatever the data; None when the scope is more than one
+    tree."""
+    found = _district_groups(user, within)
+    if found is None:
+        return None
+    groups, root = found
+    if root is None:
+        return {}, []
+    wanted = Q(unit_id=root.pk, own=False)
+    for _path, pk, own in groups:
+        wanted |= Q(unit_id=pk, own=own)
+    rows = DisbursementUnitYear.objects.filter(
+        wanted, year=ALL_YEARS if year is None else year, count__gt=0
+    )
+    if category:
+        rows = rows.filter(category=category)
+    cells: dict[tuple[int, bool], list[Cell]] = {}
+    for row in rows.order_by("category", "hardship_type"):
+        cells.setdefault((row.unit_id, row.own), []).append(
+            Cell(
+                row.category,
+                row.hardship_type,
+                int(row.people),
+                int(row.count),
+                _yuan(row.cash_fen),
+                _yuan(row.goods_fen),
+            )
+        )
+    per_group = {path: cells[(pk, own)] for path, pk, own in groups if (pk, own) in cells}
+    return per_group, cells.get((root.pk, False), [])
 
 
 # --- one person's aid: the case page, the referral decision and the 档案表 -------------------

@@ -5,7 +5,27 @@ from __future__ import annotations
 from cases.models import Case, CaseStatus
 
 
-def case_saved(sender, instance: Case, update_fields=None, **kwargs) -> None:
+def case_saved(sender, instance: Case, update_fields=None, created=False, raw=False, **kwargs):
+    if (
+        not created
+        and not raw
+        and (update_fields is None or {"category", "hardship_type"} & set(update_fields))
+    ):
+        # The person rows of aid already paid follow the case's category and type (one
+        # indexed read of its few rows when nothing changed).
+        from funds import aggregates
+
+        aggregates.reclassify([instance.pk])
+    _note_exit(instance, update_fields)
+
+
+def cases_reclassified(sender, case_ids=None, **kwargs) -> None:
+    from funds import aggregates
+
+    aggregates.reclassify(case_ids)
+
+
+def _note_exit(instance: Case, update_fields) -> None:
     # An exit is recorded with the day the case left hardship, which may be before aid
     # already posted: that aid was paid to a case no longer on file (the audit's rule).
     if instance.status != CaseStatus.EXITED or instance.exited_on is None:

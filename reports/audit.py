@@ -11,10 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Max, Min, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Round, Substr
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +41,7 @@ from funds.models import (
     Fund,
     LedgerEntry,
 )
-from funds.selectors import district_totals
+from funds.selectors import district_totals, people_paid_over
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
 
@@ -165,8 +175,23 @@ def _describe_inactive(row):
     )
 
 
+def _threshold_limit() -> int:
+    # Aid is whole fen: more than the threshold is more than its whole fen below.
+    return int((annual_threshold() * 100).to_integral_value(rounding=ROUND_FLOOR))
+
+
 def _threshold_rows(user):
+    """People whose aid this year is above the threshold, listed under the district of
+    their case's unit: from the person × year rows of the scope's whole tree (a range
+    scan of the amount index), or, for a scope of several trees, the raw rows."""
     year = timezone.localdate().year
+    stored = people_paid_over(user, year, _threshold_limit())
+    if stored is not None:
+        return (
+            stored.annotate(district_path=_district_path("case__unit__tree_path"))
+            .values("district_path", "case_id", "case__name", "case__id_number", "amount_fen")
+            .order_by("-amount_fen", "case_id")
+        )
     total = Coalesce(Sum("cash_amount"), Value(ZERO), output_field=MONEY) + Coalesce(
         Sum(F("quantity") * F("unit_value")), Value(ZERO), output_field=MONEY
     )
@@ -182,8 +207,16 @@ def _threshold_rows(user):
 
 
 def _threshold_tally(user) -> dict[str, int]:
-    """People over the year's threshold per district (of the case's unit, as listed),
-    from the person × year aggregates: one row per person and paying unit, summed."""
+    """People over the year's threshold per district (of the case's unit, as listed)."""
+    stored = people_paid_over(user, timezone.localdate().year, _threshold_limit())
+    if stored is not None:
+        return dict(
+            stored.annotate(district_path=_district_path("case__unit__tree_path"))
+            .values("district_path")
+            .annotate(n=Count("*"))
+            .order_by()
+            .values_list("district_path", "n")
+        )
     over = (
         DisbursementCaseYear.objects.for_user_listed(user)
         .filter(year=timezone.localdate().year, count__gt=0)
@@ -204,7 +237,9 @@ def _describe_threshold(row):
         _("%(name)s received %(total)s yuan this year (threshold %(threshold)s yuan).")
         % {
             "name": _person(row),
-            "total": format_yuan(row["total"]),
+            "total": format_yuan(
+                row["total"] if "total" in row else Decimal(row["amount_fen"]).scaleb(-2)
+            ),
             "threshold": format_yuan(annual_threshold()),
         },
         _change_url(Case, row["case_id"]),

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, Substr
 from cases.models import Activity, Campaign, Case, Category, HardshipType
 from core.money import ZERO, format_yuan, quantize_yuan
 from funds.models import Disbursement, DisbursementCaseYear
-from funds.selectors import district_totals
+from funds.selectors import district_breakdown
 from reports import audit
 from unions.models import UnionUnit
 
@@ -173,10 +173,18 @@ def report_summary(filterset, by: str = "unit") -> Summary:
     if not answerable(data):
         return summary(filterset.qs, by)
     used = {name for name, value in data.items() if value not in (None, "")}
-    if by == "unit" and used <= {"unit"}:
-        whole = tree_summary(filterset.request.user, data.get("unit"))
-        if whole is not None:
-            return whole
+    if used <= {"unit", "category", "date_from", "date_to"}:
+        year = _one_year(data.get("date_from"), data.get("date_to"))
+        if year is not False:
+            stored = breakdown_summary(
+                filterset.request.user,
+                data.get("unit"),
+                by,
+                year=year,
+                category=data.get("category") or "",
+            )
+            if stored is not None:
+                return stored
 
     rows = DisbursementCaseYear.objects.for_user_listed(filterset.request.user)
     if data.get("unit"):
@@ -192,23 +200,65 @@ def report_summary(filterset, by: str = "unit") -> Summary:
     return aggregate_summary(rows, by)
 
 
-def tree_summary(user, within=None) -> Summary | None:
-    """The summary by unit over all years from the stored totals of whole trees
-    (``funds.selectors.district_totals``): a handful of rows whatever the data. None
+def _one_year(start, end) -> int | None | bool:
+    """The calendar year whole-year dates ``start``–``end`` cover, None for no dates (all
+    years), False for several years or one end open (people cannot be added up across
+    years)."""
+    if not start and not end:
+        return None
+    if start and end and start.year == end.year:
+        return start.year
+    return False
+
+
+def breakdown_summary(
+    user, within=None, by: str = "unit", *, year: int | None = None, category: str = ""
+) -> Summary | None:
+    """The summary of a whole scope (within ``within``'s tree), for all years or one,
+    optionally of one category, from the stored breakdown by unit, category and 困难类型
+    (``funds.selectors.district_breakdown``): a few dozen rows whatever the data. None
     when the user's scope is more than one tree."""
-    found = district_totals(user, within)
+    group, _keys = _group_keys(by, "", "category")
+    found = district_breakdown(user, within, year=year, category=category)
     if found is None:
         return None
-    per_group, total = found
-    grouped = [
-        {"district_path": path, "people": t.people, "disbursements": t.count,
-         "cash": t.cash, "goods": t.goods, "is_total": False}
-        for path, t in per_group.items()
-    ] + [
-        {"people": total.people, "disbursements": total.count, "cash": total.cash,
-         "goods": total.goods, "is_total": True}
-    ]  # fmt: skip
-    return _summary_of(grouped, ("unit",), _yuan)
+    per_group, whole = found
+    sums: dict[tuple, dict] = {}
+
+    def add(key: tuple, cell, is_total: bool) -> None:
+        out = sums.setdefault(
+            (is_total, *key),
+            {"people": 0, "disbursements": 0, "cash": ZERO, "goods": ZERO, "is_total": is_total},
+        )
+        out["people"] += cell.people
+        out["disbursements"] += cell.count
+        out["cash"] += cell.cash
+        out["goods"] += cell.goods
+        if not is_total:
+            names = {"district_path": key[0]} if "unit" in group else {}
+            rest = list(key[1:] if "unit" in group else key)
+            if "category" in group:
+                names["category"] = rest.pop(0)
+            if "type" in group:
+                names["hardship_type"] = rest.pop(0)
+            out.update(names)
+
+    def class_key(cell) -> tuple:
+        return (
+            *((cell.category,) if "category" in group else ()),
+            *((cell.hardship_type,) if "type" in group else ()),
+        )
+
+    if "unit" in group:
+        for path, cells in per_group.items():
+            for cell in cells:
+                add((path, *class_key(cell)), cell, False)
+    else:
+        for cell in whole:
+            add(class_key(cell), cell, False)
+    for cell in whole:
+        add((), cell, True)
+    return _summary_of(list(sums.values()), group, lambda value: value)
 
 
 def aggregate_summary(rows, by: str = "unit") -> Summary:

@@ -24,8 +24,10 @@ def backfill(apps, schema_editor):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM funds_disbursementday LIMIT 1")
         filled = cursor.fetchone() is not None
-    if not filled:  # nothing there yet (0003's fill is a no-op): everything, from the rows
-        aggregates.rebuild(connection)
+    # The person × unit tables are filled by 0005 (rebuild is today's code, which reads
+    # columns 0005 adds).
+    if not filled:  # nothing there yet (0003's fill is a no-op): from the rows
+        aggregates.rebuild(connection, [aggregates.DAY_TABLE, aggregates.CASE_YEAR_TABLE])
         return
     # The day counters are right but for the new one: only the few rows off file are
     # read for it (a full rebuild at 5M disbursements takes a quarter of an hour).
@@ -42,7 +44,6 @@ def backfill(apps, schema_editor):
             "AND funds_disbursementday.campaign_key = s.c",
             [False, False],
         )
-    aggregates.rebuild(connection, [aggregates.PERSON_TABLE, aggregates.TOTAL_TABLE])
 
 
 class Migration(migrations.Migration):

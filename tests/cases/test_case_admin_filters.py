@@ -175,8 +175,15 @@ def test_date_drill_down_does_not_scan_the_list(kunshan_clerk, client_for, units
 
     sql = [query["sql"].upper() for query in captured]
     assert not [q for q in sql if "DISTINCT" in q]
-    # The span of years is one MIN/MAX in the clerk's scope (issue 13 part 7), no scan.
-    assert [q for q in sql if "MIN(" in q and "MAX(" in q and "UNIT_ID" in q]
+    # The span of years is the scope's first and last date, each read by the date's
+    # index (ORDER BY … LIMIT 1 in the clerk's scope), never MIN/MAX over the scope.
+    ends = [q for q in sql if q.startswith('SELECT "CASES_CASE"."REGISTERED_ON"')
+            and "UNIT_ID" in q]  # fmt: skip
+    assert [q[q.index("ORDER BY") :] for q in ends] == [
+        "ORDER BY 1 ASC LIMIT 1",
+        "ORDER BY 1 DESC LIMIT 1",
+    ]
+    assert not [q for q in sql if "MIN(" in q or "MAX(" in q]
 
 
 def test_date_drill_down_offers_only_years_in_the_users_scope(kunshan_clerk, client_for, units):

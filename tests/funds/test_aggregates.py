@@ -1,7 +1,7 @@
 """Property: whatever is posted, reversed, imported from a sheet or signed, and however
-cases change status, category or unit, every maintained aggregate equals the raw
-computation; and ``rebuild_aggregates`` finds no difference on the demo and reports a
-planted one."""
+cases change status, category (saved, or by the case sheet), 困难类型 (a re-evaluation)
+or unit, every maintained aggregate equals the raw computation; and ``rebuild_aggregates``
+finds no difference on the demo and reports a planted one."""
 
 import contextlib
 import datetime
@@ -16,14 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from cases.models import Case, CaseStatus, Category
-from cases.services import case_exit, case_reopen, case_verify
+from cases.models import Case, CaseStatus, Category, SubsistenceLine
+from cases.resources import CaseResource
+from cases.services import case_exit, case_reopen, case_verify, cases_reevaluate
 from funds import aggregates
 from funds.models import Disbursement, DisbursementCaseYear, DisbursementDay, LedgerEntry
 from funds.selectors import disbursement_totals
 from funds.services import disbursement_post, disbursements_sign_receipts, entry_reverse
 from pairings.resources import PairedDisbursementResource
-from reports.selectors import GROUPINGS, aggregate_summary, summary, tree_summary
+from reports.selectors import GROUPINGS, aggregate_summary, breakdown_summary, summary
 from tests.cases.factories import CaseFactory
 from tests.funds.factories import FundFactory
 from tests.sheets.helpers import import_sheet
@@ -48,6 +49,9 @@ operations = st.lists(
         st.tuples(st.just("sign"), pick),
         st.tuples(st.just("status"), pick),
         st.tuples(st.just("category"), pick, st.sampled_from([c for c, _l in Category.choices])),
+        st.tuples(st.just("case_sheet"), pick, st.sampled_from(["困难劳模", "困难职工"])),
+        # A household figure, then the re-evaluation: 深度/相对 or none under the line.
+        st.tuples(st.just("retype"), pick, st.sampled_from(["600", "1200", "1900", "5000"])),
         st.tuples(st.just("move"), pick),
         st.tuples(st.just("restructure")),
     ),
@@ -81,6 +85,11 @@ class AggregateInvariantTests(TestCase):
             CaseFactory(unit=cls.units["张浦镇工会"], status=CaseStatus.VERIFIED)
             for _i in range(3)
         ]
+        SubsistenceLine.objects.create(
+            unit=cls.units["昆山市总工会"],
+            monthly_amount=Decimal("1000"),
+            effective_on=datetime.date(2006, 1, 1),
+        )
 
     def case(self, index) -> Case:
         return Case.objects.get(pk=self.cases[index % len(self.cases)].pk)
@@ -142,6 +151,21 @@ class AggregateInvariantTests(TestCase):
             case = self.case(args[0])
             case.category = args[1]
             case.save(update_fields=["category"])
+        elif kind == "case_sheet":
+            case = self.case(args[0])
+            import_sheet(
+                CaseResource,
+                self.user,
+                [{"姓名": case.name, "身份证号": case.id_number, "所属工会": case.unit.name,
+                  "困难类别": args[1]}],
+                ["姓名", "身份证号", "所属工会", "困难类别"],
+            )  # fmt: skip
+        elif kind == "retype":
+            case = self.case(args[0])
+            # A plain UPDATE, as a correction in bulk would be: only the re-evaluation
+            # below changes the type, in one set-based pass.
+            Case.objects.filter(pk=case.pk).update(monthly_income_per_capita=Decimal(args[1]))
+            cases_reevaluate(unit=self.units["昆山市总工会"], on=datetime.date(2007, 6, 1))
         elif kind == "move":
             case = self.case(args[0])
             case.unit = self.units[TOWNS[(TOWNS.index(case.unit.name) + 1) % 2]]
@@ -206,15 +230,34 @@ class AggregateInvariantTests(TestCase):
             ), params
         # The stored tree totals: the clerk's whole scope and one paying unit's own.
         paying = str(UnionUnit.objects.get(name="昆山市总工会").pk)
-        for user, params in ((self.clerk, {}), (self.user, {"paying_unit__id__exact": [paying]})):
+        one_unit = {"paying_unit__id__exact": [paying]}
+        for user, params in (
+            (self.clerk, {}),
+            (self.clerk, {"disbursed_on__year": ["2007"]}),
+            (self.user, one_unit),
+            (self.user, {**one_unit, "disbursed_on__year": ["2006"]}),
+        ):
             listed = Disbursement.objects.for_user(user).with_values()
-            if params:
+            if "paying_unit__id__exact" in params:
                 listed = listed.filter(paying_unit_id=paying)
+            if "disbursed_on__year" in params:
+                listed = listed.filter(disbursed_on__year=params["disbursed_on__year"][0])
             assert disbursement_totals(
                 queryset=listed, user=user, params=params
             ) == disbursement_totals(queryset=listed, user=user, params={}, search="raw")
+        # The summary of a whole scope from the stored breakdown, all years or one year,
+        # of one category or all: what the raw rows give.
         for user in (self.user, self.clerk):
-            assert tree_summary(user) == summary(Disbursement.objects.for_user(user), "unit")
+            listed = Disbursement.objects.for_user(user)
+            for by in GROUPINGS:
+                for year in (None, 2006, 2007):
+                    for category in ("", Category.HARDSHIP_WORKER):
+                        raw = listed.filter(disbursed_on__year=year) if year else listed
+                        if category:
+                            raw = raw.filter(case__category=category)
+                        assert breakdown_summary(
+                            user, by=by, year=year, category=category
+                        ) == summary(raw, by), (by, year, category)
         # And the summary read from them is the one computed from the raw rows.
         for by in GROUPINGS:
             assert aggregate_summary(DisbursementCaseYear.objects.all(), by) == summary(
