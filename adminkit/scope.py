@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from adminkit.dates import scoped_date_hierarchy
-from adminkit.extensions import extra_inlines
+from adminkit.extensions import extra_inlines, extra_list_filters
 from adminkit.history import ClerkHistoryHelper
 from adminkit.paginator import CappedCountPaginator
 from core.dates import validate_date
@@ -224,6 +224,10 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
         return inlines
 
     # --- the list ----------------------------------------------------------------------
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        return filters + [f for f in extra_list_filters(self.model) if f not in filters]
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
