@@ -225,10 +225,6 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
 
     # --- the list ----------------------------------------------------------------------
 
-    def get_list_filter(self, request):
-        filters = list(super().get_list_filter(request))
-        return filters + [f for f in extra_list_filters(self.model) if f not in filters]
-
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
@@ -251,7 +247,8 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
                     item = (item, NotFilledInChoicesFilter)
 
             filters.append(item)
-        return filters
+        # Filters an app lower down adds (settings.RELIEF_ADMIN_LIST_FILTERS).
+        return filters + [f for f in extra_list_filters(self.model) if f not in filters]
 
     def lookup_allowed(self, lookup, value, request):
         first = lookup.split(LOOKUP_SEP, 1)[0]

@@ -68,7 +68,9 @@ def test_exiting_sets_the_first_follow_up_and_each_visit_the_next(
     units, kunshan_case, kunshan_head, kunshan_clerk
 ):
     exited_on = TODAY - datetime.timedelta(days=200)
-    services.case_exit(case=kunshan_case, exited_on=exited_on, reason="再就业", acting_user=kunshan_head)
+    services.case_exit(
+        case=kunshan_case, exited_on=exited_on, reason="再就业", acting_user=kunshan_head
+    )
     kunshan_case.refresh_from_db()
     assert kunshan_case.follow_up_due_on == add_months(exited_on, 6)
 
@@ -101,9 +103,7 @@ def test_exiting_sets_the_first_follow_up_and_each_visit_the_next(
     assert FollowUp.objects.filter(case=kunshan_case).count() == 2
 
 
-def test_back_in_hardship_reopens_the_file_for_verification(
-    units, kunshan_clerk, kunshan_head
-):
+def test_back_in_hardship_reopens_the_file_for_verification(units, kunshan_clerk, kunshan_head):
     case = _exited(units, TODAY - datetime.timedelta(days=190))
     services.follow_up_record(
         case=case,

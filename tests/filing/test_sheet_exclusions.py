@@ -16,9 +16,7 @@ HEADERS = ["姓名", "身份证号", "所属工会", "困难类别", "档案状�
 
 def test_a_row_verifying_a_file_with_ticked_exclusions_is_refused(units, kunshan_head):
     ticked = CaseFactory(id_number=KUNSHAN_ID, unit=units["昆山市总工会"], name="顾小妹")
-    ticked.exclusions.add(
-        ExclusionCondition.objects.get(unit=None, text="家庭拥有两套及以上住房")
-    )
+    ticked.exclusions.add(ExclusionCondition.objects.get(unit=None, text="家庭拥有两套及以上住房"))
     clean = CaseFactory(id_number=OTHER_ID, unit=units["昆山市总工会"], name="陆阿姨")
 
     result = import_rows(
@@ -56,7 +54,5 @@ def test_a_row_that_leaves_a_verified_file_as_it_is_is_not_refused(units, kunsha
     sheet's other columns stay editable."""
     case = CaseFactory(id_number=KUNSHAN_ID, unit=units["昆山市总工会"], verified=True)
     case.exclusions.add(ExclusionCondition.objects.filter(unit=None).first())
-    result = import_rows(
-        kunshan_head, [case_row(档案状态="在档", 姓名="顾小妹")], headers=HEADERS
-    )
+    result = import_rows(kunshan_head, [case_row(档案状态="在档", 姓名="顾小妹")], headers=HEADERS)
     assert errors_of(result) == []
