@@ -14,6 +14,7 @@ from cases.filing import follow_up_due_after
 from cases.models import Case, CaseStatus, FollowUp, FollowUpOutcome
 from core.dates import add_months
 from tests.cases.factories import CaseFactory
+from tests.scope_helpers import assert_looks_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +46,8 @@ def test_the_months_are_a_setting(settings):
 
 
 def _exited(units, exited_on, **fields):
-    return CaseFactory(
-        unit=units["张浦镇工会"],
-        exited=True,
-        exited_on=exited_on,
-        follow_up_due_on=follow_up_due_after(exited_on, 0),
-        **fields,
-    )
+    fields.setdefault("follow_up_due_on", follow_up_due_after(exited_on, 0))
+    return CaseFactory(unit=units["张浦镇工会"], exited=True, exited_on=exited_on, **fields)
 
 
 def test_a_follow_up_is_due_from_its_day_on(units):
@@ -219,3 +215,36 @@ def test_the_sheet_exit_sets_the_first_follow_up(units, kunshan_head):
     case = Case.objects.get(id_number=KUNSHAN_ID)
     assert case.status == CaseStatus.EXITED
     assert case.follow_up_due_on == add_months(TODAY, 6)
+
+
+def test_follow_ups_are_seen_only_in_scope(units, kunshan_clerk, wuzhong_clerk, client_for):
+    case = _exited(units, TODAY - datetime.timedelta(days=190))
+    follow_up = services.follow_up_record(
+        case=case, visited_on=TODAY, outcome=FollowUpOutcome.STILL_OUT, acting_user=kunshan_clerk
+    )
+    listing = reverse("admin:cases_followup_changelist")
+    ours, theirs = client_for(kunshan_clerk), client_for(wuzhong_clerk)
+    for page in ("{pk}/change/", "{pk}/history/"):
+        assert ours.get(listing + page.format(pk=follow_up.pk)).status_code == 200
+        assert_looks_missing(theirs, listing + page, follow_up.pk)
+    assert ours.get(listing).context["cl"].result_count == 1
+    assert theirs.get(listing).context["cl"].result_count == 0
+    assert FollowUp.objects.for_user(wuzhong_clerk).count() == 0
+
+
+def test_the_migration_gives_recent_exits_their_first_follow_up(units):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("cases.migrations.0012_follow_ups")
+    recent = _exited(units, add_months(TODAY, -7), follow_up_due_on=None)
+    old = _exited(units, add_months(TODAY, -13), follow_up_due_on=None)
+    Case.objects.filter(pk__in=[recent.pk, old.pk]).update(follow_up_due_on=None)
+
+    migration.first_follow_ups(apps, None)
+
+    recent.refresh_from_db()
+    old.refresh_from_db()
+    assert recent.follow_up_due_on == add_months(add_months(TODAY, -7), 6)
+    assert old.follow_up_due_on is None
