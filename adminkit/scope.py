@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from adminkit.dates import scoped_date_hierarchy
-from adminkit.extensions import extra_inlines
+from adminkit.extensions import extra_inlines, extra_list_filters
 from adminkit.history import ClerkHistoryHelper
 from adminkit.paginator import CappedCountPaginator
 from core.dates import validate_date
@@ -247,7 +247,8 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
                     item = (item, NotFilledInChoicesFilter)
 
             filters.append(item)
-        return filters
+        # Filters an app lower down adds (settings.RELIEF_ADMIN_LIST_FILTERS).
+        return filters + [f for f in extra_list_filters(self.model) if f not in filters]
 
     def lookup_allowed(self, lookup, value, request):
         first = lookup.split(LOOKUP_SEP, 1)[0]

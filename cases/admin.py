@@ -48,6 +48,7 @@ from cases.filters import (
     ReferralStatusFilter,
     ReviewedThisYearFilter,
     TypeReviewFilter,
+    YearlyQueryFilter,
 )
 from cases.idnumbers import mask_id_number
 from cases.idsearch import IdSearchAdminMixin
@@ -59,6 +60,7 @@ from cases.models import (
     CaseStatus,
     Category,
     ExclusionCondition,
+    FollowUp,
     HouseholdMember,
     Reevaluation,
     Referral,
@@ -164,6 +166,16 @@ class AnnualReviewInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("reviewer")
 
 
+class FollowUpInline(ReadOnlyInline):
+    """回访 after an exit; a new one is recorded with the "record a follow-up" action."""
+
+    model = FollowUp
+    fields = ["exited_on", "visited_on", "visited_by", "outcome", "notes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("visited_by")
+
+
 class ReferralInline(ReadOnlyInline):
     """Referrals to the city union; submitted with the action, decided on their page."""
 
@@ -186,6 +198,7 @@ STATUS_FIELDS = [
     "certificate_valid_until",
     "exited_on",
     "exit_reason",
+    "follow_up_due_on",
     "last_reviewed_on",
 ]
 HARDSHIP_TYPE_FIELDS = [
@@ -247,6 +260,7 @@ class CaseAdmin(
         "causes",
         "status",
         ReviewedThisYearFilter,
+        YearlyQueryFilter,
         HouseholdSizeFilter,
     ]
     date_hierarchy = "registered_on"
@@ -256,13 +270,20 @@ class CaseAdmin(
     show_full_result_count = False
     # Facet counts would count every filter choice over the whole register.
     show_facets = admin.ShowFacets.NEVER
-    inlines = [HouseholdMemberInline, RigidExpenseInline, AnnualReviewInline, ReferralInline]
+    inlines = [
+        HouseholdMemberInline,
+        RigidExpenseInline,
+        AnnualReviewInline,
+        FollowUpInline,
+        ReferralInline,
+    ]
     actions = [
         "verify_cases",
         "exit_cases",
         "reopen_cases",
         "submit_referrals",
         "record_reviews",
+        "record_follow_ups",
         "type_changes_reviewed",
     ]
     # On the case's own page, only the actions its status allows.
@@ -272,6 +293,7 @@ class CaseAdmin(
         "reopen_cases": lambda case: case.status == CaseStatus.EXITED,
         "submit_referrals": lambda case: case.status == CaseStatus.VERIFIED,
         "record_reviews": lambda case: case.status != CaseStatus.EXITED,
+        "record_follow_ups": lambda case: case.status == CaseStatus.EXITED,
     }
 
     # --- what the user sees --------------------------------------------------------------
@@ -486,6 +508,31 @@ class AnnualReviewAdmin(IdSearchAdminMixin, ReadOnlyMixin, ServiceManagedAdmin):
     @admin.display(description=_("union unit"))
     def case_unit(self, review):
         return review.case.unit
+
+
+# --- follow-up visits --------------------------------------------------------------------
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(IdSearchAdminMixin, ReadOnlyMixin, ServiceManagedAdmin):
+    """A read-only list; visits are recorded with the case list's action."""
+
+    list_display = ["case_name", "case_unit", "exited_on", "visited_on", "outcome", "visited_by"]
+    list_display_links = ["case_name"]
+    list_select_related = ["case__unit", "visited_by"]
+    list_filter = ["outcome", ("case__unit", ScopedRelatedFieldListFilter)]
+    search_fields = ["case__name", "=case__id_number"]
+    sensitive_fields = PERSONAL_FIELDS
+    fields = ["case", "exited_on", "visited_on", "outcome", "visited_by", "notes"]
+    readonly_fields = fields
+
+    @admin.display(description=_("hardship case"), ordering="case__name")
+    def case_name(self, follow_up):
+        return follow_up.case.name
+
+    @admin.display(description=_("union unit"))
+    def case_unit(self, follow_up):
+        return follow_up.case.unit
 
 
 # --- campaigns and activities ------------------------------------------------------------

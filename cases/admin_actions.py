@@ -1,4 +1,5 @@
-"""The register's actions on cases (verify, exit, reopen, refer, review, type changes).
+"""The register's actions on cases (verify, exit, reopen, refer, review, follow up, type
+changes).
 
 A mixin of ``CaseAdmin`` (cases/admin.py keeps the declarations): each action runs one
 service per ticked case through ``adminkit.actions.run_for_each``, those that need input
@@ -14,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from adminkit.actions import run_for_each
 from adminkit.pages import form_action
 from cases import services
-from cases.forms import ExitForm, ReferralSubmitForm, ReviewForm
-from cases.permissions import ADD_ANNUAL_REVIEW, SUBMIT_REFERRAL, VERIFY_CASE
+from cases.forms import ExitForm, FollowUpForm, ReferralSubmitForm, ReviewForm
+from cases.permissions import ADD_ANNUAL_REVIEW, ADD_FOLLOW_UP, SUBMIT_REFERRAL, VERIFY_CASE
 
 # Actions offered both on the list and on one case's page (Django 6.1's action locations).
 BOTH_LOCATIONS = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
@@ -34,6 +35,9 @@ class CaseActionsMixin:
 
     def has_record_review_permission(self, request, obj=None):
         return request.user.has_perm(ADD_ANNUAL_REVIEW)
+
+    def has_record_follow_up_permission(self, request, obj=None):
+        return request.user.has_perm(ADD_FOLLOW_UP)
 
     # --- actions -------------------------------------------------------------------------
     # ``queryset`` is the scoped changelist narrowed to the ticked rows: a forged id of
@@ -174,4 +178,40 @@ class CaseActionsMixin:
             title=gettext("Record the annual review"),
             intro=gettext("One review per case and year (年度复核)."),
             submit_label=gettext("Record the review"),
+        )
+
+    @admin.action(
+        description=_("Record a follow-up visit of this exited case"),
+        description_plural=_("Record a follow-up visit of the selected exited cases"),
+        permissions=["record_follow_up"],
+        location=BOTH_LOCATIONS,
+    )
+    def record_follow_ups(self, request, queryset):
+        def run(data):
+            run_for_each(
+                self,
+                request,
+                queryset,
+                lambda case: services.follow_up_record(
+                    case=case,
+                    visited_on=data["visited_on"],
+                    outcome=data["outcome"],
+                    notes=data["notes"],
+                    acting_user=request.user,
+                ),
+                gettext("Follow-up visits recorded: %(count)d."),
+            )
+
+        return form_action(
+            self,
+            request,
+            queryset,
+            FollowUpForm,
+            run,
+            title=gettext("Record a follow-up visit"),
+            intro=gettext(
+                "A visit after the exit (回访). Back in hardship (返困) reopens the file: "
+                "an approver must verify it again."
+            ),
+            submit_label=gettext("Record the visit"),
         )

@@ -9,12 +9,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, F, Q, Value, When
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
 from cases.models import Category, HardshipType, SuddenEvent
+from core.dates import a_year_before, add_months
 from core.money import ZERO, format_yuan, quantize_yuan
 
 MONTHS = 12
@@ -64,17 +66,25 @@ def figure_terms(case) -> str:
     }
 
 
+# --- 回访 (follow-ups after exit) ---------------------------------------------------------
+
+
+def follow_up_months() -> tuple[int, ...]:
+    """How many months after the exit each follow-up visit falls due (FILING.md: 6, 12)."""
+    return tuple(getattr(settings, "RELIEF_FOLLOW_UP_MONTHS", (6, 12)))
+
+
+def follow_up_due_after(exited_on: datetime.date, done: int) -> datetime.date | None:
+    """When the next follow-up of an exit on ``exited_on`` is due, ``done`` visits
+    already recorded after it; ``None`` once every one is done. 31 August + 6 months is
+    28 (or 29) February: the month's last day when it is shorter."""
+    months = follow_up_months()
+    return add_months(exited_on, months[done]) if done < len(months) else None
+
+
 # --- 困难类型 -------------------------------------------------------------------------------
 
 SUDDEN_SHARE = (Decimal(4), Decimal(5))  # costs above 4/5 (80%) of the annual income
-
-
-def a_year_before(on: datetime.date) -> datetime.date:
-    """The same day a year earlier (28 February for 29 February)."""
-    try:
-        return on.replace(year=on.year - 1)
-    except ValueError:
-        return on.replace(year=on.year - 1, day=28)
 
 
 def hardship_type_of(case, *, line: Decimal | None, on: datetime.date) -> str:

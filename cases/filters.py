@@ -131,3 +131,32 @@ class TypeReviewFilter(admin.SimpleListFilter):
         if self.value() == "lost":
             return queryset.filter(type_review_pending=True, hardship_type=HardshipType.NONE)
         return queryset
+
+
+class YearlyQueryFilter(admin.SimpleListFilter):
+    """The queries a unit asks every year (FILING.md "Leaving and coming back"), each the
+    queryset method of ``CaseQuerySet`` the dashboard counts with; 从未帮扶 (never aided)
+    is funds' (``funds.filters.NeverAidedFilter``), as cases knows no disbursements."""
+
+    title = _("yearly queries")
+    parameter_name = "yearly"
+    NOT_UPDATED = "not_updated"
+    REVIEW_DUE = "review_due"
+    FOLLOW_UP_DUE = "follow_up_due"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.NOT_UPDATED, _("not updated in a year")),
+            (self.REVIEW_DUE, _("due for annual review")),
+            (self.FOLLOW_UP_DUE, _("follow-up visit due")),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == self.NOT_UPDATED:
+            return queryset.not_updated_in_a_year(today)
+        if self.value() == self.REVIEW_DUE:
+            return queryset.due_for_review(today)
+        if self.value() == self.FOLLOW_UP_DUE:
+            return queryset.follow_up_due(today)
+        return queryset

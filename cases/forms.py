@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import ReviewOutcome
+from cases.models import FollowUpOutcome, ReviewOutcome
 from core.dates import SupportedDateField
 
 
@@ -69,6 +69,25 @@ class ReviewForm(forms.Form):
     def clean_reviewed_on(self):
         return _not_in_future(
             self.cleaned_data.get("reviewed_on"), _("The review date cannot be in the future.")
+        )
+
+
+class FollowUpForm(forms.Form):
+    """回访: a visit to an exited file; 返困 reopens it for verification."""
+
+    visited_on = SupportedDateField(
+        label=_("visited on"), initial=timezone.localdate, widget=widgets.AdminDateWidget
+    )
+    outcome = forms.ChoiceField(label=_("outcome"), choices=FollowUpOutcome.choices)
+    notes = forms.CharField(
+        label=_("notes"),
+        required=False,
+        widget=widgets.AdminTextareaWidget(attrs={"rows": 3}),
+    )
+
+    def clean_visited_on(self):
+        return _not_in_future(
+            self.cleaned_data.get("visited_on"), _("The visit date cannot be in the future.")
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -21,6 +23,7 @@ from cases.idnumbers import (
     person_label,
     validate_id_number,
 )
+from core.dates import a_year_before
 from core.money import MoneyField
 from unions.models import UnionUnit, UnitLevel
 from unions.querysets import ScopedQuerySet, unit_scope_for
@@ -193,6 +196,41 @@ class CaseQuerySet(ScopedQuerySet):
         reviewed = AnnualReview.objects.filter(case=OuterRef("pk"), year=year)
         return self.exclude(status=CaseStatus.EXITED).exclude(Exists(reviewed))
 
+    # --- the yearly queries (FILING.md "Leaving and coming back"); each reads one partial
+    # index of Case.Meta, whose condition it repeats word for word.
+
+    def not_updated_in_a_year(self, on: datetime.date) -> CaseQuerySet:
+        """一年未更新: files still open (not exited: those are followed up instead) that
+        no person has written since the start of the same day a year before ``on``.
+
+        "Written" is ``updated_at``: any save() (the services, the admin page, a sheet
+        row that changes the file, an annual review recorded), never the set-based
+        re-evaluation of a new 低保 line, which would otherwise make every file look
+        updated each time a district raises its line."""
+        cutoff = datetime.datetime.combine(a_year_before(on), datetime.time.min)
+        if settings.USE_TZ:
+            cutoff = timezone.make_aware(cutoff)
+        return self.exclude(status=CaseStatus.EXITED).filter(updated_at__lt=cutoff)
+
+    def due_for_review(self, on: datetime.date) -> CaseQuerySet:
+        """年度复核到期: files on file (在档, 长期救助) since before ``on``'s year (or with no
+        date of verification) and not reviewed in it; a file verified this year was
+        checked by its verification. Reads the stored ``last_reviewed_on`` (a review's
+        date falls in its year, AnnualReview.clean), not the reviews."""
+        year_start = datetime.date(on.year, 1, 1)
+        return self.filter(status__in=ACTIVE_STATUSES).filter(
+            Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=year_start),
+            Q(verified_on__isnull=True) | Q(verified_on__lt=year_start),
+        )
+
+    def follow_up_due(self, on: datetime.date) -> CaseQuerySet:
+        """回访到期: exited files whose next follow-up visit is due on or before ``on``."""
+        return self.filter(follow_up_due_on__lte=on, status=CaseStatus.EXITED)
+
+    def type_review_pending(self) -> CaseQuerySet:
+        """Files a re-evaluation changed and no approver has looked at yet."""
+        return self.filter(type_review_pending=True)
+
 
 class Case(IdNumberCleaningMixin, models.Model):
     """One person on the hardship register, unique city-wide by resident ID number."""
@@ -322,8 +360,17 @@ class Case(IdNumberCleaningMixin, models.Model):
         related_name="excluded_cases",
         help_text=_("Tick every condition that applies: a ticked file cannot be verified."),
     )
+    # 回访 (FILING.md): when the next follow-up visit of an exited file is due. Set by the
+    # exit (RELIEF_FOLLOW_UP_MONTHS after it) and moved on by each visit recorded; empty
+    # once the last one is done and whenever the file is not exited.
+    follow_up_due_on = models.DateField(
+        _("follow-up due on"), null=True, blank=True, editable=False
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set by every save(): a person's change (the services, the admin page, a sheet row
+    # that changes the file). The set-based writes (re-evaluation, anonymisation) are
+    # plain UPDATEs that leave it alone on purpose: 一年未更新 reads it (cases.filters).
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[causes, exclusions])
@@ -354,6 +401,23 @@ class Case(IdNumberCleaningMixin, models.Model):
             models.Index(fields=["name"]),
             models.Index(fields=["phone"]),
             models.Index(fields=["-registered_on", "-id"], name="case_registered_desc"),
+            # The yearly queries (cases.filters.YearlyQueryFilter and the dashboard):
+            # each one's condition is the partial index's, so a count reads only it.
+            models.Index(
+                fields=["follow_up_due_on", "unit"],
+                condition=Q(follow_up_due_on__isnull=False),
+                name="case_follow_up_due_idx",
+            ),
+            models.Index(
+                fields=["updated_at", "unit"],
+                condition=~Q(status=CaseStatus.EXITED),
+                name="case_not_updated_idx",
+            ),
+            models.Index(
+                fields=["last_reviewed_on", "verified_on", "unit"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="case_review_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -561,6 +625,49 @@ class AnnualReview(models.Model):
     def clean(self) -> None:
         if self.reviewed_on and self.year and self.reviewed_on.year != self.year:
             raise ValidationError({"year": _("The review date must fall in the review year.")})
+
+
+class FollowUpOutcome(models.TextChoices):
+    STILL_OUT = "still_out", _("still out of hardship")
+    BACK = "back", _("back in hardship")
+    UNREACHABLE = "unreachable", _("could not be reached")
+
+
+class FollowUpQuerySet(ScopedQuerySet):
+    scope_field = "case__unit"
+
+
+class FollowUp(models.Model):
+    """A follow-up visit (回访) to a file after its exit; recorded through
+    ``cases.services.follow_up_record``. 返困 (back in hardship) reopens the file."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("hardship case"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    # The exit the visit follows: a file reopened and exited again starts its follow-ups
+    # afresh, and the visits of its earlier exit stay on it.
+    exited_on = models.DateField(_("exit followed up"))
+    visited_on = models.DateField(_("visited on"), default=timezone.localdate)
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=FollowUpOutcome.choices)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+        ordering = ["-visited_on", "-pk"]
+        indexes = [models.Index(fields=["case", "exited_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on:%Y-%m-%d} · {self.case.name}"
 
 
 class ReferralStatus(models.TextChoices):

@@ -8,6 +8,8 @@ VERIFY_CASE = "cases.verify_case"
 SUBMIT_REFERRAL = "cases.submit_referral"
 DECIDE_REFERRAL = "cases.decide_referral"
 ADD_ANNUAL_REVIEW = "cases.add_annualreview"
+ADD_FOLLOW_UP = "cases.add_followup"
+VIEW_FOLLOW_UP = "cases.view_followup"
 VIEW_CASE = "cases.view_case"
 ADD_CASE = "cases.add_case"
 CHANGE_CASE = "cases.change_case"
@@ -41,6 +43,8 @@ _CLERK = [
     "cases.view_annualreview",
     ADD_ANNUAL_REVIEW,
     "cases.change_annualreview",
+    VIEW_FOLLOW_UP,
+    ADD_FOLLOW_UP,
     VIEW_REFERRAL,
     "cases.view_campaign",
     "cases.add_campaign",
@@ -63,6 +67,7 @@ ROLE_PERMISSIONS = {
         "cases.view_householdmember",
         "cases.view_rigidexpense",
         "cases.view_annualreview",
+        VIEW_FOLLOW_UP,
         VIEW_REFERRAL,
         "cases.view_campaign",
         "cases.view_activity",
@@ -78,6 +83,7 @@ ROLE_PERMISSIONS = {
         "cases.view_householdmember",
         "cases.view_rigidexpense",
         "cases.view_annualreview",
+        VIEW_FOLLOW_UP,
         VIEW_REFERRAL,
         "cases.change_referral",
         DECIDE_REFERRAL,

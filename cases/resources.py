@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import birth_date_from_id, gender_from_id, mask_id_number, validate_id_number
-from cases.models import Case, CaseStatus, Category, Cause, Gender, HardshipType
+from cases.models import (
+    ACTIVE_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+    Cause,
+    Gender,
+    HardshipType,
+)
 from cases.permissions import ADD_CASE, CHANGE_CASE
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
@@ -244,6 +252,38 @@ class CaseResource(SheetResource):
                 self.column_of("status"),
                 _("Only an approver may set the status to %(status)s.")
                 % {"status": self.fields["status"].widget.render(status)},
+            )
+
+    def validate_rows(self, rows: list[SheetRow], context: CaseImport) -> None:
+        """A row that puts a file on file (在档 or 长期救助 from another status) is refused
+        while exclusions are ticked on it, as ``case_verify`` refuses it: one query for
+        the whole sheet. A new file has none ticked (the sheet has no such column)."""
+        verifying = {
+            row.instance.pk: row
+            for row in rows
+            if row.plannable
+            and row.instance is not None
+            and row.import_type != NEW
+            and "status" in row.old
+            and row.old["status"] not in ACTIVE_STATUSES
+            and row.instance.status in ACTIVE_STATUSES
+        }
+        if not verifying:
+            return
+        ticked: dict[int, list[str]] = {}
+        links = (
+            Case.exclusions.through.objects.filter(case_id__in=list(verifying))
+            .order_by("exclusioncondition__sort_order", "exclusioncondition_id")
+            .values_list("case_id", "exclusioncondition__text")
+        )
+        for case_id, text in links:
+            ticked.setdefault(case_id, []).append(text)
+        column = self.column_of("status")
+        for case_id, conditions in ticked.items():
+            verifying[case_id].add_error(
+                column,
+                _("This file cannot be verified: exclusions apply (%(conditions)s).")
+                % {"conditions": "；".join(conditions)},
             )
 
     def prepare_instance(self, row: SheetRow, context: CaseImport, now: datetime.datetime) -> None:

@@ -18,12 +18,19 @@ from django.db.models import F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.filing import hardship_type_expression, hardship_type_of, household_figure
+from cases.filing import (
+    follow_up_due_after,
+    hardship_type_expression,
+    hardship_type_of,
+    household_figure,
+)
 from cases.models import (
     AnnualReview,
     Case,
     CaseStatus,
     ExclusionCondition,
+    FollowUp,
+    FollowUpOutcome,
     HardshipType,
     Reevaluation,
     Referral,
@@ -34,6 +41,7 @@ from cases.models import (
 from cases.permissions import (
     ADD_ANNUAL_REVIEW,
     ADD_EXCLUSION,
+    ADD_FOLLOW_UP,
     ADD_LINE,
     CHANGE_CASE,
     CHANGE_EXCLUSION,
@@ -75,13 +83,15 @@ def case_apply_verify(
 
 
 def case_apply_exit(case: Case, *, on: datetime.date, reason: str) -> set[str]:
-    """已脱困 on ``on``: the aid certificate (救助证) of a long-term case lapses with it."""
+    """已脱困 on ``on``: the aid certificate (救助证) of a long-term case lapses with it,
+    and the first follow-up visit (回访) falls due."""
     case.status = CaseStatus.EXITED
     case.exited_on = on
     case.exit_reason = reason
     case.certificate_number = ""
     case.certificate_valid_from = None
     case.certificate_valid_until = None
+    case.follow_up_due_on = follow_up_due_after(on, 0)
     return {
         "status",
         "exited_on",
@@ -89,17 +99,27 @@ def case_apply_exit(case: Case, *, on: datetime.date, reason: str) -> set[str]:
         "certificate_number",
         "certificate_valid_from",
         "certificate_valid_until",
+        "follow_up_due_on",
     }
 
 
 def case_apply_reopen(case: Case) -> set[str]:
-    """待审核 again, with neither the exit nor the old verification left on it."""
+    """待审核 again, with neither the exit nor the old verification left on it (and no
+    follow-up due: it is followed up after its next exit)."""
     case.status = CaseStatus.PENDING
     case.exited_on = None
     case.exit_reason = ""
     case.verified_on = None
     case.verified_by = None
-    return {"status", "exited_on", "exit_reason", "verified_on", "verified_by"}
+    case.follow_up_due_on = None
+    return {
+        "status",
+        "exited_on",
+        "exit_reason",
+        "verified_on",
+        "verified_by",
+        "follow_up_due_on",
+    }
 
 
 @transaction.atomic
@@ -179,6 +199,58 @@ def review_record(
         case.last_reviewed_on = reviewed_on
         save_validated(case, acting_user)
     return review
+
+
+@transaction.atomic
+def follow_up_record(
+    *,
+    case: Case,
+    visited_on: datetime.date,
+    outcome: str,
+    notes: str = "",
+    acting_user,
+) -> FollowUp:
+    """Record a follow-up visit (回访) of an exited file.
+
+    Any outcome counts as the visit due (one that could not reach the person included:
+    it is on the file, and the next one falls due), so the file moves on to its next
+    due date, or to none after the last. 返困 (back in hardship) reopens the file for
+    verification in the same transaction, by the same user, as ``case_reopen`` does:
+    it needs the right to reopen, and an approver must verify it again (maker–checker).
+    """
+    require(acting_user, ADD_FOLLOW_UP, case)
+    if outcome not in FollowUpOutcome.values:
+        raise ValidationError(_("Unknown follow-up outcome."))
+    if outcome == FollowUpOutcome.BACK:
+        require(acting_user, CHANGE_CASE, case)
+    case = _locked(case)
+    if case.status != CaseStatus.EXITED or case.exited_on is None:
+        raise ValidationError(_("Only an exited case is followed up."))
+    if not visited_on:
+        raise ValidationError(_("Enter the date of the visit."))
+    if visited_on > timezone.localdate():
+        raise ValidationError(_("The visit date cannot be in the future."))
+    if visited_on < case.exited_on:
+        raise ValidationError(
+            _("The visit cannot be before the exit (%(date)s).")
+            % {"date": f"{case.exited_on:%Y-%m-%d}"}
+        )
+    follow_up = FollowUp(
+        case=case,
+        exited_on=case.exited_on,
+        visited_on=visited_on,
+        visited_by=acting_user,
+        outcome=outcome,
+        notes=(notes or "").strip(),
+    )
+    save_validated(follow_up, acting_user)
+    if outcome == FollowUpOutcome.BACK:
+        case_apply_reopen(case)
+    else:
+        done = FollowUp.objects.filter(case=case, exited_on=case.exited_on).count()
+        case.follow_up_due_on = follow_up_due_after(case.exited_on, done)
+    save_validated(case, acting_user)
+    return follow_up
 
 
 @transaction.atomic

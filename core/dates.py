@@ -40,3 +40,20 @@ class SupportedDateField(forms.DateField):
     """A form's date field that refuses dates outside the supported range."""
 
     default_validators = [validate_date]
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, or the month's last day when it has fewer days."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+def a_year_before(on: datetime.date) -> datetime.date:
+    """The same day a year earlier (28 February for 29 February)."""
+    try:
+        return on.replace(year=on.year - 1)
+    except ValueError:
+        return on.replace(year=on.year - 1, day=28)

@@ -349,6 +349,11 @@ class Disbursement(models.Model):
         indexes = [
             models.Index(fields=["paying_unit", "disbursed_on"]),
             models.Index(fields=["case", "disbursed_on"]),
+            # 从未帮扶 (funds.selectors.cases_never_aided): NOT EXISTS a disbursement
+            # not reversed, read from this index alone.
+            models.Index(
+                fields=["case"], condition=Q(is_reversed=False), name="disbursement_case_paid_idx"
+            ),
             models.Index(fields=["campaign", "paying_unit"]),
             models.Index(fields=["disbursed_on"]),
             models.Index(fields=["fund", "disbursed_on"]),

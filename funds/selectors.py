@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.admin.views.main import IGNORED_PARAMS
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from cases.models import Case
+from cases.models import ACTIVE_STATUSES, Case
 from core.money import format_yuan
 from funds.aggregates import ALL_YEARS
 from funds.models import (
@@ -385,3 +385,14 @@ def reversal_of(disbursement: Disbursement) -> LedgerEntry | None:
         .select_related("posted_by", "fund")
         .first()
     )
+
+
+def cases_never_aided(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """从未帮扶: of ``cases``, the files on file (在档, 长期救助) that no disbursement
+    ever reached (a reversed one does not count: nothing was handed over).
+
+    ``NOT EXISTS`` on the partial index ``disbursement_case_paid_idx`` (the case of every
+    disbursement not reversed): an anti-join the planner answers from the index alone,
+    with no flag on the case for funds to keep right (funds migration 0005)."""
+    paid = Disbursement.objects.filter(case=OuterRef("pk"), is_reversed=False)
+    return cases.filter(status__in=ACTIVE_STATUSES).exclude(Exists(paid))

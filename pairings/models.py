@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from cases.models import Case, HouseholdMember
+from core.dates import add_months
 from core.money import ZERO, MoneyField
 from funds.models import Disbursement
 from unions.models import UnionUnit
@@ -101,15 +102,6 @@ class AgreementStatus(models.TextChoices):
     ACTIVE = "active", pgettext_lazy("agreement status", "active")
     EXPIRED = "expired", _("expired")
     TERMINATED = "terminated", _("terminated")
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later, or the month's last day when it has fewer days."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    next_month = datetime.date(year + month // 12, month % 12 + 1, 1)
-    last_day = (next_month - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(day.day, last_day))
 
 
 def instalments_due(

@@ -343,6 +343,16 @@ RELIEF_ADMIN_INLINES = {
     "cases.Case": ["pairings.admin.CaseAgreementsInline"],
 }
 
+# List filters an app lower down adds to a list of an app above it (adminkit.extensions):
+# funds' "never aided" (从未帮扶) on the case list, which cases cannot import.
+RELIEF_ADMIN_LIST_FILTERS = {
+    "cases.Case": ["funds.filters.NeverAidedFilter"],
+}
+
+# 回访 (FILING.md): follow-up visits of an exited file fall due this many months after
+# the exit, in order; each visit recorded moves the file on to the next.
+RELIEF_FOLLOW_UP_MONTHS = (6, 12)
+
 # django-import-export: the admin's import and export need these permissions (without
 # them every staff user may import and export); each sheet checks its own too.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseStatus, Referral
+from cases.filters import TypeReviewFilter, YearlyQueryFilter
+from cases.models import Case, CaseStatus, HardshipType, Referral
 from cases.permissions import VIEW_CASE, VIEW_REFERRAL
+from funds.filters import NeverAidedFilter
+from funds.selectors import cases_never_aided
 from pairings.filters import EXPIRING_DAYS, ExpiringFilter
 from pairings.models import Agreement
 from pairings.permissions import VIEW_AGREEMENT
@@ -25,6 +30,8 @@ def dashboard_for(user) -> list[dict]:
                 "url": reverse("admin:cases_case_changelist") + "?status__exact=pending",
             }
         )
+        cards += yearly_query_cards(user)
+        cards += flagged_file_cards(user)
     if user.has_perm(VIEW_REFERRAL):
         cards.append(
             {
@@ -54,3 +61,64 @@ def dashboard_for(user) -> list[dict]:
                 }
             )
     return cards
+
+
+def _case_list(parameter: str, value: str) -> str:
+    return reverse("admin:cases_case_changelist") + f"?{parameter}={value}"
+
+
+def yearly_query_cards(user) -> list[dict]:
+    """The yearly queries (FILING.md): one count each, the case list's filter as link.
+    Each count reads a partial index (cases migration 0012, funds migration 0005)."""
+    today = timezone.localdate()
+    cases = Case.objects.for_user(user)
+    yearly = YearlyQueryFilter.parameter_name
+    return [
+        {
+            "title": _("Follow-up visits due"),
+            "count": cases.follow_up_due(today).count(),
+            "url": _case_list(yearly, YearlyQueryFilter.FOLLOW_UP_DUE),
+        },
+        {
+            "title": _("Files due for annual review"),
+            "count": cases.due_for_review(today).count(),
+            "url": _case_list(yearly, YearlyQueryFilter.REVIEW_DUE),
+        },
+        {
+            "title": _("Files not updated in a year"),
+            "count": cases.not_updated_in_a_year(today).count(),
+            "url": _case_list(yearly, YearlyQueryFilter.NOT_UPDATED),
+        },
+        {
+            "title": _("Files never aided"),
+            "count": cases_never_aided(cases).count(),
+            "url": _case_list(NeverAidedFilter.parameter_name, NeverAidedFilter.NEVER),
+        },
+    ]
+
+
+def flagged_file_cards(user) -> list[dict]:
+    """Files a re-evaluation (a new 低保 line) flagged for their unit: every type change
+    to review, and those among them that no longer meet any hardship type. The flag's
+    partial index answers both."""
+    # One query for both: the second is a part of the first, read from the same index.
+    counts = (
+        Case.objects.for_user(user)
+        .type_review_pending()
+        .aggregate(
+            changed=Count("pk"), lost=Count("pk", filter=Q(hardship_type=HardshipType.NONE))
+        )
+    )
+    review = TypeReviewFilter.parameter_name
+    return [
+        {
+            "title": _("Hardship-type changes to review"),
+            "count": counts["changed"],
+            "url": _case_list(review, "changed"),
+        },
+        {
+            "title": _("Files that no longer qualify"),
+            "count": counts["lost"],
+            "url": _case_list(review, "lost"),
+        },
+    ]
