@@ -349,12 +349,15 @@ def test_city_admin_moves_a_merged_units_files_in_bulk(units, client_for, city_a
         reason=REASON,
         acting_user=units["金阊区总工会"].memberships.get(role="approver").user,
     )
-    data = {"action": "move_cases", "_selected_action": [c.pk for c in files]}
+    # As a browser posts it: the list's button ("index") passed on, the form's own button.
+    data = {"action": "move_cases", "index": "0", "_selected_action": [c.pk for c in files]}
     form = client_for(city_admin).post(CASES, data)
     assert "直接转移档案" in form.content.decode()
 
     done = client_for(city_admin).post(
-        CASES, {**data, "apply": "1", "to_unit": gusu.pk, "reason": "金阊区并入姑苏区"}, follow=True
+        CASES,
+        {**data, "apply": "1", "_apply": "转移档案", "to_unit": gusu.pk, "reason": "金阊区并入姑苏区"},
+        follow=True,
     )
 
     said = messages_of(done)
