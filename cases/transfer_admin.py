@@ -23,7 +23,6 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -149,8 +148,10 @@ class TransferActionsMixin(_ModelAdmin):
                 lambda case: transfers.case_move(
                     case=case, to_unit=unit, reason=data["reason"], acting_user=request.user
                 ),
-                lambda count: gettext("Files moved to %(unit)s: %(count)d.")
-                % {"unit": unit.name, "count": count},
+                lambda count: (
+                    gettext("Files moved to %(unit)s: %(count)d.")
+                    % {"unit": unit.name, "count": count}
+                ),
             )
 
         return form_action(

@@ -84,7 +84,9 @@ def _set_unit(case: Case, unit: UnionUnit, acting_user) -> None:
 
 
 @transaction.atomic
-def transfer_start(*, case: Case, to_unit: UnionUnit | None, reason: str, acting_user) -> CaseTransfer:
+def transfer_start(
+    *, case: Case, to_unit: UnionUnit | None, reason: str, acting_user
+) -> CaseTransfer:
     """An approver of the unit holding ``case`` asks ``to_unit`` to take the file."""
     require(acting_user, START_TRANSFER, case)
     case = _locked(case)
@@ -167,9 +169,7 @@ def transfer_cancel(*, transfer: CaseTransfer, acting_user) -> CaseTransfer:
 
 
 @transaction.atomic
-def case_move(
-    *, case: Case, to_unit: UnionUnit | None, reason: str, acting_user
-) -> CaseTransfer:
+def case_move(*, case: Case, to_unit: UnionUnit | None, reason: str, acting_user) -> CaseTransfer:
     """The city union moves a file itself (units merged, like 金阊区 into 姑苏区): a
     transfer accepted at once, started and decided by the city administrator."""
     require(acting_user, MOVE_CASE, case)

@@ -91,9 +91,10 @@ def test_a_head_starts_a_transfer_and_the_receiving_head_accepts_it(
 def test_a_refusal_needs_a_reason_and_leaves_the_file_where_it_is(
     started, kunshan_case, units, wuzhong_head
 ):
-    assert refusal(
-        lambda: transfer_refuse(transfer=started, reason=" ", acting_user=wuzhong_head)
-    ) == "请说明拒收原因。"
+    assert (
+        refusal(lambda: transfer_refuse(transfer=started, reason=" ", acting_user=wuzhong_head))
+        == "请说明拒收原因。"
+    )
 
     transfer_refuse(transfer=started, reason="不属本单位会员", acting_user=wuzhong_head)
 
@@ -102,9 +103,10 @@ def test_a_refusal_needs_a_reason_and_leaves_the_file_where_it_is(
     assert started.state == TransferState.REFUSED
     assert started.refusal_reason == "不属本单位会员"
     assert kunshan_case.unit == units["张浦镇工会"]
-    assert refusal(
-        lambda: transfer_accept(transfer=started, acting_user=wuzhong_head)
-    ) == "这项转接已不在待决定状态（已拒收）。"
+    assert (
+        refusal(lambda: transfer_accept(transfer=started, acting_user=wuzhong_head))
+        == "这项转接已不在待决定状态（已拒收）。"
+    )
 
 
 def test_who_may_start_and_decide(
@@ -115,7 +117,9 @@ def test_who_may_start_and_decide(
     for user in (kunshan_clerk, wuzhong_head, city_auditor):
         with pytest.raises(PermissionDenied):
             transfer_start(case=kunshan_case, to_unit=to, reason=REASON, acting_user=user)
-    transfer = transfer_start(case=kunshan_case, to_unit=to, reason=REASON, acting_user=kunshan_head)
+    transfer = transfer_start(
+        case=kunshan_case, to_unit=to, reason=REASON, acting_user=kunshan_head
+    )
     # The sender, a clerk of the receiver and the auditor do not decide.
     for user in (kunshan_head, city_auditor):
         with pytest.raises(PermissionDenied):
@@ -143,9 +147,10 @@ def test_whoever_started_a_transfer_never_decides_it(kunshan_case, units, kunsha
     transfer = transfer_start(
         case=kunshan_case, to_unit=units["陆家镇工会"], reason=REASON, acting_user=kunshan_head
     )
-    assert refusal(
-        lambda: transfer_accept(transfer=transfer, acting_user=kunshan_head)
-    ) == "这项转接是你发起的，须由他人决定。"
+    assert (
+        refusal(lambda: transfer_accept(transfer=transfer, acting_user=kunshan_head))
+        == "这项转接是你发起的，须由他人决定。"
+    )
     # The database says so too.
     with pytest.raises(IntegrityError), transaction.atomic():
         CaseTransfer.objects.filter(pk=transfer.pk).update(
@@ -266,7 +271,9 @@ def test_start_from_the_case_page_then_accept_on_the_transfer_page(
     assert "木渎镇工会（吴中区总工会）" in html and "金阊区总工会" in html
 
     done = client_for(kunshan_head).post(
-        url, {**ask, "apply": "1", "to_unit": units["木渎镇工会"].pk, "reason": REASON}, follow=True
+        url,
+        {**ask, "apply": "1", "to_unit": units["木渎镇工会"].pk, "reason": REASON},
+        follow=True,
     )
     assert "已发起转接 1 份，由接收单位决定接收或拒收。" in messages_of(done)
     transfer = CaseTransfer.objects.get()
@@ -316,12 +323,17 @@ def test_the_receiving_side_filter_lists_what_awaits_the_unit(
 ):
     incoming = client_for(wuzhong_head).get(TRANSFERS, {"side": "in", "state__exact": "pending"})
     assert list(incoming.context["cl"].result_list) == [started]
-    assert list(client_for(wuzhong_head).get(TRANSFERS, {"side": "out"}).context["cl"].result_list) == []
+    assert (
+        list(client_for(wuzhong_head).get(TRANSFERS, {"side": "out"}).context["cl"].result_list)
+        == []
+    )
     outgoing = client_for(kunshan_head).get(TRANSFERS, {"side": "out"})
     assert list(outgoing.context["cl"].result_list) == [started]
 
 
-def test_heads_and_clerks_are_offered_what_their_role_allows(client_for, kunshan_clerk, kunshan_head, city_admin, city_auditor):
+def test_heads_and_clerks_are_offered_what_their_role_allows(
+    client_for, kunshan_clerk, kunshan_head, city_admin, city_auditor
+):
     def offered(user):
         form = client_for(user).get(CASES).context["action_form"]
         return {name for name, _label in form.fields["action"].choices}
@@ -335,7 +347,9 @@ def test_heads_and_clerks_are_offered_what_their_role_allows(client_for, kunshan
 # --- the city union moves files itself ----------------------------------------------------
 
 
-def test_city_admin_moves_a_merged_units_files_in_bulk(units, client_for, city_admin, kunshan_head):
+def test_city_admin_moves_a_merged_units_files_in_bulk(
+    units, client_for, city_admin, kunshan_head
+):
     from unions.models import UnionUnit, UnitLevel
 
     gusu = UnionUnit.objects.create(
@@ -356,7 +370,13 @@ def test_city_admin_moves_a_merged_units_files_in_bulk(units, client_for, city_a
 
     done = client_for(city_admin).post(
         CASES,
-        {**data, "apply": "1", "_apply": "转移档案", "to_unit": gusu.pk, "reason": "金阊区并入姑苏区"},
+        {
+            **data,
+            "apply": "1",
+            "_apply": "转移档案",
+            "to_unit": gusu.pk,
+            "reason": "金阊区并入姑苏区",
+        },
         follow=True,
     )
 
@@ -391,3 +411,35 @@ def test_the_new_holders_history_page_shows_the_move_without_the_old_units_name(
     assert "其他单位的记录" in html and "木渎镇工会" in html
     auditor_view = client_for(kunshan_head)
     assert auditor_view.get(f"{CASES}{started.case_id}/history/").status_code == 302
+
+
+def test_the_demo_has_one_transfer_pending_from_kunshan_to_wuzhong(db):
+    from django.core.management import call_command
+
+    call_command("loaddemo", "--password", "pw", stdout=io.StringIO())
+    call_command("loaddemo", "--password", "pw", stdout=io.StringIO())
+
+    transfer = CaseTransfer.objects.get()
+    assert transfer.state == TransferState.PENDING
+    assert transfer.from_unit.district().name == "昆山市总工会"
+    assert transfer.to_unit.district().name == "吴中区总工会"
+    assert transfer.started_by.username == "kunshan_head"
+    assert transfer.case.unit == transfer.from_unit
+
+
+def test_the_receiving_heads_pages_are_in_chinese(started, client_for, wuzhong_head, kunshan_head):
+    from tests.pagewalk import data_words, english_words
+
+    known = data_words()
+    pages = {
+        "list": client_for(wuzhong_head).get(TRANSFERS),
+        "decision": client_for(wuzhong_head).get(f"{TRANSFERS}{started.pk}/change/"),
+        "history": client_for(wuzhong_head).get(f"{TRANSFERS}{started.pk}/history/"),
+        "form": client_for(kunshan_head).post(
+            CASES,
+            {"action": "start_transfers", "index": "0", "_selected_action": [started.case_id]},
+        ),
+    }
+    assert {name: english_words(r.content.decode(), known) for name, r in pages.items()} == {
+        name: [] for name in pages
+    }
