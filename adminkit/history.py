@@ -46,8 +46,12 @@ class ClerkHistoryHelper(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
         field = self.model._meta.get_field(change.field)
-        if isinstance(field, models.ForeignKey) and value is not None:
-            return self._related_name(field, value)
+        if isinstance(field, models.ForeignKey):
+            # simple-history hands a related object, or a DeletedObject for a row it
+            # did not find (its pk None for an empty key): the name comes from the pk,
+            # read through the viewer's scope.
+            value = getattr(value, "pk", value)
+            return None if value is None else self._related_name(field, value)
         labels = _choice_labels(field)
         if isinstance(value, list | tuple):
             return [labels.get(item, item) for item in value]
@@ -65,7 +69,13 @@ class ClerkHistoryHelper(HistoricalRecordContextHelper):
             else related._default_manager.all()
         )
         found = queryset.filter(pk=pk).first()
-        return str(found) if found is not None else pk
+        if found is not None:
+            return str(found)
+        # Out of the viewer's scope (a file's unit before it was transferred here): said
+        # so, as the delete page says it, rather than a bare key.
+        if self.user is not None and related._default_manager.filter(pk=pk).exists():
+            return gettext("a record of another unit")
+        return pk
 
     def stringify_delta_change_values(self, change, old, new):
         return super().stringify_delta_change_values(change, self._text(old), self._text(new))

@@ -107,6 +107,9 @@ def form_action(
         submit_label=submit_label,
         passed_on=[*_action_keys(request), (confirm_field, "1")],
         cancel_url=request.get_full_path(),
+        # Not "_save": Django's changelist takes a POST with it for its list_editable
+        # save and runs no action, so the confirmed form would silently do nothing.
+        submit_name="_apply",
         selected=selected,
         total=total,
         more=total - len(selected),

@@ -58,6 +58,7 @@ from cases.models import (
     Campaign,
     Case,
     CaseStatus,
+    CaseTransfer,
     Category,
     ExclusionCondition,
     FollowUp,
@@ -72,6 +73,8 @@ from cases.permissions import (
 )
 from cases.retention_admin import RetentionActionMixin
 from cases.selectors import cases_by_id_number, cases_by_short_name, line_in_force
+from cases.transfer_admin import CaseTransferAdmin, CaseTransferInline, TransferActionsMixin
+from cases.transfers import pending_transfer_of
 from sheets.admin import SheetAdminMixin
 from unions.models import Role
 
@@ -228,6 +231,7 @@ REGISTER_FIELDS = [
 @admin.register(Case)
 class CaseAdmin(
     CaseActionsMixin,
+    TransferActionsMixin,
     CaseAccessLogMixin,
     RetentionActionMixin,
     IdSearchAdminMixin,
@@ -276,6 +280,7 @@ class CaseAdmin(
         AnnualReviewInline,
         FollowUpInline,
         ReferralInline,
+        CaseTransferInline,
     ]
     actions = [
         "verify_cases",
@@ -359,6 +364,9 @@ class CaseAdmin(
         if obj is not None and obj.income_itemised:
             # Computed from the items: typing a figure over them would contradict them.
             readonly.append("monthly_income_per_capita")
+        if obj is not None and pending_transfer_of(obj) is not None:
+            # The transfer names the unit it leaves: it moves on acceptance, not here.
+            readonly.append("unit")
         if self.shows_read_only(request, obj):
             readonly += flatten_fieldsets(self.get_fieldsets(request, obj))
         return readonly
@@ -422,6 +430,11 @@ class CaseAdmin(
     def extra_category_names(self, case):
         labels = dict(Category.choices)
         return "、".join(str(labels.get(code, code)) for code in case.extra_categories) or "-"
+
+
+# --- file transfers (档案转接): cases.transfer_admin ------------------------------------------
+
+admin.site.register(CaseTransfer, CaseTransferAdmin)
 
 
 # --- referrals ---------------------------------------------------------------------------

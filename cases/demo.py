@@ -22,6 +22,7 @@ from cases.models import (
     Campaign,
     Case,
     CaseStatus,
+    CaseTransfer,
     Category,
     Cause,
     HouseholdMember,
@@ -346,6 +347,7 @@ def _date(text: str) -> datetime.date:
 def load(*, password: str, log) -> None:
     _load_register(log=log)
     _load_filing(log=log)
+    _load_transfers(log=log)
 
 
 # FILING.md: each district's 低保 line (Suzhou's standard rose to 1,095 yuan in July 2025;
@@ -399,6 +401,41 @@ def _load_filing(*, log) -> None:
         run = cases_reevaluate(unit=district, on=timezone.localdate())
         if run.changed:
             log(f"困难类型 {unit_name}：测算 {run.changed} 份")
+
+
+# 档案转接 (FILING.md): a 昆山 worker moved to 吴中; 昆山's head has started the transfer
+# and 吴中 has not decided yet.
+DEMO_TRANSFER_REASON = "本人工作调动至吴中区木渎镇，随本人转接档案。"
+
+
+def _load_transfers(*, log) -> None:
+    """Idempotent: one pending transfer, made once."""
+    if CaseTransfer.objects.exists():
+        return
+    units = {u.name: u for u in UnionUnit.objects.filter(name__in=["昆山市总工会", "木渎镇工会"])}
+    head = User.objects.filter(username="kunshan_head").first()
+    if len(units) < 2 or head is None:
+        return
+    case = (
+        Case.objects.filter(
+            unit__tree_path__startswith=units["昆山市总工会"].tree_path,
+            status=CaseStatus.VERIFIED,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if case is None:
+        return
+    transfer = CaseTransfer(
+        case=case,
+        from_unit=case.unit,
+        to_unit=units["木渎镇工会"],
+        reason=DEMO_TRANSFER_REASON,
+        started_by=head,
+    )
+    transfer._history_user = head
+    transfer.save()
+    log(f"档案转接 {case.name}：{case.unit.name} → 木渎镇工会（待接收）")
 
 
 def _load_register(*, log) -> None:

@@ -160,3 +160,26 @@ class YearlyQueryFilter(admin.SimpleListFilter):
         if self.value() == self.FOLLOW_UP_DUE:
             return queryset.follow_up_due(today)
         return queryset
+
+
+class TransferSideFilter(admin.SimpleListFilter):
+    """档案转接: the transfers addressed to the user's units (to decide) or started by
+    them. Each reads its index (receiving or sending unit, then state)."""
+
+    title = _("direction")
+    parameter_name = "side"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("in", _("to my units")),
+            ("out", _("from my units")),
+        ]
+
+    def queryset(self, request, queryset):
+        from unions.querysets import unit_scope_for
+
+        units = unit_scope_for(request.user)
+        if self.value() not in ("in", "out") or units is None:
+            return queryset
+        field = "to_unit__in" if self.value() == "in" else "from_unit__in"
+        return queryset.filter(**{field: units.values("pk")})

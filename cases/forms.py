@@ -163,3 +163,62 @@ class AnonymiseForm(forms.Form):
         label=_("I understand that the personal data of these cases is erased for good"),
         required=True,
     )
+
+
+class TransferUnitField(forms.ModelChoiceField):
+    """The receiving unit, chosen by name from the whole tree; a unit below a district
+    names its district, so two 城南街道工会 of two districts read differently."""
+
+    def label_from_instance(self, obj):
+        parent = obj.parent
+        if parent is not None and parent.parent_id is not None:
+            return f"{obj.name}（{parent.name}）"
+        return obj.name
+
+
+class TransferStartForm(forms.Form):
+    """档案转接: the unit that takes the file and why it moves."""
+
+    to_unit = TransferUnitField(
+        label=_("receiving unit"),
+        queryset=None,
+        error_messages={"required": _("Choose the receiving unit.")},
+    )
+    reason = forms.CharField(
+        label=_("reason for the transfer"),
+        widget=widgets.AdminTextareaWidget(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the file moves.")},
+        help_text=_("e.g. changed employer, moved to another district, units merged."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from cases.transfers import receiving_units
+
+        super().__init__(*args, **kwargs)
+        self.fields["to_unit"].queryset = receiving_units()
+
+
+class TransferDecisionForm(forms.Form):
+    """The receiving unit accepts the file or refuses it, saying why."""
+
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[(ACCEPT, _("accept the file")), (REFUSE, _("refuse the transfer"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose to accept or to refuse.")},
+    )
+    refusal_reason = forms.CharField(
+        label=_("reason for refusal"),
+        required=False,
+        widget=widgets.AdminTextareaWidget(attrs={"rows": 3}),
+        help_text=_("Required when refusing."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REFUSE and not (data.get("refusal_reason") or "").strip():
+            self.add_error("refusal_reason", _("Say why the transfer is refused."))
+        return data

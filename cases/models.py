@@ -959,3 +959,134 @@ class Reevaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.name} · {self.evaluated_on:%Y-%m-%d}"
+
+
+# --- moving a file between units (档案转接, FILING.md) --------------------------------------
+
+
+class TransferState(models.TextChoices):
+    PENDING = "pending", _("awaiting the receiving unit")
+    ACCEPTED = "accepted", _("accepted")
+    REFUSED = "refused", _("refused")
+    CANCELLED = "cancelled", _("withdrawn by the sending unit")
+
+
+class CaseTransferQuerySet(ScopedQuerySet):
+    scope_field = "from_unit"
+
+    def for_user(self, user) -> CaseTransferQuerySet:
+        # Both sides see the transfer (never the file itself: that follows the case's
+        # unit): the sending unit the ones it started, the receiving unit the ones
+        # addressed to it, in every state; and whoever holds the file now, its moves.
+        units = unit_scope_for(user)
+        if units is None:
+            return self
+        in_scope = units.values("pk")
+        return self.filter(
+            Q(from_unit__in=in_scope) | Q(to_unit__in=in_scope) | Q(case__unit__in=in_scope)
+        )
+
+    def pending(self) -> CaseTransferQuerySet:
+        return self.filter(state=TransferState.PENDING)
+
+
+class CaseTransfer(models.Model):
+    """A file moving from the unit that holds it to a receiving unit (档案转接).
+
+    Started by an approver of the sending unit, accepted or refused by one of the
+    receiving unit (or withdrawn by the sender); the city union moves files directly
+    (``direct``: accepted at once, by the city administrator who moved it)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("hardship case"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    from_unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("sending unit"),
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
+    )
+    to_unit = models.ForeignKey(
+        UnionUnit,
+        verbose_name=_("receiving unit"),
+        on_delete=models.PROTECT,
+        related_name="transfers_in",
+    )
+    reason = models.TextField(_("reason for the transfer"))
+    state = models.CharField(
+        _("transfer state"),
+        max_length=16,
+        choices=TransferState.choices,
+        default=TransferState.PENDING,
+    )
+    direct = models.BooleanField(_("moved by the city union"), default=False)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+
+    history = HistoricalRecords()
+    objects = CaseTransferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("file transfer")
+        verbose_name_plural = _("file transfers")
+        ordering = ["-started_at", "-pk"]
+        permissions = [
+            ("start_transfer", _("Can start and withdraw transfers of files")),
+            ("decide_transfer", _("Can accept or refuse transfers of files")),
+            ("move_case", _("Can move files between units directly")),
+        ]
+        indexes = [
+            models.Index(fields=["to_unit", "state"], name="transfer_to_state_idx"),
+            models.Index(fields=["from_unit", "state"], name="transfer_from_state_idx"),
+            models.Index(fields=["state", "-started_at"], name="transfer_state_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(state="pending"),
+                name="one_pending_transfer_per_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(to_unit=F("from_unit")), name="transfer_to_another_unit"
+            ),
+            # Maker–checker: whoever started a transfer never accepts or refuses it (they
+            # may withdraw it), except the city union's own direct move.
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "cancelled"])
+                | ~Q(decided_by=F("started_by"))
+                | Q(direct=True),
+                name="transfer_maker_is_not_checker",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_by__isnull=True)
+                | (~Q(state="pending") & Q(decided_by__isnull=False)),
+                name="transfer_decided_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="refused") | ~Q(refusal_reason=""),
+                name="transfer_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Names the person and both units only: admin log entries keep this text.
+        return f"{self.case.name}：{self.from_unit.name} → {self.to_unit.name}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.case.id_number)

@@ -24,6 +24,13 @@ CHANGE_LINE = "cases.change_subsistenceline"
 ADD_EXCLUSION = "cases.add_exclusioncondition"
 CHANGE_EXCLUSION = "cases.change_exclusioncondition"
 MANAGE_LINE = [ADD_LINE, CHANGE_LINE, ADD_EXCLUSION, CHANGE_EXCLUSION]
+# 档案转接 (FILING.md): a head starts (or withdraws) a transfer of a file their unit holds,
+# a head of the receiving unit accepts or refuses it; the city administrators move files
+# directly and may decide a pending transfer.
+VIEW_TRANSFER = "cases.view_casetransfer"
+START_TRANSFER = "cases.start_transfer"
+DECIDE_TRANSFER = "cases.decide_transfer"
+MOVE_CASE = "cases.move_case"
 # Retention: anonymise cases that left the register more than RETENTION_YEARS ago.
 ANONYMISE_CASE = "cases.anonymise_case"
 
@@ -57,11 +64,19 @@ _CLERK = [
     VIEW_LINE,
     VIEW_EXCLUSION,
     VIEW_REEVALUATION,
+    VIEW_TRANSFER,
 ]
 
 ROLE_PERMISSIONS = {
     Role.CLERK: _CLERK,
-    Role.APPROVER: [*_CLERK, VERIFY_CASE, SUBMIT_REFERRAL, *MANAGE_LINE],
+    Role.APPROVER: [
+        *_CLERK,
+        VERIFY_CASE,
+        SUBMIT_REFERRAL,
+        *MANAGE_LINE,
+        START_TRANSFER,
+        DECIDE_TRANSFER,
+    ],
     Role.AUDITOR: [
         VIEW_CASE,
         "cases.view_householdmember",
@@ -75,6 +90,7 @@ ROLE_PERMISSIONS = {
         VIEW_LINE,
         VIEW_EXCLUSION,
         VIEW_REEVALUATION,
+        VIEW_TRANSFER,
     ],
     Role.ADMINISTRATOR: [
         VIEW_CASE,
@@ -96,5 +112,8 @@ ROLE_PERMISSIONS = {
         VIEW_EXCLUSION,
         VIEW_REEVALUATION,
         *MANAGE_LINE,
+        VIEW_TRANSFER,
+        DECIDE_TRANSFER,
+        MOVE_CASE,
     ],
 }

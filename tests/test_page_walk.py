@@ -51,6 +51,9 @@ def test_no_page_of_any_demo_role_shows_english(demo):
                  "/admin/reports/summary/", "/admin/funds/ledgerentry/?"):  # fmt: skip
         assert any(part in url for url in walked["kunshan_clerk"]), part
     assert any("/admin/reports/audit/?rule=" in url for url in walked["city_auditor"])
+    # The demo's pending transfer (档案转接): its list and page, on the sending side.
+    assert any(url.startswith("/admin/cases/casetransfer/") and "/change/" in url
+               for url in walked["kunshan_head"])  # fmt: skip
 
 
 def test_a_refused_page_is_an_admin_page_in_chinese_that_says_what_and_links_back(demo):
