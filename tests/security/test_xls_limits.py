@@ -315,3 +315,15 @@ def test_the_stream_is_read_from_the_mini_stream_as_well():
         workbook_stream(bytes(data))
     assert str(refused.value) == UNREADABLE
     check_xls(xls_bytes([["姓名"]]), sheet_limits())  # the honest one passes
+
+
+def test_a_large_honest_workbook_whose_fat_needs_difat_sectors_is_read():
+    # past 109 FAT sectors (7 MB) the FAT's own sector numbers continue in DIFAT sectors
+    rows = [HEADERS, *[[f"职工{n}", f"320583{n:012d}", *["填写"] * 14] for n in range(30_000)]]
+    data = xls_bytes(rows)
+    assert len(data) > 8 * 1024**2
+    assert struct.unpack_from("<I", data, 72)[0] >= 1  # DIFAT sectors in the header
+
+    sheet = read_sheet(data, "cases.xls")
+
+    assert sum(1 for _row in sheet.rows) == 30_000

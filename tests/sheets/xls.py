@@ -18,6 +18,7 @@ from typing import Any
 ENDOFCHAIN = 0xFFFFFFFE
 FREESECT = 0xFFFFFFFF
 FATSECT = 0xFFFFFFFD
+DIFSECT = 0xFFFFFFFC
 NOSTREAM = 0xFFFFFFFF
 SECTOR = 512
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
@@ -145,24 +146,46 @@ def compound_file(stream: bytes, name: str = "Workbook") -> bytes:
     bytes below which a stream would go to the mini stream, as Excel's always are)."""
     stream = stream + b"\x00" * max(0, 4096 - len(stream))
     stream_sectors = -(-len(stream) // SECTOR)
-    # FAT sectors hold 128 entries each: for themselves, the directory and the stream.
-    fat_sectors = 1
-    while fat_sectors * 128 < fat_sectors + 1 + stream_sectors:
+    # FAT sectors hold 128 entries each (for themselves, the DIFAT sectors, the directory
+    # and the stream); past the header's 109 FAT sector numbers, DIFAT sectors hold 127
+    # more each and the number of the next.
+    fat_sectors = difat_sectors = 1
+    while True:
+        difat_sectors = max(0, -(-(fat_sectors - 109) // 127))
+        if fat_sectors * 128 >= fat_sectors + difat_sectors + 1 + stream_sectors:
+            break
         fat_sectors += 1
-    assert fat_sectors <= 109, "a larger file needs DIFAT sectors"
-    directory = fat_sectors
-    first = fat_sectors + 1
-    fat = [FATSECT] * fat_sectors + [ENDOFCHAIN]
+    difat_start = fat_sectors
+    directory = fat_sectors + difat_sectors
+    first = directory + 1
+    fat = [FATSECT] * fat_sectors + [DIFSECT] * difat_sectors + [ENDOFCHAIN]
     fat += [first + n + 1 for n in range(stream_sectors - 1)] + [ENDOFCHAIN]
     fat += [FREESECT] * (fat_sectors * 128 - len(fat))
-    difat = list(range(fat_sectors)) + [FREESECT] * (109 - fat_sectors)
+    ids = list(range(fat_sectors))
+    difat = ids[:109] + [FREESECT] * (109 - len(ids[:109]))
+    difat_body = b""
+    rest = ids[109:]
+    for number in range(difat_sectors):
+        chunk = rest[number * 127 : (number + 1) * 127]
+        following = difat_start + number + 1 if number + 1 < difat_sectors else ENDOFCHAIN
+        chunk = chunk + [FREESECT] * (127 - len(chunk)) + [following]
+        difat_body += struct.pack("<128I", *chunk)
     header = (
         bytes.fromhex("D0CF11E0A1B11AE1")
         + b"\x00" * 16
         + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
         + b"\x00" * 6
         + struct.pack(
-            "<IIIIIIIII", 0, fat_sectors, directory, 0, 4096, ENDOFCHAIN, 0, ENDOFCHAIN, 0
+            "<IIIIIIIII",
+            0,
+            fat_sectors,
+            directory,
+            0,
+            4096,
+            ENDOFCHAIN,
+            0,
+            difat_start if difat_sectors else ENDOFCHAIN,
+            difat_sectors,
         )
         + struct.pack("<109I", *difat)
     )
@@ -184,7 +207,7 @@ def compound_file(stream: bytes, name: str = "Workbook") -> bytes:
         + entry(name, 2, NOSTREAM, first, len(stream))
         + entry("", 0, NOSTREAM, 0, 0) * 2
     )
-    body = struct.pack(f"<{len(fat)}I", *fat) + directory_sector + stream
+    body = struct.pack(f"<{len(fat)}I", *fat) + difat_body + directory_sector + stream
     body += b"\x00" * (-len(body) % SECTOR)
     return header + body
 
