@@ -21,3 +21,22 @@ def test_the_summary_page_and_its_chart_write_money_with_separators(
     assert "1,700.50" in chart
     # no amount of four digits or more without its separator, in the table or the chart
     assert not re.search(r"(?<![\d,.])\d{4,}\.\d\d\b", table + chart)
+
+
+def test_the_summary_xlsx_says_which_campaign_it_was_made_for(world, city_auditor, client_for):
+    import io
+
+    from openpyxl import load_workbook
+
+    campaign = world["campaign"]
+    download = client_for(city_auditor).get(
+        reverse("admin:reports_summary"), {"by": "unit", "campaign": campaign.pk, "format": "xlsx"}
+    )
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    title, filters = sheet["A1"].value, sheet["A2"].value
+
+    assert title == "帮扶统计"
+    assert filters.startswith("筛选条件：") and "2007年春节送温暖" in filters
+    # the money cells carry a number format with thousands separators
+    money = [c for row in sheet.iter_rows(min_row=5) for c in row if isinstance(c.value, float)]
+    assert money and all("#,##0.00" in c.number_format for c in money)
