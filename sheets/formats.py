@@ -13,7 +13,7 @@ from typing import Any
 
 from import_export.formats import base_formats
 
-from sheets.readers import SheetData, read_csv, read_xlsx
+from sheets.readers import SheetData, read_csv, read_xls, read_xlsx
 from sheets.widgets import cell_text
 
 
@@ -75,6 +75,10 @@ class SheetXLS(base_formats.Format):
     """Old Excel .xls workbooks, as district offices still keep them: read (import only)
     with python-calamine, which reads .xls as well as .xlsx; tablib's own needs xlrd."""
 
+    def __init__(self, encoding: str | None = None) -> None:
+        # the admin's confirm step builds every format with the upload's encoding
+        self.encoding = encoding
+
     def get_title(self) -> str:
         return "xls"
 
@@ -100,4 +104,5 @@ class SheetXLS(base_formats.Format):
         return False
 
     def create_dataset(self, in_stream: bytes, **kwargs: Any) -> SheetDataset:
-        return SheetDataset(read_xlsx(bytes(in_stream)))
+        # measured by sheets.biff before calamine reads it (read_xls tells .xls from .xlsx)
+        return SheetDataset(read_xls(bytes(in_stream)))

@@ -14,6 +14,7 @@ from typing import Any
 import tablib
 from django.utils.translation import gettext as _
 
+from sheets import biff
 from sheets.errors import SheetError, SheetFileError, SheetTooLarge
 from sheets.limits import (
     SheetLimits,
@@ -62,20 +63,37 @@ def _with_numbers(
     raise SheetFileError(_("The file is empty: the first row must hold the column headers."))
 
 
-def read_xlsx(data: bytes, limits: SheetLimits | None = None) -> SheetData:
-    """The first sheet of an .xlsx workbook, read with python-calamine (dates as dates),
-    after ``check_xlsx`` has measured it: calamine holds the sheet's whole rectangle."""
+def read_xlsx(
+    data: bytes, limits: SheetLimits | None = None, *, named_xls: bool = False
+) -> SheetData:
+    """The first sheet of an .xlsx or .xls workbook, read with python-calamine (dates as
+    dates), after ``check_xlsx`` or ``check_xls`` has measured it: calamine holds the
+    sheet's whole rectangle (and, for an .xls, every sheet's). The two are told apart by
+    their first bytes, as calamine itself tells them apart: whatever reaches calamine has
+    been measured by the check of the format calamine will read it as."""
     import python_calamine
 
     limits = limits or sheet_limits()
     if len(data) > limits.upload_bytes:
         raise file_too_large(len(data), limits)
-    check_xlsx(data, limits)
+    is_xls = data.startswith(biff.SIGNATURE)
+    if named_xls and not is_xls and not data.startswith(b"PK"):
+        raise biff.unreadable_xls()  # neither kind of workbook: say so for the .xls
+    if is_xls:
+        biff.check_xls(data, limits)
+    else:
+        check_xlsx(data, limits)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
-    except Exception as error:  # calamine raises its own types for every malformed file
-        logger.info("unreadable xlsx: %r", error)
+    except BaseException as error:
+        # calamine raises its own types for every malformed file, and a Rust panic on a
+        # record it cannot parse comes up as pyo3's PanicException (a BaseException)
+        if not isinstance(error, Exception) and type(error).__name__ != "PanicException":
+            raise
+        logger.info("unreadable workbook: %r", error)
+        if is_xls:
+            raise biff.unreadable_xls()
         raise SheetFileError(_("Cannot read the file: save it as an Excel .xlsx workbook."))
     headers, header_row, rows = _with_numbers(sheet.iter_rows(), limits)
     headers = checked_header(headers, header_row, limits)
@@ -85,6 +103,11 @@ def read_xlsx(data: bytes, limits: SheetLimits | None = None) -> SheetData:
         guarded_rows(rows, header_row, limits),
         total=max(sheet.height - 1, 0),
     )
+
+
+def read_xls(data: bytes, limits: SheetLimits | None = None) -> SheetData:
+    """An upload chosen or named as .xls (an .xlsx saved under that name is read too)."""
+    return read_xlsx(data, limits, named_xls=True)
 
 
 # One line of a .csv with its ending (\r\n, \n or \r), as csv.reader wants them; found
@@ -169,13 +192,15 @@ def _too_long_line_message(limits: SheetLimits) -> str:
 
 
 def read_sheet(data: bytes, file_name: str, limits: SheetLimits | None = None) -> SheetData:
-    """Read an uploaded or local file by its ending (.xlsx or .csv)."""
+    """Read an uploaded or local file by its ending (.xlsx, .xls or .csv)."""
     suffix = Path(file_name).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(data, limits)
+    if suffix == ".xls":
+        return read_xls(data, limits)
     if suffix in (".csv", ".txt"):
         return read_csv(data, limits)
-    raise SheetFileError(_("Only .xlsx and .csv files can be imported."))
+    raise SheetFileError(_("Only .xlsx, .xls and .csv files can be imported."))
 
 
 def read_sheet_file(path: Path, limits: SheetLimits | None = None) -> SheetData:

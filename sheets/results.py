@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -10,13 +11,19 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.safestring import mark_safe
 from import_export.results import InvalidRow, Result, RowResult
 
+from core.money import format_yuan
 from sheets.context import ImportContext
 from sheets.errors import SheetError
 from sheets.export import export_text
 from sheets.fields import SheetField
 from sheets.host import SheetHost
 from sheets.rows import NEW, SKIP, UPDATE, SheetRow
-from sheets.widgets import ScopedForeignKeyWidget, ScopedManyToManyWidget, cell_text
+from sheets.widgets import (
+    MoneyWidget,
+    ScopedForeignKeyWidget,
+    ScopedManyToManyWidget,
+    cell_text,
+)
 
 
 class SheetResult(Result):
@@ -131,4 +138,7 @@ class ResultsMixin(SheetHost):
             value = widget.rows.get(value, {}).get(widget.field, value)
         elif isinstance(widget, ScopedManyToManyWidget):
             value = [widget.names.get(pk, str(pk)) for pk in value or ()]
+        elif isinstance(widget, MoneyWidget) and isinstance(value, Decimal | int):
+            # as every page shows money (1,234.50); the sheet itself is written plain
+            return format_yuan(Decimal(value))
         return export_text(widget.render(value))

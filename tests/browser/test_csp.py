@@ -86,3 +86,31 @@ def test_admin_pages_and_report_charts_load_under_the_policy(db, login, watched)
         visit(page, refused, path)
     page.goto(f"{page.base_url}/admin/reports/summary/?by=unit")
     assert page.locator("#unit-chart rect").count() > 0
+
+
+@pytest.mark.parametrize(
+    "error,status,heading",
+    [("bug", 500, "出错了"), ("database", 503, "服务暂时不可用")],
+    ids=["500", "503"],
+)
+def test_the_error_pages_load_their_style_under_the_policy(
+    kunshan_clerk, login, watched, error, status, heading
+):
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    page, refused = watched
+    login("kunshan_clerk")
+    failure = RuntimeError("bug") if error == "bug" else OperationalError("connection lost")
+
+    with mock.patch("django.contrib.admin.views.main.ChangeList.get_results", side_effect=failure):
+        response = page.goto(f"{page.base_url}/admin/cases/case/")
+        page.wait_for_load_state("load")
+
+    assert response.status == status
+    assert "content-security-policy" in response.headers
+    assert page.evaluate("window.__cspViolations") == [] and refused == []
+    assert page.locator("h1").inner_text() == heading
+    # the stylesheet applied: the column is 40em wide, centred
+    assert page.evaluate("getComputedStyle(document.body).maxWidth") == "640px"

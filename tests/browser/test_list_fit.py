@@ -48,8 +48,30 @@ def test_the_case_list_fits_a_phone(units, login, page):
 
 
 def test_an_auditor_sees_the_chinese_refusal(units, login, page):
+    _cases(units)
     login("city_auditor")
-    page.goto(f"{page.base_url}/admin/cases/case/add/")
+    page.goto(f"{page.base_url}/admin/cases/case/")
+    page.goto(
+        f"{page.base_url}/admin/cases/case/add/", referer=f"{page.base_url}/admin/cases/case/"
+    )
 
     assert "不能新增困难职工档案" in page.locator(".errornote").inner_text()
     assert "Forbidden" not in page.content()
+    assert page.locator("#site-name").count() == 1  # an admin page, not a bare one
+    # it links back where the auditor came from (issue 14 part 1)
+    page.click("text=返回上一页")
+    page.wait_for_url("**/admin/cases/case/")
+    assert page.locator("#result_list").count() == 1
+
+
+def test_the_dashboard_tiles_sit_in_one_row(units, login, page):
+    # issue 14 part 12, at the desktop width the issue was seen at
+    _cases(units)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login("kunshan_head")
+    page.goto(f"{page.base_url}/admin/")
+
+    tiles = page.locator(".relief-cards .relief-card")
+    assert tiles.count() >= 3
+    tops = {round(tiles.nth(i).bounding_box()["y"]) for i in range(tiles.count())}
+    assert len(tops) == 1, tops

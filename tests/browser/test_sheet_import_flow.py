@@ -58,3 +58,34 @@ def test_a_refused_row_is_shown_then_the_corrected_file_imports(units, login, pa
     shot(page, "imported")
     assert "新增 2" in page.locator(".messagelist").inner_text()
     assert sorted(Case.objects.values_list("name", flat=True)) == ["顾一", "顾二"]
+
+
+def test_an_xls_workbook_imports_with_the_format_picker_left_alone(units, login, page, tmp_path):
+    # issue 14 part 10: an old .xls, the format taken from the file; issue 13 part 1: the
+    # .xls is measured (sheets.biff) before calamine reads it
+    import datetime
+
+    from tests.sheets.helpers import HEADERS
+    from tests.sheets.xls import case_xls
+
+    rows = [
+        case_row(姓名=f"旧表{n}", 身份证号=number, 建档日期=datetime.date(2006, 12, 1))
+        for n, number in enumerate(ids(2, seed=11))
+    ]
+    path = tmp_path / "2006年困难职工.xls"
+    path.write_bytes(case_xls(rows, HEADERS))
+    login("kunshan_clerk")
+    page.goto(f"{page.base_url}/admin/cases/case/import/")
+
+    page.set_input_files("#id_import_file", str(path))  # the picker is not touched
+    page.click(".submit-row input[type=submit]")
+    page.wait_for_selector("input[name=confirm]")
+    shot(page, "xls-preview")
+    assert "新增 2，更新 0，未变 0" in page.locator(".sheet-summary").inner_text()
+    page.click("input[name=confirm]")
+    page.wait_for_selector(".messagelist .success")
+
+    assert sorted(Case.objects.values_list("name", flat=True)) == ["旧表0", "旧表1"]
+    assert set(Case.objects.values_list("registered_on", flat=True)) == {
+        datetime.date(2006, 12, 1)
+    }

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+
+from tests.sheets.xls import record, xls_bytes
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -109,3 +112,34 @@ def shared_string_bomb(rows: int, columns: int = 10, quote: str = '"') -> bytes:
                 )
             target.writestr(info, part)
     return buffer.getvalue()
+
+
+# --- .xls (BIFF8 in a compound file): tests.sheets.xls writes them -----------------------
+
+
+def label(row: int, column: int, text: str) -> bytes:
+    """A LABEL cell record at a 0-based position (any a hostile file may write)."""
+    cell = struct.pack("<HHHHB", row, column, 0, len(text), 1) + text.encode("utf-16-le")
+    return record(0x0204, cell)
+
+
+def far_cell_xls(declared: bool = True) -> bytes:
+    """A 6 KB .xls whose sheet declares the whole 1,048,576 x 16,384 (calamine reserves
+    640 GiB for it and aborts), or holds a cell at row and column 65,536 (128 GiB)."""
+    if declared:
+        return xls_bytes([["姓名"]], dimensions=[(1048576, 16384)])
+    return xls_bytes([["姓名"]], extra_cells=[label(65535, 65535, "x")])
+
+
+def shared_string_bomb_xls(rows: int, columns: int = 10) -> bytes:
+    """One 32,000-character shared string in every cell: calamine copies it into each."""
+    return xls_bytes([["姓名"], *[["长" * 32000] * columns for _ in range(rows)]])
+
+
+def many_sheets_xls(sheets: int, last_row: int, last_column: int) -> bytes:
+    """Sheets each with a cell at A1 and one at (last_row, last_column), 0-based: each
+    within the limits, together past what calamine may build (it reads every sheet)."""
+    return xls_bytes(
+        sheets=[[["姓名"]]] * sheets,
+        extra_cells=[label(last_row, last_column, "x")] * sheets,
+    )

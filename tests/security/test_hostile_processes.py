@@ -23,7 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.hostile import cell, far_cell_xlsx, row, shared_string_bomb, xlsx
+from tests.security.hostile import (
+    cell,
+    far_cell_xls,
+    far_cell_xlsx,
+    many_sheets_xls,
+    row,
+    shared_string_bomb,
+    shared_string_bomb_xls,
+    xlsx,
+)
 from tests.sheets.helpers import case_row, csv_bytes, ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +84,32 @@ HOSTILE = [
         "表格在表头以下超过 1,000 行的上限：请分成几个较小的文件导入。",
     ),
     ("nul.csv", csv_bytes([case_row(姓名="顾\x00小妹")]), f"第2行 姓名: {CONTROL}"),
+    # .xls: calamine parses every sheet on opening and reserves what the file declares
+    (
+        "far-cell.xls",  # 6 KB; calamine would reserve 640 GiB and abort
+        far_cell_xls(),
+        "表格声明的范围 A1:XFD1048576 超过 1,000 行、50 列的上限："
+        "请把数据复制到新的工作簿中再保存。",
+    ),
+    (
+        "far-cell-undeclared.xls",  # a cell at row and column 65,536: 128 GiB
+        far_cell_xls(declared=False),
+        "表格在 CRXP 列（第 65,536 列）有内容，超过 50 列的上限：请删除表格各列右边的内容。",
+    ),
+    (
+        # 1,000 rows of 20 cells each given a copy of one 96 KB string: 1.9 GB
+        "shared-string-bomb.xls",
+        shared_string_bomb_xls(1000, columns=20),
+        "表格各单元格重复引用的文字超过 2 MB 的上限：请在 Excel 中重新保存，"
+        "或分成几个较小的文件。",
+    ),
+    (
+        # two sheets each within the limits (1,000 rows of 50 columns), 4 MB together
+        "many-sheets.xls",
+        many_sheets_xls(2, 999, 49),
+        "工作簿各工作表的单元格合计超过 2 MB 的上限：请删除第一个工作表以外的工作表，"
+        "或分成几个较小的文件。",
+    ),
 ]
 
 
@@ -240,7 +275,7 @@ def test_the_server_refuses_each_hostile_upload_and_goes_on_serving(
 ):
     browser = Browser(server["port"])
     browser.login("kunshan_clerk")
-    fmt = "0" if name.endswith(".xlsx") else "1"
+    fmt = {"xlsx": "0", "csv": "1", "xls": "2"}[name.rsplit(".", 1)[1]]
 
     status, page = browser.upload("/admin/cases/case/import/", name, data, fmt)
 

@@ -112,7 +112,7 @@ def test_new_terms_update_the_agreement_and_a_new_row_adds_a_beneficiary(kunshan
         with_diff=True,
     )
     assert result.summary() == "新增 1，更新 1，未变 0"
-    assert "<del>1200.00</del> <ins>1500.00</ins>" in str(result.rows[0].diff)
+    assert "<del>1,200.00</del> <ins>1,500.00</ins>" in str(result.rows[0].diff)
     assert Agreement.objects.get().amount == Decimal("1200.00")  # a dry run
 
     result = run(kunshan_clerk, [row(workers[0], **{AMOUNT: "1500"}), merged(workers[2])])

@@ -89,11 +89,20 @@ def test_xlsx_row_numbers_are_excel_row_numbers(kunshan_clerk):
     assert errors_of(result) == [(6, "身份证号", str(MESSAGES["length"]))]
 
 
-def test_only_xlsx_and_csv_are_read():
+def test_only_xlsx_xls_and_csv_are_read():
+    with pytest.raises(SheetFileError) as error:
+        read_sheet(b"whatever", "cases.ods")
+
+    assert str(error.value) == "只能导入 .xlsx、.xls 或 .csv 文件。"
+
+
+def test_a_file_named_xls_that_is_no_workbook_is_refused_as_an_xls():
     with pytest.raises(SheetFileError) as error:
         read_sheet(b"whatever", "cases.xls")
 
-    assert str(error.value) == "只能导入 .xlsx 或 .csv 文件。"
+    assert (
+        str(error.value) == "无法读取该 .xls 文件：请在 Excel 中重新保存，或另存为 .xlsx 工作簿。"
+    )
 
 
 def test_an_empty_file_is_refused():
