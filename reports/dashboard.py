@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.filters import TemporaryFileFilter, lapsing_horizon
 from cases.models import Case, CaseStatus, Referral
 from cases.permissions import VIEW_CASE, VIEW_REFERRAL
 from pairings.filters import EXPIRING_DAYS, ExpiringFilter
@@ -23,6 +25,18 @@ def dashboard_for(user) -> list[dict]:
                 "title": _("Cases awaiting verification"),
                 "count": Case.objects.for_user(user).filter(status=CaseStatus.PENDING).count(),
                 "url": reverse("admin:cases_case_changelist") + "?status__exact=pending",
+            }
+        )
+        # 临时救助档案 that lapse soon unless converted (the partial index of temporary files).
+        cards.append(
+            {
+                "title": _("Temporary files lapsing within %(days)d days")
+                % {"days": settings.RELIEF_TEMPORARY_WARN_DAYS},
+                "count": Case.objects.for_user(user)
+                .temporary_lapsing_by(lapsing_horizon())
+                .count(),
+                "url": reverse("admin:cases_case_changelist")
+                + f"?{TemporaryFileFilter.parameter_name}={TemporaryFileFilter.LAPSING}",
             }
         )
     if user.has_perm(VIEW_REFERRAL):
