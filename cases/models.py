@@ -1026,7 +1026,7 @@ class NoticeObjection(models.Model):
     raised_by = models.CharField(
         _("raised by"), max_length=100, blank=True, help_text=_("Empty when anonymous.")
     )
-    content = models.TextField(_("objection"))
+    content = models.TextField(_("what was objected"))
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=ObjectionOutcome.choices, default="open"
     )
