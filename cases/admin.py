@@ -438,6 +438,14 @@ class CaseAdmin(
             for name in ["causes", *TEMPORARY_EVENT_FIELDS[:3]]:
                 if name in fields:
                     fields[name].required = True
+
+            class TemporaryCaseForm(form):  # type: ignore[valid-type,misc]
+                def _post_clean(self):
+                    # Validated as what it will be: a temporary file needs no category.
+                    self.instance.status = CaseStatus.TEMPORARY
+                    super()._post_clean()
+
+            return TemporaryCaseForm
         return form
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
