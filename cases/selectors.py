@@ -147,10 +147,15 @@ def verification_blockers(case: Case, on: datetime.date) -> list[str]:
     授权委托书, one must be on file.
     """
     reasons = []
-    open_objections = list(
-        NoticeObjection.objects.filter(notice__case=case, outcome=ObjectionOutcome.OPEN)
-        .order_by("received_on", "pk")
-        .values_list("content", flat=True)
+    saved = case.pk is not None  # a sheet row of a new person has neither
+    open_objections = (
+        list(
+            NoticeObjection.objects.filter(notice__case=case, outcome=ObjectionOutcome.OPEN)
+            .order_by("received_on", "pk")
+            .values_list("content", flat=True)
+        )
+        if saved
+        else []
     )
     if open_objections:
         reasons.append(
@@ -159,7 +164,11 @@ def verification_blockers(case: Case, on: datetime.date) -> list[str]:
         )
     rule = requirement_for(case.unit)
     if rule is not None and rule.requires_notice:
-        latest = PublicNotice.objects.filter(case=case).order_by("-starts_on", "-pk").first()
+        latest = (
+            PublicNotice.objects.filter(case=case).order_by("-starts_on", "-pk").first()
+            if saved
+            else None
+        )
         if latest is None:
             reasons.append(
                 _("%(unit)s requires a public notice of %(days)d days and none was posted")
@@ -178,7 +187,7 @@ def verification_blockers(case: Case, on: datetime.date) -> list[str]:
                 )
             )
     if rule is not None and rule.requires_consent:
-        if not ConsentForm.objects.filter(case=case).exists():
+        if not (saved and ConsentForm.objects.filter(case=case).exists()):
             reasons.append(
                 _("%(unit)s requires the signed authorisation (授权委托书) and none is on file")
                 % {"unit": rule.unit.name}

@@ -413,3 +413,27 @@ def test_the_consent_list_is_scoped(units, kunshan_clerk, wuzhong_clerk, client_
         "木渎委托人" in client_for(wuzhong_clerk).get("/admin/cases/consentform/").content.decode()
     )
     assert Case.objects.filter(pk=wuzhong.pk).exists()
+
+
+# --- the case sheet verifies under the same rules ---------------------------------------
+
+
+def test_a_sheet_row_cannot_verify_a_file_the_rules_block(units, kunshan_head):
+    from tests.sheets.helpers import KUNSHAN_ID, case_row, errors_of, import_rows
+
+    require_notice(units["昆山市总工会"])
+    headers = ["姓名", "身份证号", "所属工会", "困难类别", "档案状态"]
+
+    result = import_rows(
+        kunshan_head, [case_row(身份证号=KUNSHAN_ID, 档案状态="在档")], headers=headers
+    )
+
+    assert [message for _row, _column, message in errors_of(result)] == [
+        "该档案不能审核：昆山市总工会要求公示7天，但尚未公示。"
+    ]
+    assert not Case.objects.exists()
+    # Pending is what a new file is: accepted.
+    result = import_rows(
+        kunshan_head, [case_row(身份证号=KUNSHAN_ID, 档案状态="待审核")], headers=headers
+    )
+    assert errors_of(result) == []
