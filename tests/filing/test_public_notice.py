@@ -437,3 +437,40 @@ def test_a_sheet_row_cannot_verify_a_file_the_rules_block(units, kunshan_head):
         kunshan_head, [case_row(身份证号=KUNSHAN_ID, 档案状态="待审核")], headers=headers
     )
     assert errors_of(result) == []
+
+
+def test_anonymising_a_file_past_retention_removes_its_scan_and_objections(
+    units, kunshan_clerk, settings, django_capture_on_commit_callbacks
+):
+    from cases.retention import cases_anonymise
+
+    case = CaseFactory(unit=units["张浦镇工会"], exited=True, exited_on=datetime.date(2010, 1, 4))
+    consent = services.consent_record(
+        case=case,
+        signed_on=datetime.date(2009, 5, 1),
+        upload=upload(),
+        file_name="顾小妹授权委托书.pdf",
+        acting_user=kunshan_clerk,
+    )
+    notice = PublicNotice.objects.create(
+        case=case,
+        starts_on=datetime.date(2009, 5, 1),
+        ends_on=datetime.date(2009, 5, 7),
+        place="公示栏",
+    )
+    objection = NoticeObjection.objects.create(
+        notice=notice, raised_by="邻居王某", content="顾小妹家有车", decision="不属实"
+    )
+    stored = settings.PRIVATE_MEDIA_ROOT / "consent" / consent.scan_name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = cases_anonymise(years=10)
+
+    assert run.case_ids == [case.pk]
+    objection.refresh_from_db()
+    consent.refresh_from_db()
+    assert (objection.raised_by, objection.content, objection.decision) == ("", "已匿名", "")
+    assert consent.scan_file_name == "已匿名"
+    assert not stored.exists()
+    history = NoticeObjection.history.filter(id=objection.pk)
+    assert set(history.values_list("content", flat=True)) == {"已匿名"}
