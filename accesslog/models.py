@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     PRINT = "print", _("printed")
     ANONYMISE = "anonymise", _("anonymised")
     ANONYMISE_DRY_RUN = "anonymise_dry_run", _("anonymisation dry run")
+    DOWNLOAD = "download", _("downloaded a scanned document")
 
 
 def sees_whole_log(user) -> bool:

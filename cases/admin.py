@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.forms import CheckboxSelectMultiple
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +28,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accesslog.middleware import current_request
 from adminkit.history import ClerkHistoryHelper
-from adminkit.options import ReadOnlyInlineMixin, ReadOnlyMixin, RecordActionsMixin
+from adminkit.options import (
+    ReadOnlyInlineMixin,
+    ReadOnlyMixin,
+    RecordActionsMixin,
+    ServiceAddMixin,
+)
 from adminkit.scope import (
     ScopedAdmin,
     ScopedRelatedFieldListFilter,
@@ -47,9 +53,11 @@ from cases.filters import (
     RecentYearFilter,
     ReferralStatusFilter,
     ReviewedThisYearFilter,
+    TemporaryFileFilter,
     TypeReviewFilter,
     YearlyQueryFilter,
 )
+from cases.forms import ConsentFormForm, ObjectionForm, PublicNoticeForm
 from cases.idnumbers import mask_id_number
 from cases.idsearch import IdSearchAdminMixin
 from cases.models import (
@@ -60,19 +68,33 @@ from cases.models import (
     CaseStatus,
     CaseTransfer,
     Category,
+    ConsentForm,
     ExclusionCondition,
+    FilingRequirement,
     FollowUp,
     HouseholdMember,
+    NoticeObjection,
+    ObjectionOutcome,
+    PublicNotice,
     Reevaluation,
     Referral,
     RigidExpense,
     SubsistenceLine,
 )
 from cases.permissions import (
+    ADD_CONSENT,
+    ADD_NOTICE,
     VIEW_FULL_ID_NUMBER,
 )
 from cases.retention_admin import RetentionActionMixin
-from cases.selectors import cases_by_id_number, cases_by_short_name, line_in_force
+from cases.scan_views import ScanDownloadMixin
+from cases.selectors import (
+    cases_by_id_number,
+    cases_by_short_name,
+    line_in_force,
+    requirement_for,
+    verification_blockers,
+)
 from cases.transfer_admin import CaseTransferAdmin, CaseTransferInline, TransferActionsMixin
 from cases.transfers import pending_transfer_of
 from sheets.admin import SheetAdminMixin
@@ -190,6 +212,55 @@ class ReferralInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("submitted_by", "decided_by")
 
 
+class PublicNoticeInline(ReadOnlyInline):
+    """公示 periods; recorded (and their objections) on the notice's own page."""
+
+    model = PublicNotice
+    fields = ["starts_on", "ends_on", "place", "objection_summary"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_count=Count(
+                    "objections", filter=Q(objections__outcome=ObjectionOutcome.OPEN)
+                ),
+                all_count=Count("objections"),
+            )
+        )
+
+    @admin.display(description=_("objections"))
+    def objection_summary(self, notice):
+        return objection_text(notice.all_count, notice.open_count)
+
+
+def objection_text(total: int, unresolved: int) -> str:
+    if not total:
+        return gettext("none")
+    return gettext("%(total)d, unresolved %(open)d") % {"total": total, "open": unresolved}
+
+
+class ConsentFormInline(ReadOnlyInline):
+    """授权委托书 on file; the scanned copy opens through the download view (logged)."""
+
+    model = ConsentForm
+    fields = ["signed_on", "scan_link", "uploaded_by", "uploaded_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("scanned copy"))
+    def scan_link(self, consent):
+        return scan_link(consent)
+
+
+def scan_link(consent) -> str:
+    url = reverse("admin:cases_consentform_scan", args=[consent.pk])
+    return format_html('<a href="{}">{}</a>', url, consent.scan_file_name)
+
+
 # --- cases -------------------------------------------------------------------------------
 
 STATUS_FIELDS = [
@@ -213,6 +284,12 @@ HARDSHIP_TYPE_FIELDS = [
     "lives_in_city",
     "employed_since",
     "exclusions",
+]
+TEMPORARY_EVENT_FIELDS = [
+    "sudden_event",
+    "sudden_event_on",
+    "sudden_event_description",
+    "sudden_costs",
 ]
 REGISTER_FIELDS = [
     "unit",
@@ -258,6 +335,7 @@ class CaseAdmin(
     list_select_related = ["unit"]
     list_filter = [
         "unit",
+        TemporaryFileFilter,
         "category",
         "hardship_type",
         TypeReviewFilter,
@@ -277,12 +355,15 @@ class CaseAdmin(
     inlines = [
         HouseholdMemberInline,
         RigidExpenseInline,
+        PublicNoticeInline,
+        ConsentFormInline,
         AnnualReviewInline,
         FollowUpInline,
         ReferralInline,
         CaseTransferInline,
     ]
     actions = [
+        "convert_temporary",
         "verify_cases",
         "exit_cases",
         "reopen_cases",
@@ -293,11 +374,16 @@ class CaseAdmin(
     ]
     # On the case's own page, only the actions its status allows.
     action_applies = {
+        "convert_temporary": lambda case: case.status == CaseStatus.TEMPORARY,
         "verify_cases": lambda case: case.status == CaseStatus.PENDING,
-        "exit_cases": lambda case: case.status != CaseStatus.EXITED,
+        "exit_cases": lambda case: (
+            case.status not in (CaseStatus.EXITED, CaseStatus.TEMPORARY, CaseStatus.LAPSED)
+        ),
         "reopen_cases": lambda case: case.status == CaseStatus.EXITED,
         "submit_referrals": lambda case: case.status == CaseStatus.VERIFIED,
-        "record_reviews": lambda case: case.status != CaseStatus.EXITED,
+        "record_reviews": lambda case: (
+            case.status not in (CaseStatus.EXITED, CaseStatus.TEMPORARY, CaseStatus.LAPSED)
+        ),
         "record_follow_ups": lambda case: case.status == CaseStatus.EXITED,
     }
 
@@ -332,7 +418,17 @@ class CaseAdmin(
             return super().id_search_results(request, queryset, search_term)
         return found, False
 
+    def adds_temporary(self, request, obj=None) -> bool:
+        """The add page of a temporary file (``?temporary=1``): identity, unit, cause and
+        the event only."""
+        return obj is None and request.GET.get("temporary") == "1"
+
     def get_fieldsets(self, request, obj=None):
+        if self.adds_temporary(request, obj):
+            return [
+                (None, {"fields": ["name", "id_number", "phone", "address", "employer"]}),
+                (_("temporary file"), {"fields": ["unit", "causes", *TEMPORARY_EVENT_FIELDS]}),
+            ]
         full = sees_full_ids(request.user)
         person = ["name", "id_number" if obj is None or full else "id_number_masked"]
         if obj is not None:
@@ -347,8 +443,37 @@ class CaseAdmin(
             (_("hardship type"), {"fields": HARDSHIP_TYPE_FIELDS}),
         ]
         if obj is not None:
+            fieldsets.append((_("public notice and consent"), {"fields": ["notice_and_consent"]}))
             fieldsets.append((_("status"), {"fields": STATUS_FIELDS}))
         return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        fields = form.base_fields
+        temporary = self.adds_temporary(request, obj) or (
+            obj is not None and obj.status in (CaseStatus.TEMPORARY, CaseStatus.LAPSED)
+        )
+        if "category" in fields:
+            # Blank in the model for temporary files only (Case.clean).
+            fields["category"].required = not temporary
+        if self.adds_temporary(request, obj):
+            for name in ["causes", *TEMPORARY_EVENT_FIELDS[:3]]:
+                if name in fields:
+                    fields[name].required = True
+
+            class TemporaryCaseForm(form):  # type: ignore[valid-type,misc]
+                def _post_clean(self):
+                    # Validated as what it will be: a temporary file needs no category.
+                    self.instance.status = CaseStatus.TEMPORARY
+                    super()._post_clean()
+
+            return TemporaryCaseForm
+        return form
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if self.adds_temporary(request, obj):
+            context["title"] = gettext("Add a temporary file")
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # Status and certificate move only through the services; gender and birth date
@@ -359,6 +484,7 @@ class CaseAdmin(
             "birth_date",
             "household_figure",
             "hardship_type_terms",
+            "notice_and_consent",
             *STATUS_FIELDS,
         ]
         if obj is not None and obj.income_itemised:
@@ -390,6 +516,11 @@ class CaseAdmin(
 
     def save_model(self, request, obj, form, change):
         obj._history_user = request.user
+        if not change and self.adds_temporary(request):
+            services.temporary_case_create(
+                case=obj, causes=form.cleaned_data["causes"], acting_user=request.user
+            )
+            return
         if not change:
             obj.save()
             return
@@ -402,6 +533,68 @@ class CaseAdmin(
         super().save_related(request, form, formsets, change)
         # The members' incomes and the expenses are saved by now: the figure follows them.
         services.case_evaluate(case=form.instance, acting_user=request.user)
+
+    @admin.display(description=_("public notice and consent"))
+    def notice_and_consent(self, case):
+        if case.pk is None:
+            return "-"
+        rule = requirement_for(case.unit)
+        parts = []
+        if rule is None or not (rule.requires_notice or rule.requires_consent):
+            parts.append(
+                gettext("This unit requires neither a public notice nor the signed authorisation.")
+            )
+        else:
+            needs = []
+            if rule.requires_notice:
+                needs.append(
+                    gettext("a public notice of %(days)d days") % {"days": rule.notice_days}
+                )
+            if rule.requires_consent:
+                needs.append(gettext("the signed authorisation"))
+            parts.append(
+                gettext("%(unit)s requires %(needs)s before verification.")
+                % {"unit": rule.unit.name, "needs": gettext(" and ").join(needs)}
+            )
+        if case.status in (CaseStatus.PENDING, CaseStatus.TEMPORARY):
+            blockers = verification_blockers(case, timezone.localdate())
+            if blockers:
+                parts.append(
+                    gettext("Not yet verifiable: %(reasons)s.") % {"reasons": "；".join(blockers)}
+                )
+        links = []
+        if case.status in (CaseStatus.PENDING, CaseStatus.TEMPORARY) and self.request_user_can(
+            ADD_NOTICE
+        ):
+            links.append(
+                format_html(
+                    '<a href="{}?case={}" class="addlink">{}</a>',
+                    reverse("admin:cases_publicnotice_add"),
+                    case.pk,
+                    gettext("Record a public notice"),
+                )
+            )
+        if self.request_user_can(ADD_CONSENT):
+            links.append(
+                format_html(
+                    '<a href="{}?case={}" class="addlink">{}</a>',
+                    reverse("admin:cases_consentform_add"),
+                    case.pk,
+                    gettext("Upload the signed authorisation"),
+                )
+            )
+        text = format_html("{}", " ".join(parts))
+        if links:
+            text = format_html(
+                "{}<br>{}", text, format_html(" ".join(["{}"] * len(links)), *links)
+            )
+        return text
+
+    def request_user_can(self, perm: str) -> bool:
+        # A read-only field has no request: the links follow the current one's user.
+        request = current_request()
+        user = getattr(request, "user", None)
+        return bool(user and user.has_perm(perm))
 
     @admin.display(description=_("household figure"))
     def household_figure(self, case):
@@ -706,3 +899,182 @@ class ReevaluationAdmin(ReadOnlyMixin, ScopedAdmin):
     list_select_related = ["unit", "line__unit", "run_by"]
     fields = list_display
     readonly_fields = list_display
+
+
+# --- public notice and consent (FILING.md) ----------------------------------------------
+
+
+@admin.register(FilingRequirement)
+class FilingRequirementAdmin(ScopedAdmin):
+    """Whether a unit requires 公示 and the 授权委托书: a district's head or a city
+    administrator sets it; the units below inherit the nearest rule above them."""
+
+    list_display = ["unit", "requires_notice", "notice_days", "requires_consent", "notes"]
+    list_select_related = ["unit"]
+    ordering = ["unit__tree_path"]
+    fields = ["unit", "requires_notice", "notice_days", "requires_consent", "notes"]
+    revertible = False
+
+    def _editable(self, request, obj) -> bool:
+        return FilingRequirement.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self._editable(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        # A rule explains past verifications: changed, never removed (history kept).
+        return False
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "unit": default_unit_id(request.user),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def save_model(self, request, obj, form, change):
+        services.filing_requirement_save(requirement=obj, acting_user=request.user)
+
+
+class NoticeObjectionInline(ScopedTabularInline):
+    """Objections to the notice; an approver records the outcome (final once decided)."""
+
+    model = NoticeObjection
+    form = ObjectionForm
+    extra = 0
+    can_delete = False
+    fields = [
+        "received_on",
+        "raised_by",
+        "content",
+        "outcome",
+        "decision",
+        "decided_on",
+        "decided_by",
+    ]
+    readonly_fields = ["decided_by"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # The form checks who decides: it needs the user.
+        formset.form = type("ObjectionFormFor", (formset.form,), {"user": request.user})
+        return formset
+
+
+@admin.register(PublicNotice)
+class PublicNoticeAdmin(IdSearchAdminMixin, ServiceAddMixin, ServiceManagedAdmin):
+    """公示 periods of files and their objections. An unresolved objection blocks the
+    file's verification (cases.selectors.verification_blockers)."""
+
+    form = PublicNoticeForm
+    list_display = ["case_name", "case_unit", "starts_on", "ends_on", "place", "objection_summary"]
+    list_display_links = ["case_name"]
+    list_select_related = ["case__unit"]
+    list_filter = [("case__unit", ScopedRelatedFieldListFilter)]
+    search_fields = ["case__name", "=case__id_number", "place"]
+    sensitive_fields = PERSONAL_FIELDS
+    autocomplete_fields = ["case"]
+    fields = ["case", "starts_on", "ends_on", "place", "notes"]
+    inlines = [NoticeObjectionInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("case__unit")
+            .annotate(
+                open_count=Count(
+                    "objections", filter=Q(objections__outcome=ObjectionOutcome.OPEN)
+                ),
+                all_count=Count("objections"),
+            )
+        )
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else super().get_inlines(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The file a notice is about does not change; the rest is corrected on the page.
+        return ["case"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def post_through_service(self, request, form):
+        return services.public_notice_save(
+            notice=form.save(commit=False), acting_user=request.user
+        )
+
+    def save_model(self, request, obj, form, change):
+        services.public_notice_save(notice=obj, acting_user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        for objection in formset.save(commit=False):
+            services.objection_save(objection=objection, acting_user=request.user)
+
+    @admin.display(description=_("hardship case"), ordering="case__name")
+    def case_name(self, notice):
+        return notice.case.name
+
+    @admin.display(description=_("union unit"))
+    def case_unit(self, notice):
+        return notice.case.unit
+
+    @admin.display(description=_("objections"))
+    def objection_summary(self, notice):
+        return objection_text(notice.all_count, notice.open_count)
+
+
+@admin.register(ConsentForm)
+class ConsentFormAdmin(
+    ScanDownloadMixin, IdSearchAdminMixin, ServiceAddMixin, ServiceManagedAdmin
+):
+    """授权委托书: uploaded once with the date signed; a newer one is another record."""
+
+    form = ConsentFormForm
+    list_display = [
+        "case_name",
+        "case_unit",
+        "signed_on",
+        "scan_column",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_display_links = ["case_name"]
+    list_select_related = ["case__unit", "uploaded_by"]
+    list_filter = [("case__unit", ScopedRelatedFieldListFilter)]
+    search_fields = ["case__name", "=case__id_number"]
+    sensitive_fields = PERSONAL_FIELDS
+    autocomplete_fields = ["case"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["case", "signed_on", "scan"]
+        return ["case", "signed_on", "scan_column", "scan_size", "uploaded_by", "uploaded_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["case", "signed_on", "scan_column", "scan_size", "uploaded_by", "uploaded_at"]
+
+    def has_change_permission(self, request, obj=None):
+        # The copy on file is evidence: a newer signature is a new record.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def post_through_service(self, request, form):
+        return services.consent_record(**form.service_kwargs(), acting_user=request.user)
+
+    @admin.display(description=_("hardship case"), ordering="case__name")
+    def case_name(self, consent):
+        return consent.case.name
+
+    @admin.display(description=_("union unit"))
+    def case_unit(self, consent):
+        return consent.case.unit
+
+    @admin.display(description=_("scanned copy"))
+    def scan_column(self, consent):
+        return scan_link(consent)

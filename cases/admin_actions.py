@@ -59,6 +59,21 @@ class CaseActionsMixin:
         )
 
     @admin.action(
+        description=_("Convert this temporary file (转正)"),
+        description_plural=_("Convert the selected temporary files (转正)"),
+        permissions=["change"],
+        location=BOTH_LOCATIONS,
+    )
+    def convert_temporary(self, request, queryset):
+        run_for_each(
+            self,
+            request,
+            queryset,
+            lambda case: services.case_convert_temporary(case=case, acting_user=request.user),
+            gettext("Temporary files converted (now pending verification): %(count)d."),
+        )
+
+    @admin.action(
         description=_("Mark the hardship-type changes of the selected files as reviewed"),
         permissions=["verify"],
     )

@@ -25,7 +25,9 @@ from cases.models import (
     CaseTransfer,
     Category,
     Cause,
+    FilingRequirement,
     HouseholdMember,
+    PublicNotice,
     Referral,
     Relation,
     SubsistenceLine,
@@ -349,6 +351,8 @@ def load(*, password: str, log) -> None:
     _load_filing(log=log)
     _load_transfers(log=log)
 
+    _load_notice(log=log)
+
 
 # FILING.md: each district's 低保 line (Suzhou's standard rose to 1,095 yuan in July 2025;
 # plausible figures for the demo), and a few files of each 困难类型.
@@ -436,6 +440,64 @@ def _load_transfers(*, log) -> None:
     transfer._history_user = head
     transfer.save()
     log(f"档案转接 {case.name}：{case.unit.name} → 木渎镇工会（待接收）")
+
+
+NOTICE_UNIT = "张浦镇工会"
+TEMPORARY_UNIT = "木渎镇工会"
+
+
+def _load_notice(*, log) -> None:
+    """张浦 requires a 7-day public notice: one of its pending files is on notice now.
+    吴中's 木渎 has a temporary file (临时救助档案) that lapses within the warning days."""
+    from django.conf import settings
+
+    from cases.selectors import line_in_force
+    from cases.services import case_apply_hardship_type
+
+    units = {u.name: u for u in UnionUnit.objects.filter(name__in=[NOTICE_UNIT, TEMPORARY_UNIT])}
+    if len(units) < 2 or FilingRequirement.objects.filter(unit=units[NOTICE_UNIT]).exists():
+        return
+    FilingRequirement.objects.create(
+        unit=units[NOTICE_UNIT], requires_notice=True, notice_days=7, notes="演示数据"
+    )
+    today = timezone.localdate()
+    pending = (
+        Case.objects.filter(unit=units[NOTICE_UNIT], status=CaseStatus.PENDING)
+        .order_by("pk")
+        .first()
+    )
+    if pending is not None:
+        PublicNotice.objects.create(
+            case=pending,
+            starts_on=today - datetime.timedelta(days=2),
+            ends_on=today + datetime.timedelta(days=4),
+            place="张浦镇工会公示栏、厂区宣传栏",
+        )
+    log(f"公示要求 {NOTICE_UNIT}：7天")
+    rng = random.Random(20071120)
+    id_number = random_id_number(rng, region=REGION["WZ"], birth=datetime.date(1968, 5, 12))
+    while Case.objects.filter(id_number=id_number).exists():
+        id_number = random_id_number(rng, region=REGION["WZ"])
+    days_left = max(settings.RELIEF_TEMPORARY_WARN_DAYS // 2, 1)
+    case = Case.objects.create(
+        name="沈阿根",
+        id_number=id_number,
+        unit=units[TEMPORARY_UNIT],
+        status=CaseStatus.TEMPORARY,
+        registered_on=today
+        - datetime.timedelta(days=settings.RELIEF_TEMPORARY_FILE_DAYS - days_left),
+        sudden_event=SuddenEvent.DISASTER,
+        sudden_event_on=today
+        - datetime.timedelta(days=settings.RELIEF_TEMPORARY_FILE_DAYS - days_left + 2),
+        sudden_event_description="家中失火，房屋损毁",
+        notes="演示数据：临时救助档案",
+    )
+    case.causes.set(Cause.objects.filter(code="disaster")[:1] or Cause.objects.all()[:1])
+    # Its type as the daily re-evaluation would store it (意外致困 from the event).
+    fields = case_apply_hardship_type(case, line=line_in_force(case.unit, today), on=today)
+    if fields:
+        case.save(update_fields=list(fields))
+    log("临时救助档案 1 份")
 
 
 def _load_register(*, log) -> None:

@@ -15,7 +15,7 @@ from django.db.models import ExpressionWrapper, F, Q, Value, When
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
-from cases.models import Category, HardshipType, SuddenEvent
+from cases.models import CaseStatus, Category, HardshipType, SuddenEvent
 from core.dates import a_year_before, add_months
 from core.money import ZERO, format_yuan, quantize_yuan
 
@@ -107,6 +107,9 @@ def hardship_type_of(case, *, line: Decimal | None, on: datetime.date) -> str:
             return HardshipType.RELATIVE
     if case.sudden_event == SuddenEvent.DISASTER:
         return HardshipType.SUDDEN
+    if case.status == CaseStatus.TEMPORARY and case.sudden_event:
+        # A temporary file is the sudden event before the figures are known (FILING.md).
+        return HardshipType.SUDDEN
     income = case.annual_household_income
     if (
         case.sudden_event == SuddenEvent.COSTLY
@@ -140,6 +143,10 @@ def hardship_type_expression(*, line: Decimal | None, on: datetime.date) -> mode
     money = models.DecimalField(max_digits=16, decimal_places=2)
     whens += [
         When(sudden_event=SuddenEvent.DISASTER, then=Value(HardshipType.SUDDEN)),
+        When(
+            Q(status=CaseStatus.TEMPORARY) & ~Q(sudden_event=SuddenEvent.NONE),
+            then=Value(HardshipType.SUDDEN),
+        ),
         When(
             Q(sudden_event=SuddenEvent.COSTLY)
             & Q(

@@ -6,12 +6,13 @@ about units; choices that name records come from ``ScopedRelatedFieldListFilter`
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import AnnualReview, HardshipType, ReferralStatus
+from cases.models import AnnualReview, CaseStatus, HardshipType, ReferralStatus
 from cases.permissions import DECIDE_REFERRAL
 
 
@@ -183,3 +184,42 @@ class TransferSideFilter(admin.SimpleListFilter):
             return queryset
         field = "to_unit__in" if self.value() == "in" else "from_unit__in"
         return queryset.filter(**{field: units.values("pk")})
+
+
+class TemporaryFileFilter(admin.SimpleListFilter):
+    """临时档案: the temporary files, those about to lapse, those lapsed, or full files
+    only (each one indexed filter: the partial index of temporary files, or status)."""
+
+    title = _("temporary files")
+    parameter_name = "temporary"
+    LAPSING = "lapsing"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", _("temporary files")),
+            (
+                self.LAPSING,
+                _("lapsing within %(days)d days") % {"days": settings.RELIEF_TEMPORARY_WARN_DAYS},
+            ),
+            ("lapsed", _("lapsed temporary files")),
+            ("no", _("full files only")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "yes":
+            return queryset.filter(status=CaseStatus.TEMPORARY)
+        if value == self.LAPSING:
+            return queryset.temporary_lapsing_by(lapsing_horizon())
+        if value == "lapsed":
+            return queryset.filter(status=CaseStatus.LAPSED)
+        if value == "no":
+            return queryset.exclude(status__in=[CaseStatus.TEMPORARY, CaseStatus.LAPSED])
+        return queryset
+
+
+def lapsing_horizon():
+    """The last day the dashboard's "about to lapse" looks to."""
+    from datetime import timedelta
+
+    return timezone.localdate() + timedelta(days=settings.RELIEF_TEMPORARY_WARN_DAYS)

@@ -222,3 +222,77 @@ class TransferDecisionForm(forms.Form):
         if data.get("decision") == self.REFUSE and not (data.get("refusal_reason") or "").strip():
             self.add_error("refusal_reason", _("Say why the transfer is refused."))
         return data
+
+
+# --- public notice and consent -----------------------------------------------------------
+
+
+class PublicNoticeForm(forms.ModelForm):
+    """A notice period; the service's refusals checked here too, so they show on the form."""
+
+    def clean(self):
+        data = super().clean()
+        from cases.models import CaseStatus
+        from cases.selectors import default_notice_end, notice_period_problem
+
+        case = data.get("case") or getattr(self.instance, "case", None)
+        if case is None or not data.get("starts_on"):
+            return data
+        if case.status not in (CaseStatus.PENDING, CaseStatus.TEMPORARY):
+            raise ValidationError(_("Only a file awaiting verification is put on public notice."))
+        ends_on = data.get("ends_on") or default_notice_end(case, data["starts_on"])
+        problem = notice_period_problem(case, data["starts_on"], ends_on)
+        if problem:
+            self.add_error("ends_on", problem)
+        return data
+
+
+class ObjectionForm(forms.ModelForm):
+    """One objection on the notice page; ``user`` is set by the inline (get_formset)."""
+
+    user = None
+
+    def clean(self):
+        from cases.models import ObjectionOutcome
+        from cases.permissions import VERIFY_CASE
+
+        data = super().clean()
+        before = self.instance.outcome if self.instance.pk else ObjectionOutcome.OPEN
+        if self.instance.pk and before != ObjectionOutcome.OPEN and self.has_changed():
+            raise ValidationError(_("This objection has been decided; it is not changed."))
+        outcome = data.get("outcome")
+        if outcome and outcome != ObjectionOutcome.OPEN and before == ObjectionOutcome.OPEN:
+            if self.user is None or not self.user.has_perm(VERIFY_CASE):
+                self.add_error("outcome", _("Only an approver decides an objection."))
+            elif not (data.get("decision") or "").strip():
+                self.add_error("decision", _("Say what was found about the objection."))
+        return data
+
+
+class ConsentFormForm(forms.ModelForm):
+    """The signed authorisation: its date and the scanned copy (stored by the service)."""
+
+    scan = forms.FileField(
+        label=_("scanned copy"),
+        help_text=_("PDF, JPEG or PNG."),
+        error_messages={"required": _("Upload the scanned copy of the signed authorisation.")},
+    )
+
+    def clean_scan(self):
+        from cases import scans
+
+        upload = self.cleaned_data["scan"]
+        try:
+            scans.check(upload, upload.name)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["scan"]) from None
+        return upload
+
+    def service_kwargs(self) -> dict:
+        upload = self.cleaned_data["scan"]
+        return {
+            "case": self.cleaned_data["case"],
+            "signed_on": self.cleaned_data["signed_on"],
+            "upload": upload,
+            "file_name": upload.name,
+        }

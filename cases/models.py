@@ -51,10 +51,16 @@ class CaseStatus(models.TextChoices):
     VERIFIED = "verified", _("on file")
     LONG_TERM = "long_term", _("long-term aid")
     EXITED = "exited", _("exited hardship")
+    # 临时救助档案 (FILING.md): identity, unit, cause and event only; converted (转正) to
+    # pending verification once completed, or lapsed after RELIEF_TEMPORARY_FILE_DAYS.
+    TEMPORARY = "temporary", _("temporary file")
+    LAPSED = "lapsed", _("temporary file lapsed")
 
 
 # Statuses in which a person counts as "on the register" for aid.
 ACTIVE_STATUSES = (CaseStatus.VERIFIED, CaseStatus.LONG_TERM)
+# A temporary file (or one that lapsed) may leave out what a full file needs.
+TEMPORARY_STATUSES = (CaseStatus.TEMPORARY, CaseStatus.LAPSED)
 
 
 class CategoryListField(models.JSONField):
@@ -191,6 +197,14 @@ class ExclusionCondition(models.Model):
 class CaseQuerySet(ScopedQuerySet):
     scope_field = "unit"
 
+    def temporary_lapsing_by(self, day) -> CaseQuerySet:
+        """Temporary files that lapse on or before ``day`` (RELIEF_TEMPORARY_FILE_DAYS
+        after they were registered)."""
+        from datetime import timedelta
+
+        cutoff = day - timedelta(days=settings.RELIEF_TEMPORARY_FILE_DAYS)
+        return self.filter(status=CaseStatus.TEMPORARY, registered_on__lte=cutoff)
+
     def not_reviewed_in(self, year: int) -> CaseQuerySet:
         """Cases still in hardship with no review recorded for ``year``."""
         reviewed = AnnualReview.objects.filter(case=OuterRef("pk"), year=year)
@@ -250,7 +264,8 @@ class Case(IdNumberCleaningMixin, models.Model):
     unit = models.ForeignKey(
         UnionUnit, verbose_name=_("union unit"), on_delete=models.PROTECT, related_name="cases"
     )
-    category = models.CharField(_("category"), max_length=24, choices=Category.choices)
+    # Blank only on a temporary file (Case.clean): its category is decided at 转正.
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices, blank=True)
     extra_categories = CategoryListField(
         _("extra categories"),
         default=list,
@@ -306,6 +321,9 @@ class Case(IdNumberCleaningMixin, models.Model):
     certificate_valid_until = models.DateField(_("certificate valid until"), null=True, blank=True)
     exited_on = models.DateField(_("exited on"), null=True, blank=True, editable=False)
     exit_reason = models.CharField(_("exit reason"), max_length=200, blank=True, editable=False)
+    lapsed_on = models.DateField(
+        _("temporary file lapsed on"), null=True, blank=True, editable=False
+    )
     last_reviewed_on = models.DateField(
         _("last reviewed on"), null=True, blank=True, editable=False, db_index=True
     )
@@ -418,6 +436,13 @@ class Case(IdNumberCleaningMixin, models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="case_review_due_idx",
             ),
+            # The temporary files about to lapse (dashboard, list filter, the command):
+            # few rows, so a small partial index.
+            models.Index(
+                fields=["registered_on", "unit"],
+                condition=Q(status="temporary"),
+                name="case_temporary_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -464,6 +489,10 @@ class Case(IdNumberCleaningMixin, models.Model):
         self.derive_from_id_number()
 
     def clean(self) -> None:
+        if not self.category and self.status not in TEMPORARY_STATUSES:
+            raise ValidationError(
+                {"category": _("Choose the category: only a temporary file may leave it out.")}
+            )
         if self.status == CaseStatus.LONG_TERM and not self.certificate_number:
             raise ValidationError(
                 {"certificate_number": _("Long-term aid needs an aid certificate number.")}
@@ -1090,3 +1119,216 @@ class CaseTransfer(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.case.id_number)
+
+
+# --- public notice and consent (FILING.md "Public notice and consent") ------------------
+
+
+class FilingRequirementQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+    def for_user(self, user) -> FilingRequirementQuerySet:
+        # The rules of the units above one's own apply to it: they are seen (read-only).
+        units = unit_scope_for(user)
+        if units is None:
+            return self
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        own = Exists(units.filter(StartsWith(F("tree_path"), OuterRef("unit__tree_path"))))
+        return self.filter(Q(unit__in=units.values("pk")) | own)
+
+    def editable_by(self, user) -> FilingRequirementQuerySet:
+        return super().for_user(user)
+
+    def applying_to(self, unit: UnionUnit) -> FilingRequirementQuerySet:
+        """The rule of the nearest unit at or above ``unit`` that sets one (one query;
+        ``.first()`` is None when no unit above sets one: nothing is required)."""
+        path = unit.tree_path
+        prefixes = [path[: i + 1] for i, ch in enumerate(path) if ch == "/"]
+        return (
+            self.filter(unit__tree_path__in=prefixes)
+            .select_related("unit")
+            .order_by(Length("unit__tree_path").desc())[:1]
+        )
+
+
+class FilingRequirement(models.Model):
+    """Whether a unit requires a public notice (公示, and for how many days) and the
+    signed authorisation (授权委托书) before a file is verified; the units below inherit
+    the nearest rule above them. With no rule anywhere above, neither is required."""
+
+    unit = models.OneToOneField(
+        UnionUnit,
+        verbose_name=_("union unit"),
+        on_delete=models.PROTECT,
+        related_name="filing_requirement",
+    )
+    requires_notice = models.BooleanField(_("public notice required"), default=False)
+    notice_days = models.PositiveSmallIntegerField(
+        _("days of public notice"),
+        default=7,
+        help_text=_("A notice runs at least this many days, its start and end day included."),
+    )
+    requires_consent = models.BooleanField(_("signed authorisation required"), default=False)
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = FilingRequirementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notice and consent rule")
+        verbose_name_plural = _("notice and consent rules")
+        ordering = ["unit__tree_path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(notice_days__gte=1), name="filing_requirement_days_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.unit.name if self.unit_id else ""
+
+    def clean(self) -> None:
+        if self.notice_days is not None and self.notice_days < 1:
+            raise ValidationError({"notice_days": _("A notice runs at least one day.")})
+
+
+class PublicNoticeQuerySet(ScopedQuerySet):
+    scope_field = "case__unit"
+
+
+class PublicNotice(models.Model):
+    """One public-notice period (公示) of a file: where it was posted, from and to."""
+
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("hardship case"),
+        on_delete=models.PROTECT,
+        related_name="public_notices",
+    )
+    starts_on = models.DateField(_("notice starts on"))
+    ends_on = models.DateField(
+        _("notice ends on"),
+        blank=True,
+        help_text=_("Left empty: the start date plus the unit's days of notice."),
+    )
+    place = models.CharField(_("where it was posted"), max_length=200)
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+    objects = PublicNoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="public_notice_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if not (self.starts_on and self.ends_on):
+            return ""
+        return f"{self.starts_on:%Y-%m-%d}—{self.ends_on:%Y-%m-%d} {self.place}"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The notice cannot end before it starts.")})
+
+
+class ObjectionOutcome(models.TextChoices):
+    OPEN = "open", _("unresolved")
+    UPHELD = "upheld", _("upheld")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class NoticeObjectionQuerySet(ScopedQuerySet):
+    scope_field = "notice__case__unit"
+
+    def unresolved(self) -> NoticeObjectionQuerySet:
+        return self.filter(outcome=ObjectionOutcome.OPEN)
+
+
+class NoticeObjection(models.Model):
+    """An objection raised while a file was on public notice, and how it was decided."""
+
+    notice = models.ForeignKey(
+        PublicNotice,
+        verbose_name=_("public notice"),
+        on_delete=models.PROTECT,
+        related_name="objections",
+    )
+    received_on = models.DateField(_("received on"), default=timezone.localdate)
+    raised_by = models.CharField(
+        _("raised by"), max_length=100, blank=True, help_text=_("Empty when anonymous.")
+    )
+    content = models.TextField(_("what was objected"))
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=ObjectionOutcome.choices, default="open"
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision = models.TextField(_("findings"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+    objects = NoticeObjectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["received_on", "pk"]
+        indexes = [models.Index(fields=["notice", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.received_on:%Y-%m-%d} {self.get_outcome_display()}"
+
+
+class ConsentFormQuerySet(ScopedQuerySet):
+    scope_field = "case__unit"
+
+
+class ConsentForm(models.Model):
+    """The applicant's signed authorisation (授权委托书) for the union to check income
+    and assets with other agencies: the date signed and the scanned copy, kept under
+    PRIVATE_MEDIA_ROOT (``cases.scans``) and served only by its admin's download view."""
+
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("hardship case"),
+        on_delete=models.PROTECT,
+        related_name="consent_forms",
+    )
+    signed_on = models.DateField(_("signed on"))
+    scan_name = models.CharField(max_length=200, editable=False)
+    scan_file_name = models.CharField(_("file"), max_length=200, editable=False)
+    scan_content_type = models.CharField(max_length=40, editable=False)
+    scan_size = models.PositiveIntegerField(_("size (bytes)"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        editable=False,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+    objects = ConsentFormQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("signed authorisation")
+        verbose_name_plural = _("signed authorisations")
+        ordering = ["-signed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.signed_on:%Y-%m-%d}" if self.signed_on else ""

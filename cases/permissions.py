@@ -23,7 +23,6 @@ ADD_LINE = "cases.add_subsistenceline"
 CHANGE_LINE = "cases.change_subsistenceline"
 ADD_EXCLUSION = "cases.add_exclusioncondition"
 CHANGE_EXCLUSION = "cases.change_exclusioncondition"
-MANAGE_LINE = [ADD_LINE, CHANGE_LINE, ADD_EXCLUSION, CHANGE_EXCLUSION]
 # 档案转接 (FILING.md): a head starts (or withdraws) a transfer of a file their unit holds,
 # a head of the receiving unit accepts or refuses it; the city administrators move files
 # directly and may decide a pending transfer.
@@ -31,6 +30,31 @@ VIEW_TRANSFER = "cases.view_casetransfer"
 START_TRANSFER = "cases.start_transfer"
 DECIDE_TRANSFER = "cases.decide_transfer"
 MOVE_CASE = "cases.move_case"
+
+
+# The notice-and-consent rule of a unit: set by the same people as the 低保 line.
+VIEW_REQUIREMENT = "cases.view_filingrequirement"
+ADD_REQUIREMENT = "cases.add_filingrequirement"
+CHANGE_REQUIREMENT = "cases.change_filingrequirement"
+MANAGE_LINE = [
+    ADD_LINE,
+    CHANGE_LINE,
+    ADD_EXCLUSION,
+    CHANGE_EXCLUSION,
+    ADD_REQUIREMENT,
+    CHANGE_REQUIREMENT,
+]
+# 公示 and 授权委托书 are recorded by clerks; an objection is decided by an approver
+# (VERIFY_CASE), who verifies the file after it.
+VIEW_NOTICE = "cases.view_publicnotice"
+ADD_NOTICE = "cases.add_publicnotice"
+CHANGE_NOTICE = "cases.change_publicnotice"
+VIEW_OBJECTION = "cases.view_noticeobjection"
+ADD_OBJECTION = "cases.add_noticeobjection"
+CHANGE_OBJECTION = "cases.change_noticeobjection"
+VIEW_CONSENT = "cases.view_consentform"
+ADD_CONSENT = "cases.add_consentform"
+_READ_FILING = [VIEW_REQUIREMENT, VIEW_NOTICE, VIEW_OBJECTION, VIEW_CONSENT]
 # Retention: anonymise cases that left the register more than RETENTION_YEARS ago.
 ANONYMISE_CASE = "cases.anonymise_case"
 
@@ -65,6 +89,12 @@ _CLERK = [
     VIEW_EXCLUSION,
     VIEW_REEVALUATION,
     VIEW_TRANSFER,
+    *_READ_FILING,
+    ADD_NOTICE,
+    CHANGE_NOTICE,
+    ADD_OBJECTION,
+    CHANGE_OBJECTION,
+    ADD_CONSENT,
 ]
 
 ROLE_PERMISSIONS = {
@@ -91,6 +121,7 @@ ROLE_PERMISSIONS = {
         VIEW_EXCLUSION,
         VIEW_REEVALUATION,
         VIEW_TRANSFER,
+        *_READ_FILING,
     ],
     Role.ADMINISTRATOR: [
         VIEW_CASE,
@@ -111,6 +142,7 @@ ROLE_PERMISSIONS = {
         VIEW_LINE,
         VIEW_EXCLUSION,
         VIEW_REEVALUATION,
+        *_READ_FILING,
         *MANAGE_LINE,
         VIEW_TRANSFER,
         DECIDE_TRANSFER,

@@ -22,6 +22,7 @@ from cases.models import (
 from cases.permissions import ADD_CASE, CHANGE_CASE
 from cases.permissions import VERIFY_CASE as VERIFY_PERMISSION
 from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
+from cases.selectors import requirement_for, verification_blockers
 from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
 from cases.signals import cases_reclassified
 from sheets import (
@@ -83,6 +84,8 @@ def sees_full_id_numbers(user) -> bool:
 class CaseImport(ImportContext):
     can_verify: bool = False
     unit_names: dict[int, str] = field(default_factory=dict)
+    # unit id -> whether its rule requires 公示 or the 授权委托书 (read once per unit).
+    unit_requires: dict[int, bool] = field(default_factory=dict)
 
 
 class CaseResource(SheetResource):
@@ -235,6 +238,44 @@ class CaseResource(SheetResource):
         if unit and not unit["is_active"] and (is_new or "unit" in row.old):
             row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
         self._check_status(row, is_new, context)
+        self._check_verifiable(row, is_new, context)
+
+    def _check_verifiable(self, row: SheetRow, is_new: bool, context: CaseImport) -> None:
+        """A row that verifies a file meets the notice and consent rules, as the verify
+        service does; temporary files change status through their own services only."""
+        case = row.instance
+        status = case.status
+        old_status = None if is_new else row.old.get("status", status)
+        if status == old_status:
+            return
+        if status in (CaseStatus.TEMPORARY, CaseStatus.LAPSED) or old_status in (
+            CaseStatus.TEMPORARY,
+            CaseStatus.LAPSED,
+        ):
+            row.add_error(
+                self.column_of("status"),
+                _("A temporary file is created, converted and lapses in the admin, not here."),
+            )
+            return
+        if status not in (CaseStatus.VERIFIED, CaseStatus.LONG_TERM):
+            return
+        if old_status not in (None, CaseStatus.PENDING):
+            return
+        if is_new:
+            # No notice or consent can be on file for a person not yet on file.
+            if case.unit_id not in context.unit_requires:
+                rule = requirement_for(case.unit)
+                context.unit_requires[case.unit_id] = bool(
+                    rule and (rule.requires_notice or rule.requires_consent)
+                )
+            if not context.unit_requires[case.unit_id]:
+                return
+        blockers = verification_blockers(case, context.today)
+        if blockers:
+            row.add_error(
+                self.column_of("status"),
+                _("This file cannot be verified: %(reasons)s.") % {"reasons": "；".join(blockers)},
+            )
 
     def _check_status(self, row: SheetRow, is_new: bool, context: CaseImport) -> None:
         status = row.instance.status

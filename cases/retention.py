@@ -20,14 +20,23 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import CharField, Max, QuerySet, Value
+from django.db.models import CharField, Max, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accesslog.models import Action
 from accesslog.services import record_access
-from cases.models import AnnualReview, Case, CaseStatus, HouseholdMember, Referral
+from cases import scans
+from cases.models import (
+    AnnualReview,
+    Case,
+    CaseStatus,
+    ConsentForm,
+    HouseholdMember,
+    NoticeObjection,
+    Referral,
+)
 from cases.permissions import ANONYMISE_CASE
 
 ANONYMISED = "已匿名"
@@ -63,6 +72,10 @@ MEMBER_FIELDS = {"name": ANONYMISED, "id_number": "", "school": "", "notes": ""}
 REVIEW_FIELDS = {"notes": ""}
 REFERRAL_FIELDS = {"reason": ANONYMISED, "rejection_reason": ""}
 LEDGER_FIELDS = {"source": ANONYMISED}
+# 公示 objections name people and what was said about them; the scanned authorisation's
+# file name may name the person (the scan itself is removed from the private folder).
+OBJECTION_FIELDS = {"raised_by": "", "content": ANONYMISED, "decision": ""}
+CONSENT_FIELDS = {"scan_file_name": ANONYMISED}
 
 TABLE_LABELS = {
     "cases": _("cases"),
@@ -76,6 +89,10 @@ TABLE_LABELS = {
     "ledger entries": _("ledger entries"),
     "ledger entry history rows": _("ledger entry history rows"),
     "admin log entries": _("admin log entries"),
+    "objections": _("objections"),
+    "objection history rows": _("objection history rows"),
+    "signed authorisations": _("signed authorisations"),
+    "signed authorisation history rows": _("signed authorisation history rows"),
 }
 
 
@@ -89,10 +106,13 @@ def retention_cutoff(years: int, today: datetime.date | None = None) -> datetime
 
 
 def cases_due(years: int, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """Cases exited on or before the cutoff and not anonymised yet."""
+    """Cases exited (or temporary files lapsed) on or before the cutoff and not
+    anonymised yet."""
     queryset = Case.objects.all() if queryset is None else queryset
+    cutoff = retention_cutoff(years)
     return queryset.filter(
-        status=CaseStatus.EXITED, exited_on__lte=retention_cutoff(years)
+        Q(status=CaseStatus.EXITED, exited_on__lte=cutoff)
+        | Q(status=CaseStatus.LAPSED, lapsed_on__lte=cutoff)
     ).exclude(name=ANONYMISED)
 
 
@@ -221,6 +241,32 @@ def _anonymise(ids: list[int], live_ids: list[int], dry_run: bool) -> dict[str, 
             REFERRAL_FIELDS,
         ),
     ]
+    objection_ids = list(
+        NoticeObjection.objects.filter(notice__case_id__in=ids).values_list("pk", flat=True)
+    )
+    consents = ConsentForm.objects.filter(case_id__in=ids)
+    targets += [
+        ("objections", NoticeObjection.objects.filter(pk__in=objection_ids), OBJECTION_FIELDS),
+        (
+            "objection history rows",
+            NoticeObjection.history.model.objects.filter(id__in=objection_ids),
+            OBJECTION_FIELDS,
+        ),
+        ("signed authorisations", consents, CONSENT_FIELDS),
+        (
+            "signed authorisation history rows",
+            ConsentForm.history.model.objects.filter(case_id__in=ids),
+            CONSENT_FIELDS,
+        ),
+    ]
+    if not dry_run:
+        # The scans go once the anonymisation is committed (a rollback keeps them).
+        names = list(consents.values_list("scan_name", flat=True))
+        def remove_scans() -> None:
+            for name in names:
+                scans.remove(name)
+
+        transaction.on_commit(remove_scans)
     # A disbursement's ledger entry (and its reversal) names the person as its source.
     # Only that text changes: amounts, dates and balances stay as posted.
     from django.apps import apps

@@ -5,11 +5,22 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.text import smart_split
+from django.utils.translation import gettext as _
 
 from cases.idnumbers import IdNumberError, validate_id_number
-from cases.models import Case, HouseholdMember, SubsistenceLine
+from cases.models import (
+    Case,
+    ConsentForm,
+    FilingRequirement,
+    HouseholdMember,
+    NoticeObjection,
+    ObjectionOutcome,
+    PublicNotice,
+    SubsistenceLine,
+)
 from unions.models import UnionUnit
 
 
@@ -89,3 +100,96 @@ def access_subjects_for_id_number(
     members = HouseholdMember.objects.filter(id_number=number)
     cases = Case.objects.filter(Q(id_number=number) | Q(pk__in=members.values("case_id")))
     return number, [cases, members]
+
+
+# --- public notice and consent ------------------------------------------------------------
+
+
+def requirement_for(unit: UnionUnit) -> FilingRequirement | None:
+    """The notice-and-consent rule ``unit`` lives under (its own or the nearest above)."""
+    return FilingRequirement.objects.applying_to(unit).first()
+
+
+def notice_days_for(unit: UnionUnit) -> int:
+    rule = requirement_for(unit)
+    return rule.notice_days if rule is not None else settings.RELIEF_NOTICE_DAYS
+
+
+def default_notice_end(case: Case, starts_on: datetime.date | None) -> datetime.date | None:
+    """The last day of a notice from ``starts_on`` that runs the unit's days."""
+    if starts_on is None:
+        return None
+    return starts_on + datetime.timedelta(days=notice_days_for(case.unit) - 1)
+
+
+def notice_period_problem(
+    case: Case, starts_on: datetime.date | None, ends_on: datetime.date | None
+) -> str | None:
+    """Why a notice period is refused for ``case`` (shorter than its unit requires)."""
+    rule = requirement_for(case.unit)
+    if rule is None or not rule.requires_notice or not (starts_on and ends_on):
+        return None
+    if (ends_on - starts_on).days + 1 < rule.notice_days:
+        return _("%(unit)s requires at least %(days)d days of public notice.") % {
+            "unit": rule.unit.name,
+            "days": rule.notice_days,
+        }
+    return None
+
+
+def verification_blockers(case: Case, on: datetime.date) -> list[str]:
+    """Why ``case`` cannot be verified on ``on`` for want of its public notice or its
+    signed authorisation: one sentence per reason, empty when nothing blocks.
+
+    An unresolved objection blocks in every unit. Where the unit requires 公示, the
+    latest notice must have run its full course (its end date is its last day, so it
+    blocks until the day after) without an upheld objection. Where it requires the
+    授权委托书, one must be on file.
+    """
+    reasons = []
+    saved = case.pk is not None  # a sheet row of a new person has neither
+    open_objections = (
+        list(
+            NoticeObjection.objects.filter(notice__case=case, outcome=ObjectionOutcome.OPEN)
+            .order_by("received_on", "pk")
+            .values_list("content", flat=True)
+        )
+        if saved
+        else []
+    )
+    if open_objections:
+        reasons.append(
+            _("an objection raised during the public notice is unresolved (%(objection)s)")
+            % {"objection": "；".join(text[:40] for text in open_objections)}
+        )
+    rule = requirement_for(case.unit)
+    if rule is not None and rule.requires_notice:
+        latest = (
+            PublicNotice.objects.filter(case=case).order_by("-starts_on", "-pk").first()
+            if saved
+            else None
+        )
+        if latest is None:
+            reasons.append(
+                _("%(unit)s requires a public notice of %(days)d days and none was posted")
+                % {"unit": rule.unit.name, "days": rule.notice_days}
+            )
+        elif latest.ends_on >= on:
+            reasons.append(
+                _("the public notice runs until %(date)s; verify it after that day")
+                % {"date": f"{latest.ends_on:%Y-%m-%d}"}
+            )
+        elif latest.objections.filter(outcome=ObjectionOutcome.UPHELD).exists():
+            reasons.append(
+                _(
+                    "an objection to the latest public notice was upheld: correct the file "
+                    "and post it again"
+                )
+            )
+    if rule is not None and rule.requires_consent:
+        if not (saved and ConsentForm.objects.filter(case=case).exists()):
+            reasons.append(
+                _("%(unit)s requires the signed authorisation (授权委托书) and none is on file")
+                % {"unit": rule.unit.name}
+            )
+    return reasons

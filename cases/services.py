@@ -18,6 +18,7 @@ from django.db.models import F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import scans
 from cases.filing import (
     follow_up_due_after,
     hardship_type_expression,
@@ -28,10 +29,15 @@ from cases.models import (
     AnnualReview,
     Case,
     CaseStatus,
+    ConsentForm,
     ExclusionCondition,
+    FilingRequirement,
     FollowUp,
     FollowUpOutcome,
     HardshipType,
+    NoticeObjection,
+    ObjectionOutcome,
+    PublicNotice,
     Reevaluation,
     Referral,
     ReferralStatus,
@@ -40,17 +46,30 @@ from cases.models import (
 )
 from cases.permissions import (
     ADD_ANNUAL_REVIEW,
+    ADD_CASE,
+    ADD_CONSENT,
     ADD_EXCLUSION,
     ADD_FOLLOW_UP,
     ADD_LINE,
+    ADD_NOTICE,
+    ADD_OBJECTION,
+    ADD_REQUIREMENT,
     CHANGE_CASE,
     CHANGE_EXCLUSION,
     CHANGE_LINE,
+    CHANGE_NOTICE,
+    CHANGE_OBJECTION,
+    CHANGE_REQUIREMENT,
     DECIDE_REFERRAL,
     SUBMIT_REFERRAL,
     VERIFY_CASE,
 )
-from cases.selectors import line_in_force
+from cases.selectors import (
+    default_notice_end,
+    line_in_force,
+    notice_period_problem,
+    verification_blockers,
+)
 from cases.signals import cases_reclassified
 from core.money import ZERO
 from unions.models import Role
@@ -127,6 +146,10 @@ def case_verify(*, case: Case, acting_user) -> Case:
     """待审核 → 在档: an approver confirms the hardship."""
     require(acting_user, VERIFY_CASE, case)
     case = _locked(case)
+    if case.status == CaseStatus.TEMPORARY:
+        raise ValidationError(
+            _("A temporary file is converted (转正) first: complete it, then verify it.")
+        )
     if case.status != CaseStatus.PENDING:
         raise ValidationError(_("Only a case pending verification can be verified."))
     ticked = list(case.exclusions.values_list("text", flat=True))
@@ -134,6 +157,11 @@ def case_verify(*, case: Case, acting_user) -> Case:
         raise ValidationError(
             _("This file cannot be verified: exclusions apply (%(conditions)s).")
             % {"conditions": "；".join(ticked)}
+        )
+    blockers = verification_blockers(case, timezone.localdate())
+    if blockers:
+        raise ValidationError(
+            _("This file cannot be verified: %(reasons)s.") % {"reasons": "；".join(blockers)}
         )
     case_apply_verify(case, on=timezone.localdate(), by=acting_user)
     save_validated(case, acting_user)
@@ -382,6 +410,7 @@ def cases_reevaluate(
             type_changed_on=on,
             type_review_pending=CaseWhen(
                 When(status=CaseStatus.EXITED, then=F("type_review_pending")),
+                When(status=CaseStatus.LAPSED, then=F("type_review_pending")),
                 default=Value(True),
             ),
         )
@@ -496,3 +525,181 @@ def exclusion_condition_save(*, condition: ExclusionCondition, acting_user) -> E
         raise PermissionDenied(_("Only the city union sets the city-wide exclusions."))
     save_validated(condition, acting_user)
     return condition
+
+
+# --- public notice and consent (FILING.md) ---------------------------------------------
+
+
+@transaction.atomic
+def filing_requirement_save(*, requirement: FilingRequirement, acting_user) -> FilingRequirement:
+    """A unit's rule: whether it requires 公示 (and its days) and the 授权委托书."""
+    perm = ADD_REQUIREMENT if requirement.pk is None else CHANGE_REQUIREMENT
+    require(acting_user, perm, requirement.unit if requirement.unit_id else None)
+    if requirement.pk is not None:
+        # The rules above one's units are seen, not edited.
+        stored = FilingRequirement.objects.get(pk=requirement.pk)
+        if not FilingRequirement.objects.editable_by(acting_user).filter(pk=stored.pk).exists():
+            raise PermissionDenied
+    save_validated(requirement, acting_user)
+    return requirement
+
+
+@transaction.atomic
+def public_notice_save(*, notice: PublicNotice, acting_user) -> PublicNotice:
+    """Record (or correct) a public-notice period of a file. An end date left empty is
+    the start plus the unit's days; a shorter period than the unit requires is refused."""
+    perm = ADD_NOTICE if notice.pk is None else CHANGE_NOTICE
+    require(acting_user, perm, notice.case)
+    if notice.pk is not None:
+        require(acting_user, perm, PublicNotice.objects.get(pk=notice.pk).case)
+    if notice.case.status not in (CaseStatus.PENDING, CaseStatus.TEMPORARY):
+        raise ValidationError(_("Only a file awaiting verification is put on public notice."))
+    if not notice.ends_on:
+        ends_on = default_notice_end(notice.case, notice.starts_on)
+        if ends_on is not None:
+            notice.ends_on = ends_on
+    problem = notice_period_problem(notice.case, notice.starts_on, notice.ends_on)
+    if problem:
+        raise ValidationError({"ends_on": problem})
+    save_validated(notice, acting_user)
+    return notice
+
+
+@transaction.atomic
+def objection_save(*, objection: NoticeObjection, acting_user) -> NoticeObjection:
+    """Record an objection, or its outcome. A clerk records what was received; deciding
+    it (upheld or dismissed, with the findings) is an approver's, and is final."""
+    perm = ADD_OBJECTION if objection.pk is None else CHANGE_OBJECTION
+    require(acting_user, perm, objection.notice.case)
+    before = None
+    if objection.pk is not None:
+        before = NoticeObjection.objects.select_for_update().get(pk=objection.pk)
+        require(acting_user, perm, before.notice.case)
+        if before.outcome != ObjectionOutcome.OPEN:
+            raise ValidationError(_("This objection has been decided; it is not changed."))
+    if objection.outcome != ObjectionOutcome.OPEN:
+        if not acting_user.has_perm(VERIFY_CASE):
+            raise PermissionDenied(_("Only an approver decides an objection."))
+        if not (objection.decision or "").strip():
+            raise ValidationError({"decision": _("Say what was found about the objection.")})
+        objection.decided_on = objection.decided_on or timezone.localdate()
+        objection.decided_by = acting_user
+    else:
+        objection.decided_on = None
+        objection.decided_by = None
+    save_validated(objection, acting_user)
+    return objection
+
+
+@transaction.atomic
+def consent_record(
+    *, case: Case, signed_on: datetime.date, upload, file_name: str, acting_user
+) -> ConsentForm:
+    """The signed authorisation (授权委托书) with its scanned copy, stored privately."""
+    require(acting_user, ADD_CONSENT, case)
+    if signed_on is None:
+        raise ValidationError({"signed_on": _("Enter the date it was signed.")})
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("The signing date cannot be in the future.")})
+    stored = scans.store(upload, file_name)
+    try:
+        consent = ConsentForm(
+            case=case,
+            signed_on=signed_on,
+            scan_name=stored.name,
+            scan_file_name=stored.file_name,
+            scan_content_type=stored.content_type,
+            scan_size=stored.size,
+            uploaded_by=acting_user,
+        )
+        save_validated(consent, acting_user)
+    except BaseException:
+        scans.remove(stored.name)
+        raise
+    # (A rollback of an enclosing transaction would leave the file without its record:
+    # an orphan in the private folder, never reachable, which nothing reads.)
+    return consent
+
+
+# --- temporary files (临时救助档案) ---------------------------------------------------------
+
+
+def field_label(name: str) -> str:
+    return str(getattr(Case._meta.get_field(name), "verbose_name", name))
+
+
+TEMPORARY_REQUIRED = ("sudden_event", "sudden_event_on", "sudden_event_description")
+
+
+@transaction.atomic
+def temporary_case_create(*, case: Case, causes, acting_user) -> Case:
+    """A temporary file: identity, unit, cause and the sudden event, nothing more. It
+    may receive 临时救助 at once (funds.services) and is converted or lapses."""
+    require(acting_user, ADD_CASE, case.unit if case.unit_id else None)
+    causes = list(causes or [])
+    missing = [field_label(name) for name in TEMPORARY_REQUIRED if not getattr(case, name)]
+    if not causes:
+        missing.append(field_label("causes"))
+    if missing:
+        raise ValidationError(
+            _("A temporary file needs the cause and the sudden event: %(fields)s missing.")
+            % {"fields": "、".join(missing)}
+        )
+    case.status = CaseStatus.TEMPORARY
+    case.registered_on = case.registered_on or timezone.localdate()
+    save_validated(case, acting_user)
+    case.causes.set(causes)
+    return case_evaluate(case=case, acting_user=acting_user)
+
+
+def full_file_missing(case: Case) -> list[str]:
+    """What a temporary file lacks to be a full file (the fields its 转正 needs)."""
+    missing = []
+    if not case.category:
+        missing.append(field_label("category"))
+    if not case.household_size:
+        missing.append(field_label("household_size"))
+    return missing
+
+
+@transaction.atomic
+def case_convert_temporary(*, case: Case, acting_user) -> Case:
+    """转正: a completed temporary file goes to pending verification (an approver then
+    verifies it as any other: maker–checker)."""
+    require(acting_user, CHANGE_CASE, case)
+    case = _locked(case)
+    if case.status != CaseStatus.TEMPORARY:
+        raise ValidationError(_("Only a temporary file is converted."))
+    missing = full_file_missing(case)
+    if missing:
+        raise ValidationError(
+            _("Complete the file before converting it: %(fields)s missing.")
+            % {"fields": "、".join(missing)}
+        )
+    case.status = CaseStatus.PENDING
+    save_validated(case, acting_user)
+    return case_evaluate(case=case, acting_user=acting_user)
+
+
+def case_apply_lapse(case: Case, *, on: datetime.date) -> set[str]:
+    case.status = CaseStatus.LAPSED
+    case.lapsed_on = on
+    return {"status", "lapsed_on"}
+
+
+def temporary_cases_lapse(*, on: datetime.date, acting_user=None) -> int:
+    """Lapse every temporary file not converted within RELIEF_TEMPORARY_FILE_DAYS of
+    its registration, each with a history row (None: the cron run). Idempotent: a file
+    lapses once, and a second run finds none."""
+    lapsed = 0
+    due = Case.objects.temporary_lapsing_by(on).order_by("pk").values_list("pk", flat=True)
+    for pk in list(due):
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=pk)
+            if case.status != CaseStatus.TEMPORARY:
+                continue  # converted meanwhile
+            fields = case_apply_lapse(case, on=on)
+            case._history_user = acting_user  # type: ignore[attr-defined]
+            case.save(update_fields=[*fields, "updated_at"])
+            lapsed += 1
+    return lapsed

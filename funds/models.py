@@ -182,6 +182,9 @@ class DisbursementKind(models.TextChoices):
     STUDENT_AID = "student_aid", _("student aid")
     MEDICAL = "medical", _("medical aid")
     GOODS = "goods", _("goods")
+    # 临时救助: one-off aid for a sudden hardship, the only kind a temporary file
+    # (临时救助档案) receives (funds.services.disbursement_post).
+    TEMPORARY_AID = "temporary_aid", _("temporary relief")
 
 
 class DisbursementQuerySet(ScopedQuerySet):
@@ -235,8 +238,12 @@ class DisbursementQuerySet(ScopedQuerySet):
 def case_on_file(case: Case, on) -> bool:
     """Whether ``case`` was on the register on day ``on``, as the register says now: the
     audit's rule (verified by then, not pending, not exited before it)."""
-    if case.status == CaseStatus.PENDING:
+    if case.status in (CaseStatus.PENDING, CaseStatus.LAPSED):
         return False
+    if case.status == CaseStatus.TEMPORARY:
+        # A temporary file exists to be helped at once (FILING.md): its 临时救助 is
+        # aid to a file on the register's own terms, not an exception for the audit.
+        return True
     if case.verified_on is not None and on < case.verified_on:
         return False
     return not (case.status == CaseStatus.EXITED and case.exited_on and on > case.exited_on)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from cases.models import ACTIVE_STATUSES, Activity, Campaign, Case
+from cases.models import ACTIVE_STATUSES, Activity, Campaign, Case, CaseStatus
 from cases.permissions import VERIFY_CASE
 from core.money import format_yuan, quantize_yuan
 from funds import aggregates
@@ -229,7 +229,20 @@ def disbursement_post(
     require(acting_user, ADD_DISBURSEMENT, case, paying_unit, fund, activity)
     if campaign is not None and not visible_to(campaign, acting_user):
         raise PermissionDenied
-    if case.status not in ACTIVE_STATUSES:
+    if case.status == CaseStatus.TEMPORARY:
+        # A temporary file receives one-off 临时救助 only, without an approver's
+        # confirmation; the rest waits for its 转正 and verification.
+        if kind != DisbursementKind.TEMPORARY_AID:
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "%(name)s has a temporary file: only temporary relief (临时救助) "
+                        "may be paid until it is converted and verified."
+                    )
+                    % {"name": case.name}
+                }
+            )
+    elif case.status not in ACTIVE_STATUSES:
         if not confirm_unverified:
             raise ValidationError({"case": not_on_file_message(case)})
         if not acting_user.has_perm(VERIFY_CASE):

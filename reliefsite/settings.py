@@ -280,6 +280,15 @@ ID_SEARCH_WINDOW_MINUTES = int(os.environ.get("ID_SEARCH_WINDOW_MINUTES", "10"))
 # Retention: a case that left the register this many years ago is anonymised
 # (manage.py anonymise_exited; the filing rules keep a file 10 years).
 RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "10"))
+# Temporary files (临时救助档案): one not converted (转正) this many days after it was
+# registered lapses (manage.py lapse_temporary_files); the dashboard lists those that
+# lapse within the warning days.
+RELIEF_TEMPORARY_FILE_DAYS = int(os.environ.get("RELIEF_TEMPORARY_FILE_DAYS", "90"))
+RELIEF_TEMPORARY_WARN_DAYS = int(os.environ.get("RELIEF_TEMPORARY_WARN_DAYS", "14"))
+# Days of a public notice (公示) where no unit rule says (cases.FilingRequirement).
+RELIEF_NOTICE_DAYS = int(os.environ.get("RELIEF_NOTICE_DAYS", "7"))
+# The scanned authorisation (授权委托书): PDF, JPEG or PNG, at most this size.
+RELIEF_SCAN_MAX_BYTES = int(os.environ.get("RELIEF_SCAN_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # Large admin forms (an import preview confirm carries many fields).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000

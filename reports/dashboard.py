@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.filters import TypeReviewFilter, YearlyQueryFilter
+from cases.filters import TemporaryFileFilter, TypeReviewFilter, YearlyQueryFilter, lapsing_horizon
 from cases.models import Case, CaseStatus, HardshipType, Referral
 from cases.permissions import VIEW_CASE, VIEW_REFERRAL
 from funds.filters import NeverAidedFilter
@@ -32,6 +33,19 @@ def dashboard_for(user) -> list[dict]:
         )
         cards += yearly_query_cards(user)
         cards += flagged_file_cards(user)
+
+        # 临时救助档案 that lapse soon unless converted (the partial index of temporary files).
+        cards.append(
+            {
+                "title": _("Temporary files lapsing within %(days)d days")
+                % {"days": settings.RELIEF_TEMPORARY_WARN_DAYS},
+                "count": Case.objects.for_user(user)
+                .temporary_lapsing_by(lapsing_horizon())
+                .count(),
+                "url": reverse("admin:cases_case_changelist")
+                + f"?{TemporaryFileFilter.parameter_name}={TemporaryFileFilter.LAPSING}",
+            }
+        )
     if user.has_perm(VIEW_REFERRAL):
         cards.append(
             {

@@ -30,6 +30,8 @@ MONEY = DecimalField(max_digits=14, decimal_places=2)
 KEY_HEADERS = {"unit": "单位", "category": "困难类别", "type": "困难类型"}
 MEASURE_HEADERS = ["人数", "人次", "现金（元）", "物资折价（元）", "合计（元）"]
 TOTAL_LABEL = "合计"
+# The line of temporary files (临时救助档案, no category yet) in a summary by category.
+TEMPORARY_LINE = "临时救助档案"
 
 
 @dataclass
@@ -112,7 +114,8 @@ def _group_keys(
 def _summary_of(grouped: list[dict], group: tuple[str, ...], money) -> Summary:
     # Keyed by what the grouped rows carry (a missing key reads as "").
     names: dict[Any, str] = dict(UnionUnit.objects.values_list("tree_path", "name"))
-    categories: dict[Any, object] = dict(Category.choices)
+    # A temporary file has no category until its 转正: its aid is a line of its own.
+    categories: dict[Any, object] = {**dict(Category.choices), "": TEMPORARY_LINE}
     types: dict[Any, object] = dict(HardshipType.choices)
     out = []
     total = SummaryRow(
@@ -135,6 +138,7 @@ def _summary_of(grouped: list[dict], group: tuple[str, ...], money) -> Summary:
     order: dict[Any, int] = {path: i for i, path in enumerate(sorted(names))}
     path_of = {name: path for path, name in names.items()}
     category_order = {str(label): i for i, (_code, label) in enumerate(Category.choices)}
+    category_order[str(TEMPORARY_LINE)] = len(category_order)
     type_order = {str(label): i for i, (_code, label) in enumerate(HardshipType.choices)}
     out.sort(
         key=lambda r: (

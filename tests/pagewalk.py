@@ -20,6 +20,8 @@ from django.db import models
 ALLOWED = {
     "PDF", "pdf", "IP", "xlsx", "xls", "csv", "CSV", "Excel", "ID", "OK", "SVG", "tsv", "json",
     "html", "yaml", "ods", "Relief", "LDAP",
+    # The scanned authorisation's formats (cases.scans).
+    "JPEG", "PNG",
     # The Debian package a page without a Chinese font names for the operator to install.
     "Debian", "fonts", "noto", "cjk",
 }  # fmt: skip
