@@ -262,6 +262,7 @@ def _anonymise(ids: list[int], live_ids: list[int], dry_run: bool) -> dict[str, 
     if not dry_run:
         # The scans go once the anonymisation is committed (a rollback keeps them).
         names = list(consents.values_list("scan_name", flat=True))
+
         def remove_scans() -> None:
             for name in names:
                 scans.remove(name)
