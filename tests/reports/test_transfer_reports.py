@@ -15,8 +15,9 @@ from funds.models import (
     DisbursementDay,
     DisbursementPersonUnit,
     DisbursementUnitTotal,
+    DisbursementUnitYear,
 )
-from reports.selectors import GROUPINGS, aggregate_summary, summary, tree_summary
+from reports.selectors import GROUPINGS, aggregate_summary, breakdown_summary, summary
 from tests.funds.factories import pay_cash
 
 pytestmark = pytest.mark.django_db
@@ -44,14 +45,22 @@ def reports(client, users):
             assert page.status_code == 200
             seen[("page", by, len(params))] = page.context["table"]
     for user in users:
-        found = tree_summary(user)
-        seen[("tree", user.username)] = found.table() if found else None
+        for by in GROUPINGS:
+            found = breakdown_summary(user, by=by)
+            seen[("tree", user.username, by)] = found.table() if found else None
         seen[("scoped", user.username)] = summary(Disbursement.objects.for_user(user)).table()
     seen["person rows"] = sorted(
-        DisbursementPersonUnit.objects.values_list("case_id", "unit_id", "own", "count")
+        DisbursementPersonUnit.objects.values_list(
+            "case_id", "unit_id", "own", "year", "category", "hardship_type", "count"
+        )
     )
     seen["unit rows"] = sorted(
         DisbursementUnitTotal.objects.values_list("unit_id", "own", "people", "cash_fen")
+    )
+    seen["breakdown rows"] = sorted(
+        DisbursementUnitYear.objects.values_list(
+            "unit_id", "own", "year", "category", "hardship_type", "people", "cash_fen"
+        )
     )
     seen["day rows"] = sorted(
         DisbursementDay.objects.values_list("paying_unit_id", "day", "count")
@@ -102,5 +111,5 @@ def test_the_city_summary_is_the_same_before_and_after_transfers(
     pay_cash(case=kunshan_case, fund=wuzhong_fund, amount="200", acting_user=wuzhong_head)
     assert run_rebuild_check() == (0, "0 differences\n")
     after = reports(client, viewers)
-    assert after[("tree", "kunshan_head")] == before[("tree", "kunshan_head")]
-    assert after[("tree", "wuzhong_head")] != before[("tree", "wuzhong_head")]
+    assert after[("tree", "kunshan_head", "unit")] == before[("tree", "kunshan_head", "unit")]
+    assert after[("tree", "wuzhong_head", "unit")] != before[("tree", "wuzhong_head", "unit")]
