@@ -153,17 +153,25 @@ def _scope(user) -> tuple[list[UnionUnit], list[UnionUnit]]:
     return visible, [unit for unit in visible if unit.parent_id not in pks]
 
 
-def _unit_totals(user, paying_unit_id: str | None) -> TreeTotals | None:
-    """All ``user`` sees paid, or what the paying unit ``paying_unit_id`` paid itself;
-    None when the scope is more than one tree (people in two trees count once)."""
+def _stored_key(user, paying_unit_id: str | None) -> Q | None:
+    """The stored rows of all ``user`` sees paid (their scope's whole tree), or of what
+    the paying unit ``paying_unit_id`` paid itself (none when it is out of scope: the
+    list is empty); None when the scope is more than one tree (people in two trees count
+    once)."""
     visible, roots = _scope(user)
     if paying_unit_id is not None:
         if int(paying_unit_id) not in {unit.pk for unit in visible}:
-            return TreeTotals()  # out of scope: the list is empty
-        key = Q(unit_id=int(paying_unit_id), own=True)
-    elif len(roots) == 1:
-        key = Q(unit_id=roots[0].pk, own=False)
-    else:
+            return Q(pk__in=[])
+        return Q(unit_id=int(paying_unit_id), own=True)
+    if len(roots) == 1:
+        return Q(unit_id=roots[0].pk, own=False)
+    return None
+
+
+def _unit_totals(user, paying_unit_id: str | None) -> TreeTotals | None:
+    """All years, from the unit totals (see ``_stored_key``)."""
+    key = _stored_key(user, paying_unit_id)
+    if key is None:
         return None
     return TreeTotals.of(DisbursementUnitTotal.objects.filter(key).first())
 
@@ -194,14 +202,8 @@ def _district_groups(
 def _unit_year_totals(user, paying_unit_id: str | None, year: int) -> dict | None:
     """``_unit_totals`` for one calendar year, from the breakdown's cells (人数 adds up
     over them)."""
-    visible, roots = _scope(user)
-    if paying_unit_id is not None:
-        if int(paying_unit_id) not in {unit.pk for unit in visible}:
-            return {"count": 0, "people": 0, "cash": _yuan(0), "goods": _yuan(0)}
-        key = Q(unit_id=int(paying_unit_id), own=True)
-    elif len(roots) == 1:
-        key = Q(unit_id=roots[0].pk, own=False)
-    else:
+    key = _stored_key(user, paying_unit_id)
+    if key is None:
         return None
     totals = DisbursementUnitYear.objects.filter(key, year=year).aggregate(
         people=Sum("people"), count=Sum("count"), cash=Sum("cash_fen"), goods=Sum("goods_fen")
@@ -245,6 +247,14 @@ def years_paid(user) -> list[int]:
     )
 
 
+def _rows_of(groups: list[tuple[str, int, bool]], root: UnionUnit) -> Q:
+    """The stored rows of ``_district_groups``' groups and of the root's whole tree."""
+    wanted = Q(unit_id=root.pk, own=False)
+    for _path, pk, own in groups:
+        wanted |= Q(unit_id=pk, own=own)
+    return wanted
+
+
 def district_totals(
     user, within: UnionUnit | None = None
 ) -> tuple[dict[str, TreeTotals], TreeTotals] | None:
@@ -257,9 +267,7 @@ def district_totals(
     groups, root = found
     if root is None:
         return {}, TreeTotals()
-    wanted = Q(unit_id=root.pk, own=False)
-    for _path, pk, own in groups:
-        wanted |= Q(unit_id=pk, own=own)
+    wanted = _rows_of(groups, root)
     rows = {(row.unit_id, row.own): row for row in DisbursementUnitTotal.objects.filter(wanted)}
     per_group = {}
     for path, pk, own in groups:
@@ -296,9 +304,7 @@ def district_breakdown(
     groups, root = found
     if root is None:
         return {}, []
-    wanted = Q(unit_id=root.pk, own=False)
-    for _path, pk, own in groups:
-        wanted |= Q(unit_id=pk, own=own)
+    wanted = _rows_of(groups, root)
     rows = DisbursementUnitYear.objects.filter(
         wanted, year=ALL_YEARS if year is None else year, count__gt=0
     )
