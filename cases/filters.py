@@ -6,13 +6,14 @@ about units; choices that name records come from ``ScopedRelatedFieldListFilter`
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import AnnualReview, CaseStatus, HardshipType, ReferralStatus
+from cases.models import CaseStatus, HardshipType, ReferralStatus
 from cases.permissions import DECIDE_REFERRAL
 
 
@@ -30,13 +31,12 @@ class ReviewedThisYearFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        year = timezone.localdate().year
+        today = timezone.localdate()
         if self.value() == "yes":
-            reviewed = AnnualReview.objects.filter(case=OuterRef("pk"), year=year)
-            return queryset.filter(Exists(reviewed))
+            return queryset.filter(last_reviewed_on__gte=datetime.date(today.year, 1, 1))
         if self.value() == "no":
             # The same rule as the city audit's "not reviewed this year" finding.
-            return queryset.not_reviewed_in(year)
+            return queryset.not_reviewed_this_year(today)
         return queryset
 
 

@@ -205,10 +205,15 @@ class CaseQuerySet(ScopedQuerySet):
         cutoff = day - timedelta(days=settings.RELIEF_TEMPORARY_FILE_DAYS)
         return self.filter(status=CaseStatus.TEMPORARY, registered_on__lte=cutoff)
 
-    def not_reviewed_in(self, year: int) -> CaseQuerySet:
-        """Cases still in hardship with no review recorded for ``year``."""
-        reviewed = AnnualReview.objects.filter(case=OuterRef("pk"), year=year)
-        return self.exclude(status=CaseStatus.EXITED).exclude(Exists(reviewed))
+    def not_reviewed_this_year(self, on: datetime.date) -> CaseQuerySet:
+        """Cases still in hardship with no review recorded in ``on``'s year: the city
+        audit's finding and the list's filter. Reads the stored ``last_reviewed_on``
+        (``services.review_record`` keeps it the latest review's date, which falls in its
+        year), as the case census counts it (``funds.census``)."""
+        year_start = datetime.date(on.year, 1, 1)
+        return self.exclude(status=CaseStatus.EXITED).filter(
+            Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=year_start)
+        )
 
     # --- the yearly queries (FILING.md "Leaving and coming back"); each reads one partial
     # index of Case.Meta, whose condition it repeats word for word.

@@ -44,6 +44,10 @@ TOTAL_KEYS = ["unit_id", "own"]
 TOTAL_MEASURES = ["people", "count", "cash_fen", "goods_fen", "unsigned", "off_file"]
 GROUP_KEYS = ["unit_id", "own", "year", "category", "hardship_type"]
 GROUP_MEASURES = ["people", "count", "cash_fen", "goods_fen"]
+# Per case, the disbursements not reversed: 从未帮扶 in the case census (funds.census).
+CASE_AID_TABLE = "funds_caseaid"
+CASE_AID_KEYS = ["case_id"]
+CASE_AID_MEASURES = ["count"]
 UNSIGNED = "SUM(CASE WHEN d.receipt_signed THEN 0 ELSE 1 END)"
 OFF_FILE = "SUM(CASE WHEN d.case_on_file_when_paid THEN 0 ELSE 1 END)"
 VALUES_CHUNK = 500
@@ -107,8 +111,13 @@ def _selects(conn) -> dict[str, tuple[list[str], list[str], str]]:
         "rc AS (SELECT r.case_id, r.unit_id, r.own, r.year, c.category, c.hardship_type, "
         "r.n, r.cash, r.goods FROM r JOIN cases_case c ON c.id = r.case_id) "
     )
+    case_aid = (
+        "SELECT d.case_id, {sign} * COUNT(*) FROM funds_disbursement d "
+        "WHERE NOT d.is_reversed {where} GROUP BY d.case_id ORDER BY 1"
+    )
     return {
         DAY_TABLE: (DAY_KEYS, DAY_MEASURES, day),
+        CASE_AID_TABLE: (CASE_AID_KEYS, CASE_AID_MEASURES, case_aid),
         CASE_YEAR_TABLE: (CASE_YEAR_KEYS, CASE_YEAR_MEASURES, case_year),
         PERSON_TABLE: (
             [*PERSON_KEYS, *PERSON_CLASS],
@@ -172,8 +181,10 @@ def _values_upsert(
 
 def _lock_cases(conn, chunk: list[int]) -> None:
     """The cases of disbursements ``chunk`` held against a change of their category or
-    type until the transaction ends (PostgreSQL): a posting then reads the class a
-    concurrent change leaves, and that change's ``reclassify`` sees the posting's rows."""
+    type, status, unit or review dates until the transaction ends (PostgreSQL): a posting
+    then reads the class a concurrent change leaves, that change's ``reclassify`` sees
+    the posting's rows, and the case census's triggers (``funds.census``) read the
+    other's result on either side."""
     if conn.vendor != "postgresql":
         return  # SQLite writes one transaction at a time
     with conn.cursor() as cursor:
@@ -193,8 +204,7 @@ def _add_people(conn, chunk: list[int], sign: int, chains: dict[int, list[int]])
     clerks paying one person at once are put in turn by that lock, and the second sees
     the first's count, so the person is counted once. The row also says which category
     and type the person is counted under (the case's when the row was made, kept right
-    by ``reclassify``)."""
-    _lock_cases(conn, chunk)
+    by ``reclassify``). The caller holds the cases (``_lock_cases``)."""
     year = _year(conn)
     with conn.cursor() as cursor:
         cursor.execute(
@@ -349,8 +359,11 @@ def add(pks: Iterable[int], sign: int = 1) -> None:
     selects = _selects(connection)
     for start in range(0, len(pks), CHUNK):
         chunk = pks[start : start + CHUNK]
+        # Before any counter: a posting's cases are held against a concurrent change of
+        # their class or of what the case census reads (funds.census).
+        _lock_cases(connection, chunk)
         where = f"AND d.id IN ({', '.join(['%s'] * len(chunk))})"
-        for table in (DAY_TABLE, CASE_YEAR_TABLE):
+        for table in (DAY_TABLE, CASE_YEAR_TABLE, CASE_AID_TABLE):
             keys, measures, select = selects[table]
             _upsert(
                 connection, table, keys, measures, select.format(sign=sign, where=where), chunk
@@ -362,7 +375,9 @@ def add_people(pks: Iterable[int], sign: int, chains: dict[int, list[int]]) -> N
     """Only the person × unit tables, with the units' paths given (a unit being moved)."""
     pks = sorted({pk for pk in pks if pk is not None})
     for start in range(0, len(pks), CHUNK):
-        _add_people(connection, pks[start : start + CHUNK], sign, chains)
+        chunk = pks[start : start + CHUNK]
+        _lock_cases(connection, chunk)
+        _add_people(connection, chunk, sign, chains)
 
 
 @contextmanager
@@ -404,10 +419,21 @@ def _rows(conn, sql: str, width: int) -> dict[tuple, tuple]:
 
 
 def differences() -> list[Difference]:
-    """Every aggregate row that differs from the raw computation (zero rows ignored)."""
+    """Every aggregate row that differs from the raw computation (zero rows ignored),
+    the case census (``funds.census``) included."""
+    from funds import census
+
     found = []
     qn = connection.ops.quote_name
-    for table, (keys, measures, select) in _selects(connection).items():
+    tables = {
+        **_selects(connection),
+        census.CENSUS_TABLE: (
+            census.CENSUS_KEYS,
+            census.CENSUS_MEASURES,
+            census.computed_select(connection),
+        ),
+    }
+    for table, (keys, measures, select) in tables.items():
         computed = _rows(connection, select.format(sign=1, where=""), len(keys))
         columns = ", ".join(qn(c) for c in [*keys, *measures])
         stored = _rows(connection, f"SELECT {columns} FROM {table}", len(keys))
@@ -422,7 +448,10 @@ def differences() -> list[Difference]:
 
 def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
     """Replace the aggregates (or only ``tables``) with the raw computation (the
-    migrations and the command)."""
+    migrations and the command); with every table, the case census last (it reads
+    ``funds_caseaid``)."""
+    from funds import census
+
     conn = conn or connection
     qn = conn.ops.quote_name
     wanted = set(tables) if tables is not None else None
@@ -436,3 +465,5 @@ def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
                 cursor.execute(
                     f"INSERT INTO {table} ({columns}) {select.format(sign=1, where='')}"
                 )
+        if wanted is None or census.CENSUS_TABLE in wanted:
+            census.rebuild(conn)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_migrate, post_save, pre_migrate, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,10 +10,14 @@ class FundsConfig(AppConfig):
     def ready(self) -> None:
         from cases.models import Case
         from cases.signals import cases_reclassified
-        from funds import signals
+        from funds import census, signals
         from unions.models import UnionUnit
 
         post_save.connect(signals.case_saved, sender=Case, dispatch_uid="funds.case_saved")
         cases_reclassified.connect(signals.cases_reclassified, dispatch_uid="funds.reclassified")
         pre_save.connect(signals.unit_saving, sender=UnionUnit, dispatch_uid="funds.unit_saving")
         post_save.connect(signals.unit_saved, sender=UnionUnit, dispatch_uid="funds.unit_saved")
+        post_migrate.connect(census.ensure_installed, sender=self, dispatch_uid="funds.census")
+        pre_migrate.connect(
+            census.drop_before_migrating, sender=self, dispatch_uid="funds.census_off"
+        )

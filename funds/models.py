@@ -670,3 +670,61 @@ class DisbursementUnitYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.own} {self.year} {self.category}: {self.people} people"
+
+
+class CaseAid(models.Model):
+    """Per case: the disbursements it received that were not reversed (0: never aided,
+    从未帮扶). Kept by ``funds.aggregates`` with the others; the case census reads it."""
+
+    case = models.OneToOneField(
+        Case,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.count}"
+
+
+class CaseCensusQuerySet(ScopedQuerySet):
+    scope_field = "unit"
+
+
+class CaseCensus(models.Model):
+    """How many files a unit holds per status × the year last checked (the later of the
+    last annual review and the verification; 0: never) × the year last reviewed (0:
+    never) × whether any aid reached them: what the dashboard's 年度复核到期 and 从未帮扶
+    and the audit's "not reviewed this year" count, as a sum of a few rows.
+
+    Kept by database triggers on ``cases_case`` and ``funds_caseaid`` (``funds.census``),
+    because files change through many doors that bypass save() — sheet bulk writes,
+    transfers, the lapse command, re-evaluation — and a trigger misses none of them."""
+
+    unit = models.ForeignKey(
+        UnionUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    checked_year = models.IntegerField(default=0)
+    reviewed_year = models.IntegerField(default=0)
+    aided = models.BooleanField(default=False)
+    cases = models.BigIntegerField(default=0)
+
+    objects = CaseCensusQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "status", "checked_year", "reviewed_year", "aided"],
+                name="casecensus_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.status} {self.checked_year} {self.aided}: {self.cases}"

@@ -9,10 +9,11 @@ from decimal import Decimal
 from django.contrib.admin.views.main import IGNORED_PARAMS
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
-from cases.models import ACTIVE_STATUSES, Case
+from cases.models import ACTIVE_STATUSES, Case, CaseStatus
 from core.money import format_yuan
 from funds.aggregates import ALL_YEARS
 from funds.models import (
+    CaseCensus,
     Disbursement,
     DisbursementCaseYear,
     DisbursementDay,
@@ -402,3 +403,41 @@ def cases_never_aided(cases: QuerySet[Case]) -> QuerySet[Case]:
     with no flag on the case for funds to keep right (funds migration 0005)."""
     paid = Disbursement.objects.filter(case=OuterRef("pk"), is_reversed=False)
     return cases.filter(status__in=ACTIVE_STATUSES).exclude(Exists(paid))
+
+
+@dataclass(frozen=True)
+class CensusCounts:
+    """The dashboard's counts of files, from the case census (``funds.census``)."""
+
+    pending: int = 0
+    review_due: int = 0
+    never_aided: int = 0
+
+
+def census_counts(user, on) -> CensusCounts:
+    """In ``user``'s scope on the day ``on``: files awaiting verification, 年度复核到期
+    (``CaseQuerySet.due_for_review``) and 从未帮扶 (``cases_never_aided``), each the same
+    rule as the case list's filter, summed over a few census rows in one query."""
+    active = Q(status__in=ACTIVE_STATUSES)
+    totals = CaseCensus.objects.for_user_listed(user).aggregate(
+        pending=Sum("cases", filter=Q(status=CaseStatus.PENDING)),
+        review_due=Sum("cases", filter=active & Q(checked_year__lt=on.year)),
+        never_aided=Sum("cases", filter=active & Q(aided=False)),
+    )
+    return CensusCounts(**{name: int(value or 0) for name, value in totals.items()})
+
+
+def not_reviewed_per_group(user, year: int, group) -> dict[str, int]:
+    """Files still in hardship not reviewed in ``year`` (``CaseQuerySet.not_reviewed_in``)
+    per ``group`` (an expression over the census row, e.g. the unit's district path), from
+    the case census."""
+    return dict(
+        CaseCensus.objects.for_user_listed(user)
+        .exclude(status=CaseStatus.EXITED)
+        .filter(reviewed_year__lt=year, cases__gt=0)
+        .annotate(group=group)
+        .values("group")
+        .annotate(n=Sum("cases"))
+        .order_by()
+        .values_list("group", "n")
+    )

@@ -41,7 +41,7 @@ from funds.models import (
     Fund,
     LedgerEntry,
 )
-from funds.selectors import district_totals, people_paid_over
+from funds.selectors import district_totals, not_reviewed_per_group, people_paid_over
 from pairings.selectors import agreements_behind
 from unions.models import UnionUnit
 
@@ -278,10 +278,17 @@ def _describe_receipt(row):
 def _review_rows(user):
     return (
         Case.objects.for_user_listed(user)
-        .not_reviewed_in(timezone.localdate().year)
+        .not_reviewed_this_year(timezone.localdate())
         .annotate(district_path=_district_path("unit__tree_path"))
         .values("district_path", "pk", "name", "id_number")
         .order_by("pk")
+    )
+
+
+def _review_tally(user) -> dict[str, int]:
+    """Files not reviewed this year per district, from the case census."""
+    return not_reviewed_per_group(
+        user, timezone.localdate().year, _district_path("unit__tree_path")
     )
 
 
@@ -382,7 +389,7 @@ RULES = [
     Rule("receipts", gettext_lazy("Disbursements without a signed receipt"), _receipt_rows,
          _describe_receipt, counted=_unsigned, tally=_receipt_tally),
     Rule("reviews", gettext_lazy("Cases not reviewed this year"), _review_rows,
-         _describe_review),
+         _describe_review, tally=_review_tally),
     Rule("ledgers", gettext_lazy("Fund ledgers that do not reconcile"), _ledger_rows,
          _describe_ledger),
     Rule("pairings", gettext_lazy("Pairing agreements behind on payment"), _pairing_rows,

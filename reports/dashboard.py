@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.filters import TemporaryFileFilter, TypeReviewFilter, YearlyQueryFilter, lapsing_horizon
-from cases.models import Case, CaseStatus, HardshipType, Referral
+from cases.models import Case, HardshipType, Referral
 from cases.permissions import VIEW_CASE, VIEW_REFERRAL
 from funds.filters import NeverAidedFilter
-from funds.selectors import cases_never_aided
+from funds.selectors import CensusCounts, census_counts
 from pairings.filters import EXPIRING_DAYS, ExpiringFilter
 from pairings.models import Agreement
 from pairings.permissions import VIEW_AGREEMENT
@@ -24,14 +24,15 @@ def dashboard_for(user) -> list[dict]:
     """Cards of (title, count, link); each count is one query in the user's scope."""
     cards = []
     if user.has_perm(VIEW_CASE):
+        census = census_counts(user, timezone.localdate())
         cards.append(
             {
                 "title": _("Cases awaiting verification"),
-                "count": Case.objects.for_user(user).filter(status=CaseStatus.PENDING).count(),
+                "count": census.pending,
                 "url": reverse("admin:cases_case_changelist") + "?status__exact=pending",
             }
         )
-        cards += yearly_query_cards(user)
+        cards += yearly_query_cards(user, census)
         cards += flagged_file_cards(user)
 
         # 临时救助档案 that lapse soon unless converted (the partial index of temporary files).
@@ -81,9 +82,11 @@ def _case_list(parameter: str, value: str) -> str:
     return reverse("admin:cases_case_changelist") + f"?{parameter}={value}"
 
 
-def yearly_query_cards(user) -> list[dict]:
-    """The yearly queries (FILING.md): one count each, the case list's filter as link.
-    Each count reads a partial index (cases migration 0012, funds migration 0005)."""
+def yearly_query_cards(user, census: CensusCounts) -> list[dict]:
+    """The yearly queries (FILING.md), the case list's filter as link: 年度复核到期 and
+    从未帮扶 from the case census (``census``: a few rows summed, where counting the files
+    took 1.6 and 2.8 s at a million), the others each a count on a partial index (cases
+    migration 0012)."""
     today = timezone.localdate()
     cases = Case.objects.for_user(user)
     yearly = YearlyQueryFilter.parameter_name
@@ -95,7 +98,7 @@ def yearly_query_cards(user) -> list[dict]:
         },
         {
             "title": _("Files due for annual review"),
-            "count": cases.due_for_review(today).count(),
+            "count": census.review_due,
             "url": _case_list(yearly, YearlyQueryFilter.REVIEW_DUE),
         },
         {
@@ -105,7 +108,7 @@ def yearly_query_cards(user) -> list[dict]:
         },
         {
             "title": _("Files never aided"),
-            "count": cases_never_aided(cases).count(),
+            "count": census.never_aided,
             "url": _case_list(NeverAidedFilter.parameter_name, NeverAidedFilter.NEVER),
         },
     ]

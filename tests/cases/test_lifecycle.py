@@ -370,7 +370,7 @@ def test_review_by_other_district_or_auditor_is_refused(units, request, username
     assert not AnnualReview.objects.filter(case=case).exists()
 
 
-def test_not_reviewed_in_lists_cases_still_due_that_year(units, kunshan_clerk):
+def test_not_reviewed_this_year_lists_cases_still_due_that_year(units, kunshan_clerk):
     unreviewed = new_kunshan_case(units, verified=True)
     reviewed_last_year = new_kunshan_case(units, verified=True)
     reviewed = new_kunshan_case(units, long_term=True, certificate_number="苏救-7")
@@ -383,7 +383,7 @@ def test_not_reviewed_in_lists_cases_still_due_that_year(units, kunshan_clerk):
             case=case, reviewed_on=day, outcome=ReviewOutcome.CONTINUE, acting_user=kunshan_clerk
         )
 
-    due = set(Case.objects.not_reviewed_in(2024))
+    due = set(Case.objects.not_reviewed_this_year(datetime.date(2024, 12, 31)))
 
     assert unreviewed in due
     assert reviewed_last_year in due
@@ -391,16 +391,24 @@ def test_not_reviewed_in_lists_cases_still_due_that_year(units, kunshan_clerk):
     assert exited not in due
 
 
-def test_not_reviewed_in_sees_a_past_years_review_entered_late(units, kunshan_clerk):
+def test_a_past_years_review_entered_late_does_not_count_for_this_year(units, kunshan_clerk):
     case = new_kunshan_case(units, verified=True)
     for day in [datetime.date(2024, 2, 1), datetime.date(2023, 2, 1)]:
         services.review_record(
             case=case, reviewed_on=day, outcome=ReviewOutcome.CONTINUE, acting_user=kunshan_clerk
         )
+    late = new_kunshan_case(units, verified=True)
+    services.review_record(
+        case=late,
+        reviewed_on=datetime.date(2023, 12, 1),
+        outcome=ReviewOutcome.CONTINUE,
+        acting_user=kunshan_clerk,
+    )
 
-    due_2023 = Case.objects.not_reviewed_in(2023)
+    due_2024 = set(Case.objects.not_reviewed_this_year(datetime.date(2024, 3, 1)))
 
-    assert case not in due_2023
+    assert case not in due_2024
+    assert late in due_2024
 
 
 # --- history: every move is recorded with the acting user ---------------------------------

@@ -1,0 +1,264 @@
+"""The case census (``CaseCensus``): files per unit × status × year last checked × year
+last reviewed × aided, kept by database triggers.
+
+Why triggers, when the disbursement aggregates are kept in Python (``funds.aggregates``):
+money moves only through ``funds.services``, but a file's status, unit and review dates
+change through many writes that bypass save() — the case sheet's bulk UPDATEs, a city's
+bulk transfer, ``lapse_temporary_files``, retention — and one forgotten signal would
+leave the dashboard wrong for good. A trigger on ``cases_case`` sees every one of them.
+``funds_caseaid`` (kept by ``funds.aggregates``) has its own trigger, moving a file
+between "aided" and "never aided" when its count crosses zero.
+
+Each trigger adds -1 to the row a file leaves and +1 to the row it enters, as an
+``INSERT … ON CONFLICT DO UPDATE`` (safe when two clerks write at once on PostgreSQL: the
+second waits for the first's row lock, then adds to its result). Postings hold their
+cases ``FOR SHARE`` before touching ``funds_caseaid`` (``aggregates._lock_cases``), so a
+concurrent status change waits and then reads the new count.
+
+The triggers are (re)installed after every ``migrate`` (``install``, from the app's
+``post_migrate``), and the census is then rebuilt from the raw rows when they were missing
+(the writes made without them went uncounted). On SQLite they are dropped before
+migrating (``pre_migrate``): a migration that alters ``cases_case`` there rebuilds the
+table under another name, and SQLite refuses the rename while a trigger names the table.
+``funds.aggregates.differences`` compares the census with the raw computation, so
+``rebuild_aggregates --check`` proves it.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+CENSUS_TABLE = "funds_casecensus"
+AID_TABLE = "funds_caseaid"
+CENSUS_KEYS = ["unit_id", "status", "checked_year", "reviewed_year", "aided"]
+CENSUS_MEASURES = ["cases"]
+TRIGGERS = [
+    "funds_census_case_insert",
+    "funds_census_case_update",
+    "funds_census_case_delete",
+    "funds_census_aid_insert",
+    "funds_census_aid_update",
+    "funds_census_aid_delete",
+]
+
+
+def _year_of(conn, column: str) -> str:
+    if conn.vendor == "postgresql":
+        return f"COALESCE(EXTRACT(YEAR FROM {column})::integer, 0)"
+    return f"COALESCE(CAST(substr({column}, 1, 4) AS INTEGER), 0)"
+
+
+def _checked_year(conn, row: str) -> str:
+    """The later of the last review's and the verification's year (0: neither)."""
+    greatest = "GREATEST" if conn.vendor == "postgresql" else "MAX"
+    reviewed = _year_of(conn, f"{row}.last_reviewed_on")
+    verified = _year_of(conn, f"{row}.verified_on")
+    return f"{greatest}({reviewed}, {verified})"
+
+
+def _reviewed_year(conn, row: str) -> str:
+    return _year_of(conn, f"{row}.last_reviewed_on")
+
+
+def _key(conn, row: str) -> str:
+    """The census key columns (without ``aided``) of the file ``row``."""
+    return f"{row}.unit_id, {row}.status, {_checked_year(conn, row)}, {_reviewed_year(conn, row)}"
+
+
+def _aided(case_id: str) -> str:
+    return f"EXISTS (SELECT 1 FROM {AID_TABLE} WHERE case_id = {case_id} AND count > 0)"
+
+
+UPSERT_TAIL = (
+    f"ON CONFLICT ({', '.join(CENSUS_KEYS)}) DO UPDATE SET cases = {CENSUS_TABLE}.cases + "
+    "excluded.cases"
+)
+COLUMNS = f"{CENSUS_TABLE} ({', '.join(CENSUS_KEYS)}, cases)"
+
+
+def computed_select(conn) -> str:
+    """The census from the raw rows (keys, then the count), as ``funds.aggregates``'
+    selects are written."""
+    return (
+        f"SELECT {_key(conn, 'c')}, CASE WHEN COALESCE(a.count, 0) > 0 THEN TRUE ELSE FALSE "
+        f"END, COUNT(*) FROM cases_case c LEFT JOIN {AID_TABLE} a ON a.case_id = c.id "
+        f"GROUP BY {_key(conn, 'c')}, CASE WHEN COALESCE(a.count, 0) > 0 THEN TRUE ELSE FALSE "
+        "END ORDER BY 1, 2, 3, 4, 5"
+    )
+
+
+def _postgresql_sql(conn) -> list[str]:
+    moved = " OR ".join(
+        f"OLD.{a} IS DISTINCT FROM NEW.{a}"
+        for a in ("unit_id", "status", "last_reviewed_on", "verified_on")
+    )
+    return [
+        f"""
+CREATE OR REPLACE FUNCTION funds_census_case() RETURNS trigger AS $$
+DECLARE
+    is_aided boolean;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        is_aided := {_aided("OLD.id")};
+    ELSE
+        is_aided := {_aided("NEW.id")};
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        INSERT INTO {COLUMNS} VALUES ({_key(conn, "OLD")}, is_aided, -1) {UPSERT_TAIL};
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO {COLUMNS} VALUES ({_key(conn, "NEW")}, is_aided, 1) {UPSERT_TAIL};
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql""",
+        f"""
+CREATE OR REPLACE FUNCTION funds_census_aid() RETURNS trigger AS $$
+DECLARE
+    was boolean;
+    now_aided boolean;
+    file_id integer;
+BEGIN
+    IF TG_OP = 'INSERT' THEN was := FALSE; ELSE was := OLD.count > 0; END IF;
+    IF TG_OP = 'DELETE' THEN
+        now_aided := FALSE;
+        file_id := OLD.case_id;
+    ELSE
+        now_aided := NEW.count > 0;
+        file_id := NEW.case_id;
+    END IF;
+    IF was = now_aided THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO {COLUMNS} SELECT {_key(conn, "c")}, was, -1 FROM cases_case c
+        WHERE c.id = file_id {UPSERT_TAIL};
+    INSERT INTO {COLUMNS} SELECT {_key(conn, "c")}, now_aided, 1 FROM cases_case c
+        WHERE c.id = file_id {UPSERT_TAIL};
+    RETURN NULL;
+END $$ LANGUAGE plpgsql""",
+        "DROP TRIGGER IF EXISTS funds_census_case_insert ON cases_case",
+        "CREATE TRIGGER funds_census_case_insert AFTER INSERT ON cases_case "
+        "FOR EACH ROW EXECUTE FUNCTION funds_census_case()",
+        "DROP TRIGGER IF EXISTS funds_census_case_update ON cases_case",
+        "CREATE TRIGGER funds_census_case_update AFTER UPDATE ON cases_case "
+        f"FOR EACH ROW WHEN ({moved}) EXECUTE FUNCTION funds_census_case()",
+        "DROP TRIGGER IF EXISTS funds_census_case_delete ON cases_case",
+        "CREATE TRIGGER funds_census_case_delete AFTER DELETE ON cases_case "
+        "FOR EACH ROW EXECUTE FUNCTION funds_census_case()",
+        f"DROP TRIGGER IF EXISTS funds_census_aid_insert ON {AID_TABLE}",
+        f"CREATE TRIGGER funds_census_aid_insert AFTER INSERT ON {AID_TABLE} "
+        "FOR EACH ROW WHEN (NEW.count > 0) EXECUTE FUNCTION funds_census_aid()",
+        f"DROP TRIGGER IF EXISTS funds_census_aid_update ON {AID_TABLE}",
+        f"CREATE TRIGGER funds_census_aid_update AFTER UPDATE ON {AID_TABLE} "
+        "FOR EACH ROW WHEN ((OLD.count > 0) IS DISTINCT FROM (NEW.count > 0)) "
+        "EXECUTE FUNCTION funds_census_aid()",
+        f"DROP TRIGGER IF EXISTS funds_census_aid_delete ON {AID_TABLE}",
+        f"CREATE TRIGGER funds_census_aid_delete AFTER DELETE ON {AID_TABLE} "
+        "FOR EACH ROW WHEN (OLD.count > 0) EXECUTE FUNCTION funds_census_aid()",
+    ]
+
+
+def _sqlite_sql(conn) -> list[str]:
+    # A file's census row moves only when one of these changes (SQLite: IS NOT is the
+    # null-safe comparison).
+    moved = " OR ".join(
+        f"OLD.{a} IS NOT NEW.{a}" for a in ("unit_id", "status", "last_reviewed_on", "verified_on")
+    )
+
+    def add(row: str, aided: str, delta: int) -> str:
+        return f"INSERT INTO {COLUMNS} VALUES ({_key(conn, row)}, {aided}, {delta}) {UPSERT_TAIL};"
+
+    def move(case_id: str, was: str, now: str) -> str:
+        # ``WHERE`` is required: without it SQLite would read ON CONFLICT as a join's ON.
+        return (
+            f"INSERT INTO {COLUMNS} SELECT {_key(conn, 'c')}, {was}, -1 FROM cases_case c "
+            f"WHERE c.id = {case_id} {UPSERT_TAIL}; "
+            f"INSERT INTO {COLUMNS} SELECT {_key(conn, 'c')}, {now}, 1 FROM cases_case c "
+            f"WHERE c.id = {case_id} {UPSERT_TAIL};"
+        )
+
+    return [
+        "CREATE TRIGGER IF NOT EXISTS funds_census_case_insert AFTER INSERT ON cases_case "
+        f"BEGIN {add('NEW', _aided('NEW.id'), 1)} END",
+        "CREATE TRIGGER IF NOT EXISTS funds_census_case_update AFTER UPDATE ON cases_case "
+        f"WHEN {moved} BEGIN {add('OLD', _aided('NEW.id'), -1)} "
+        f"{add('NEW', _aided('NEW.id'), 1)} END",
+        "CREATE TRIGGER IF NOT EXISTS funds_census_case_delete AFTER DELETE ON cases_case "
+        f"BEGIN {add('OLD', _aided('OLD.id'), -1)} END",
+        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_insert AFTER INSERT ON {AID_TABLE} "
+        f"WHEN NEW.count > 0 BEGIN {move('NEW.case_id', '0', '1')} END",
+        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_update AFTER UPDATE ON {AID_TABLE} "
+        "WHEN (OLD.count > 0) IS NOT (NEW.count > 0) BEGIN "
+        f"{move('NEW.case_id', '(OLD.count > 0)', '(NEW.count > 0)')} END",
+        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_delete AFTER DELETE ON {AID_TABLE} "
+        f"WHEN OLD.count > 0 BEGIN {move('OLD.case_id', '1', '0')} END",
+    ]
+
+
+def installed(conn=None) -> set[str]:
+    """The census triggers present in the database."""
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
+                [TRIGGERS],
+            )
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()} & set(TRIGGERS)
+
+
+def install(conn=None) -> bool:
+    """Create the triggers that are missing; when any was, rebuild the census (the writes
+    made without it were not counted). True when it rebuilt."""
+    conn = conn or connection
+    if conn.vendor not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"the case census has no triggers for {conn.vendor}")
+    with transaction.atomic(using=conn.alias):
+        if installed(conn) == set(TRIGGERS):
+            return False
+        with conn.cursor() as cursor:
+            for sql in _postgresql_sql(conn) if conn.vendor == "postgresql" else _sqlite_sql(conn):
+                cursor.execute(sql)
+        rebuild(conn)
+    return True
+
+
+def rebuild(conn=None) -> None:
+    """Replace the census with the raw computation."""
+    conn = conn or connection
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {CENSUS_TABLE}")
+        cursor.execute(f"INSERT INTO {COLUMNS} {computed_select(conn)}")
+
+
+def uninstall(conn=None) -> None:
+    """Drop the triggers (migrating funds back before the census)."""
+    conn = conn or connection
+    with conn.cursor() as cursor:
+        for name in TRIGGERS:
+            table = "cases_case" if "_case_" in name else AID_TABLE
+            on = f" ON {table}" if conn.vendor == "postgresql" else ""
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+        if conn.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION IF EXISTS funds_census_case()")
+            cursor.execute("DROP FUNCTION IF EXISTS funds_census_aid()")
+
+
+def drop_before_migrating(sender, using: str = "default", **kwargs) -> None:
+    """``pre_migrate`` on SQLite (see above); ``post_migrate`` puts them back."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor == "sqlite":
+        uninstall(conn)
+
+
+def ensure_installed(sender, using: str = "default", **kwargs) -> None:
+    """``post_migrate``: the triggers back where a migration dropped them (see above)."""
+    from django.db import connections
+
+    conn = connections[using]
+    if CENSUS_TABLE not in conn.introspection.table_names():
+        return  # funds migrated back before the census
+    install(conn)
