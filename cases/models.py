@@ -575,6 +575,22 @@ class HouseholdMember(IdNumberCleaningMixin, models.Model):
         return f"{self.name}（{self.get_relation_display()}）"
 
 
+class SharedIdNumber(models.Model):
+    """An ID number found in two places: a household member and another file, or
+    members of two households — the candidates the city audit's duplicate-ID rule checks
+    (``cases.shared_ids``), so that it reads a few rows, not a join of a million members
+    with a million files on every view.
+
+    Kept by database triggers (``cases.shared_ids``) and only ever added to: a number
+    that stopped being shared stays until a rebuild, and the rule checks each candidate
+    exactly, so a stale one finds nothing."""
+
+    id_number = models.CharField(max_length=18, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.id_number
+
+
 class ExpenseKind(models.TextChoices):
     MEDICAL = "medical", _("medical costs not reimbursed")
     SCHOOLING = "schooling", _("children's schooling")

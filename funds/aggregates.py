@@ -421,9 +421,15 @@ def _rows(conn, sql: str, width: int) -> dict[tuple, tuple]:
 def differences() -> list[Difference]:
     """Every aggregate row that differs from the raw computation (zero rows ignored),
     the case census (``funds.census``) included."""
+    from cases import shared_ids
     from funds import census
 
-    found = []
+    # The duplicate-ID candidates only grow (cases.shared_ids): a number shared now and
+    # missing from them is a difference; a stale one is not.
+    found = [
+        Difference(shared_ids.TABLE, (number,), (0,), (1,))
+        for number in shared_ids.missing(connection)
+    ]
     qn = connection.ops.quote_name
     tables = {
         **_selects(connection),
@@ -449,7 +455,8 @@ def differences() -> list[Difference]:
 def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
     """Replace the aggregates (or only ``tables``) with the raw computation (the
     migrations and the command); with every table, the case census last (it reads
-    ``funds_caseaid``)."""
+    ``funds_caseaid``), and the duplicate-ID candidates (``cases.shared_ids``)."""
+    from cases import shared_ids
     from funds import census
 
     conn = conn or connection
@@ -467,3 +474,5 @@ def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
                 )
         if wanted is None or census.CENSUS_TABLE in wanted:
             census.rebuild(conn)
+        if wanted is None:
+            shared_ids.rebuild(conn)

@@ -17,7 +17,10 @@ class FundsConfig(AppConfig):
         cases_reclassified.connect(signals.cases_reclassified, dispatch_uid="funds.reclassified")
         pre_save.connect(signals.unit_saving, sender=UnionUnit, dispatch_uid="funds.unit_saving")
         post_save.connect(signals.unit_saved, sender=UnionUnit, dispatch_uid="funds.unit_saved")
-        post_migrate.connect(census.ensure_installed, sender=self, dispatch_uid="funds.census")
+        # The case census's triggers (core.triggers: after migrate, not in a migration).
         pre_migrate.connect(
-            census.drop_before_migrating, sender=self, dispatch_uid="funds.census_off"
+            census.TRIGGERS.drop_before_migrating, sender=self, dispatch_uid="funds.census_off"
+        )
+        post_migrate.connect(
+            census.TRIGGERS.ensure_installed, sender=self, dispatch_uid="funds.census_on"
         )

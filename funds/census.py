@@ -15,11 +15,8 @@ second waits for the first's row lock, then adds to its result). Postings hold t
 cases ``FOR SHARE`` before touching ``funds_caseaid`` (``aggregates._lock_cases``), so a
 concurrent status change waits and then reads the new count.
 
-The triggers are (re)installed after every ``migrate`` (``install``, from the app's
-``post_migrate``), and the census is then rebuilt from the raw rows when they were missing
-(the writes made without them went uncounted). On SQLite they are dropped before
-migrating (``pre_migrate``): a migration that alters ``cases_case`` there rebuilds the
-table under another name, and SQLite refuses the rename while a trigger names the table.
+The triggers are installed after ``migrate`` and the census rebuilt whenever they were
+missing (``core.triggers``, which says why not in a migration).
 ``funds.aggregates.differences`` compares the census with the raw computation, so
 ``rebuild_aggregates --check`` proves it.
 """
@@ -28,18 +25,12 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from core.triggers import TriggerSet
+
 CENSUS_TABLE = "funds_casecensus"
 AID_TABLE = "funds_caseaid"
 CENSUS_KEYS = ["unit_id", "status", "checked_year", "reviewed_year", "aided"]
 CENSUS_MEASURES = ["cases"]
-TRIGGERS = [
-    "funds_census_case_insert",
-    "funds_census_case_update",
-    "funds_census_case_delete",
-    "funds_census_aid_insert",
-    "funds_census_aid_update",
-    "funds_census_aid_delete",
-]
 
 
 def _year_of(conn, column: str) -> str:
@@ -135,23 +126,17 @@ BEGIN
         WHERE c.id = file_id {UPSERT_TAIL};
     RETURN NULL;
 END $$ LANGUAGE plpgsql""",
-        "DROP TRIGGER IF EXISTS funds_census_case_insert ON cases_case",
         "CREATE TRIGGER funds_census_case_insert AFTER INSERT ON cases_case "
         "FOR EACH ROW EXECUTE FUNCTION funds_census_case()",
-        "DROP TRIGGER IF EXISTS funds_census_case_update ON cases_case",
         "CREATE TRIGGER funds_census_case_update AFTER UPDATE ON cases_case "
         f"FOR EACH ROW WHEN ({moved}) EXECUTE FUNCTION funds_census_case()",
-        "DROP TRIGGER IF EXISTS funds_census_case_delete ON cases_case",
         "CREATE TRIGGER funds_census_case_delete AFTER DELETE ON cases_case "
         "FOR EACH ROW EXECUTE FUNCTION funds_census_case()",
-        f"DROP TRIGGER IF EXISTS funds_census_aid_insert ON {AID_TABLE}",
         f"CREATE TRIGGER funds_census_aid_insert AFTER INSERT ON {AID_TABLE} "
         "FOR EACH ROW WHEN (NEW.count > 0) EXECUTE FUNCTION funds_census_aid()",
-        f"DROP TRIGGER IF EXISTS funds_census_aid_update ON {AID_TABLE}",
         f"CREATE TRIGGER funds_census_aid_update AFTER UPDATE ON {AID_TABLE} "
         "FOR EACH ROW WHEN ((OLD.count > 0) IS DISTINCT FROM (NEW.count > 0)) "
         "EXECUTE FUNCTION funds_census_aid()",
-        f"DROP TRIGGER IF EXISTS funds_census_aid_delete ON {AID_TABLE}",
         f"CREATE TRIGGER funds_census_aid_delete AFTER DELETE ON {AID_TABLE} "
         "FOR EACH ROW WHEN (OLD.count > 0) EXECUTE FUNCTION funds_census_aid()",
     ]
@@ -194,36 +179,6 @@ def _sqlite_sql(conn) -> list[str]:
     ]
 
 
-def installed(conn=None) -> set[str]:
-    """The census triggers present in the database."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
-                [TRIGGERS],
-            )
-        else:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        return {name for (name,) in cursor.fetchall()} & set(TRIGGERS)
-
-
-def install(conn=None) -> bool:
-    """Create the triggers that are missing; when any was, rebuild the census (the writes
-    made without it were not counted). True when it rebuilt."""
-    conn = conn or connection
-    if conn.vendor not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"the case census has no triggers for {conn.vendor}")
-    with transaction.atomic(using=conn.alias):
-        if installed(conn) == set(TRIGGERS):
-            return False
-        with conn.cursor() as cursor:
-            for sql in _postgresql_sql(conn) if conn.vendor == "postgresql" else _sqlite_sql(conn):
-                cursor.execute(sql)
-        rebuild(conn)
-    return True
-
-
 def rebuild(conn=None) -> None:
     """Replace the census with the raw computation."""
     conn = conn or connection
@@ -232,33 +187,21 @@ def rebuild(conn=None) -> None:
         cursor.execute(f"INSERT INTO {COLUMNS} {computed_select(conn)}")
 
 
-def uninstall(conn=None) -> None:
-    """Drop the triggers (migrating funds back before the census)."""
-    conn = conn or connection
-    with conn.cursor() as cursor:
-        for name in TRIGGERS:
-            table = "cases_case" if "_case_" in name else AID_TABLE
-            on = f" ON {table}" if conn.vendor == "postgresql" else ""
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
-        if conn.vendor == "postgresql":
-            cursor.execute("DROP FUNCTION IF EXISTS funds_census_case()")
-            cursor.execute("DROP FUNCTION IF EXISTS funds_census_aid()")
+def _create(conn) -> list[str]:
+    return _postgresql_sql(conn) if conn.vendor == "postgresql" else _sqlite_sql(conn)
 
 
-def drop_before_migrating(sender, using: str = "default", **kwargs) -> None:
-    """``pre_migrate`` on SQLite (see above); ``post_migrate`` puts them back."""
-    from django.db import connections
-
-    conn = connections[using]
-    if conn.vendor == "sqlite":
-        uninstall(conn)
-
-
-def ensure_installed(sender, using: str = "default", **kwargs) -> None:
-    """``post_migrate``: the triggers back where a migration dropped them (see above)."""
-    from django.db import connections
-
-    conn = connections[using]
-    if CENSUS_TABLE not in conn.introspection.table_names():
-        return  # funds migrated back before the census
-    install(conn)
+TRIGGERS = TriggerSet(
+    triggers={
+        "funds_census_case_insert": "cases_case",
+        "funds_census_case_update": "cases_case",
+        "funds_census_case_delete": "cases_case",
+        "funds_census_aid_insert": AID_TABLE,
+        "funds_census_aid_update": AID_TABLE,
+        "funds_census_aid_delete": AID_TABLE,
+    },
+    create=_create,
+    rebuild=rebuild,
+    kept_table=CENSUS_TABLE,
+    functions=("funds_census_case", "funds_census_aid"),
+)

@@ -17,9 +17,8 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     F,
-    Max,
-    Min,
     OuterRef,
     Subquery,
     Sum,
@@ -32,7 +31,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.idnumbers import person_label
-from cases.models import ACTIVE_STATUSES, Case, CaseStatus, HardshipType, HouseholdMember
+from cases.models import (
+    ACTIVE_STATUSES,
+    Case,
+    CaseStatus,
+    HardshipType,
+    HouseholdMember,
+    SharedIdNumber,
+)
 from core.money import ZERO, format_yuan
 from funds.models import (
     Disbursement,
@@ -86,23 +92,19 @@ class Rule:
 
 
 def _duplicate_rows(user):
-    """A household member who is also on file as a case, or who is in two households."""
-    # The ID numbers concerned are found first, each set in one pass (a hash join of
-    # members and cases; members grouped by ID number), and the members then looked up
-    # by them: probing the other tables member by member takes seconds at city scale.
-    members = HouseholdMember.objects.exclude(id_number="").order_by()
-    on_file = members.filter(
-        id_number__in=Case.objects.for_user_listed(user).values("id_number")
-    ).values("id_number")
-    in_two_households = (
-        members.values("id_number")
-        .annotate(first=Min("case"), last=Max("case"))
-        .filter(first__lt=F("last"))
-        .values("id_number")
+    """A household member who is also on file as a case, or who is in two households.
+
+    Only the numbers ``SharedIdNumber`` holds are looked at (a few in 10,000; kept by
+    triggers, ``cases.shared_ids``), each checked exactly through the ID-number indexes:
+    joining every member with every file took 4 s at city scale, on every view."""
+    others_on_file = Case.objects.for_user_listed(user).filter(id_number=OuterRef("id_number"))
+    other_households = HouseholdMember.objects.filter(id_number=OuterRef("id_number")).exclude(
+        case_id=OuterRef("case_id")
     )
     return (
         HouseholdMember.objects.for_user_listed(user)
-        .filter(id_number__in=on_file.union(in_two_households, all=True))
+        .filter(id_number__in=SharedIdNumber.objects.values("id_number"))
+        .filter(Exists(others_on_file) | Exists(other_households))
         .exclude(case__id_number=F("id_number"))
         .annotate(district_path=_district_path("case__unit__tree_path"))
         .values("district_path", "case_id", "case__name", "case__id_number", "name")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 def fill(apps, schema_editor):
     # Each case's count of aid from the raw rows (today's code: the latest migration of
     # these tables is the one that fills them). The census's triggers, and the census
-    # with them, come after the last migration (funds.census.ensure_installed): on
+    # with them, come after the last migration (core.triggers): on
     # SQLite a trigger naming cases_case would stop a later migration that alters it.
     from funds import aggregates
 
@@ -17,7 +17,7 @@ def fill(apps, schema_editor):
 def drop_triggers(apps, schema_editor):
     from funds import census
 
-    census.uninstall(schema_editor.connection)
+    census.TRIGGERS.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

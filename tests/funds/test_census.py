@@ -187,12 +187,12 @@ def test_a_planted_difference_is_reported_and_rebuilt(files):
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite drops triggers to migrate")
 def test_missing_triggers_are_put_back_and_the_census_rebuilt(files, units):
-    census.uninstall()
-    assert census.installed() == set()
+    census.TRIGGERS.uninstall(connection)
+    assert census.TRIGGERS.installed(connection) == set()
     QuerySet(Case).filter(pk=files["pending"].pk).update(status=CaseStatus.VERIFIED)
     assert census_differences() != []  # the write went uncounted
 
-    assert census.install() is True
-    assert census.installed() == set(census.TRIGGERS)
+    assert census.TRIGGERS.install(connection) is True
+    assert census.TRIGGERS.installed(connection) == set(census.TRIGGERS.triggers)
     assert census_differences() == []
-    assert census.install() is False  # nothing missing: nothing to do
+    assert census.TRIGGERS.install(connection) is False  # nothing missing: nothing to do

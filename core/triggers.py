@@ -1,0 +1,86 @@
+"""Database triggers that keep a stored table right, installed after ``migrate``.
+
+Some stored facts must follow rows that change through many writes bypassing save() —
+bulk UPDATEs of the sheets, a city's bulk transfer, a management command, a shell — and
+a forgotten signal would leave them wrong for good; a trigger sees every write. Each app
+declares its ``TriggerSet`` (names, the SQL per vendor, how to rebuild what the triggers
+keep) and connects ``drop_before_migrating`` / ``ensure_installed`` in its ``ready()``.
+
+Why after ``migrate`` and not in a migration: on SQLite a migration that alters a table
+rebuilds it under another name, and SQLite refuses that rename while a trigger names the
+table; so on SQLite the triggers are dropped before migrating and created again after.
+Whenever a set was missing (SQLite after every migrate, a fresh database, a restore
+without them), what it keeps is rebuilt from the raw rows: writes made without the
+triggers went uncounted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+@dataclass(frozen=True)
+class TriggerSet:
+    #: trigger name -> the table it is on
+    triggers: dict[str, str]
+    #: the CREATE statements for a connection (its vendor); PostgreSQL ones may first
+    #: CREATE OR REPLACE their functions
+    create: Callable[[BaseDatabaseWrapper], list[str]]
+    #: recompute what the triggers keep from the raw rows
+    rebuild: Callable[[BaseDatabaseWrapper], None]
+    #: the table the set keeps (absent: the app is migrated back before it)
+    kept_table: str
+    #: PostgreSQL functions the triggers call
+    functions: tuple[str, ...] = ()
+
+    def installed(self, conn: BaseDatabaseWrapper) -> set[str]:
+        """The set's triggers present in the database."""
+        with conn.cursor() as cursor:
+            if conn.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
+                    [list(self.triggers)],
+                )
+            else:
+                cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            return {name for (name,) in cursor.fetchall()} & set(self.triggers)
+
+    def install(self, conn: BaseDatabaseWrapper) -> bool:
+        """Create the triggers when any is missing, and then rebuild (see above). True
+        when it did."""
+        if conn.vendor not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"no triggers written for {conn.vendor}")
+        with transaction.atomic(using=conn.alias):
+            if self.installed(conn) == set(self.triggers):
+                return False
+            self.uninstall(conn)
+            with conn.cursor() as cursor:
+                for sql in self.create(conn):
+                    cursor.execute(sql)
+            self.rebuild(conn)
+        return True
+
+    def uninstall(self, conn: BaseDatabaseWrapper) -> None:
+        with conn.cursor() as cursor:
+            for name, table in self.triggers.items():
+                on = f" ON {table}" if conn.vendor == "postgresql" else ""
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
+            if conn.vendor == "postgresql":
+                for function in self.functions:
+                    cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
+
+    # --- the app's pre_migrate / post_migrate receivers ------------------------------
+
+    def drop_before_migrating(self, sender=None, using: str = "default", **kwargs) -> None:
+        conn = connections[using]
+        if conn.vendor == "sqlite":
+            self.uninstall(conn)
+
+    def ensure_installed(self, sender=None, using: str = "default", **kwargs) -> None:
+        conn = connections[using]
+        if self.kept_table in conn.introspection.table_names():
+            self.install(conn)
