@@ -25,14 +25,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, check: bool = False, **options):
-        found = aggregates.differences()
-        # A sample, not every row: after a bulk load by COPY every aggregate row differs
-        # (5.27 million lines at city scale).
-        for difference in found[:SHOWN]:
-            self.stdout.write(str(difference))
-        if len(found) > SHOWN:
-            self.stdout.write(f"… and {len(found) - SHOWN} more")
-        self.stdout.write(f"{len(found)} differences")
+        # A sample, not every row, and counted as they stream by: after a bulk load by
+        # COPY every aggregate row differs (21.7 million at city scale).
+        found = 0
+        for difference in aggregates.iter_differences():
+            if found < SHOWN:
+                self.stdout.write(str(difference))
+            found += 1
+        if found > SHOWN:
+            self.stdout.write(f"… and {found - SHOWN} more")
+        self.stdout.write(f"{found} differences")
         if check:
             if found:
                 sys.exit(1)
