@@ -56,6 +56,12 @@ class TriggerSet:
             raise NotImplementedError(f"no triggers written for {conn.vendor}")
         with transaction.atomic(using=conn.alias):
             if self.installed(conn) == set(self.triggers):
+                # The functions' bodies are replaced in place, so a corrected body reaches a
+                # database whose triggers were already there (their WHEN clauses do not).
+                with conn.cursor() as cursor:
+                    for sql in self.create(conn):
+                        if sql.lstrip().startswith("CREATE OR REPLACE FUNCTION"):
+                            cursor.execute(sql)
                 return False
             self.uninstall(conn)
             with conn.cursor() as cursor:

@@ -9,11 +9,12 @@ leave the dashboard wrong for good. A trigger on ``cases_case`` sees every one o
 ``funds_caseaid`` (kept by ``funds.aggregates``) has its own trigger, moving a file
 between "aided" and "never aided" when its count crosses zero.
 
-Each trigger adds -1 to the row a file leaves and +1 to the row it enters, as an
-``INSERT … ON CONFLICT DO UPDATE`` (safe when two clerks write at once on PostgreSQL: the
-second waits for the first's row lock, then adds to its result). Postings hold their
-cases ``FOR SHARE`` before touching ``funds_caseaid`` (``aggregates._lock_cases``), so a
-concurrent status change waits and then reads the new count.
+Each trigger takes 1 off the row a file leaves (an UPDATE) and adds 1 to the row it
+enters (an ``INSERT … ON CONFLICT DO UPDATE``); both are safe when two clerks write at
+once on PostgreSQL: the second waits for the first's row lock, then adds to its result.
+Postings hold their cases ``FOR SHARE`` before touching ``funds_caseaid``
+(``aggregates._lock_cases``), so a concurrent status change waits and then reads the new
+count.
 
 The triggers are installed after ``migrate`` and the census rebuilt whenever they were
 missing (``core.triggers``, which says why not in a migration).
@@ -51,9 +52,32 @@ def _reviewed_year(conn, row: str) -> str:
     return _year_of(conn, f"{row}.last_reviewed_on")
 
 
+def _key_values(conn, row: str) -> list[str]:
+    """The census key values (without ``aided``) of the file ``row``."""
+    return [f"{row}.unit_id", f"{row}.status", _checked_year(conn, row), _reviewed_year(conn, row)]
+
+
 def _key(conn, row: str) -> str:
-    """The census key columns (without ``aided``) of the file ``row``."""
-    return f"{row}.unit_id, {row}.status, {_checked_year(conn, row)}, {_reviewed_year(conn, row)}"
+    return ", ".join(_key_values(conn, row))
+
+
+def _subtract(conn, row: str, aided: str) -> str:
+    """Take the file ``row`` off its census row: an UPDATE, never an insert, so that a
+    file deleted after the census was emptied (a test database's flush deletes table by
+    table) leaves no negative count behind. The row exists whenever the file was counted."""
+    keys = " AND ".join(
+        f"{column} = {value}"
+        for column, value in zip(CENSUS_KEYS, [*_key_values(conn, row), aided], strict=True)
+    )
+    return f"UPDATE {CENSUS_TABLE} SET cases = cases - 1 WHERE {keys}"
+
+
+def _subtract_case(conn, case_id: str, aided: str) -> str:
+    """``_subtract`` for the file with id ``case_id``, read from ``cases_case``."""
+    return (
+        f"UPDATE {CENSUS_TABLE} SET cases = cases - 1 WHERE ({', '.join(CENSUS_KEYS[:-1])}) = "
+        f"(SELECT {_key(conn, 'c')} FROM cases_case c WHERE c.id = {case_id}) AND aided = {aided}"
+    )
 
 
 def _aided(case_id: str) -> str:
@@ -95,7 +119,7 @@ BEGIN
         is_aided := {_aided("NEW.id")};
     END IF;
     IF TG_OP <> 'INSERT' THEN
-        INSERT INTO {COLUMNS} VALUES ({_key(conn, "OLD")}, is_aided, -1) {UPSERT_TAIL};
+        {_subtract(conn, "OLD", "is_aided")};
     END IF;
     IF TG_OP <> 'DELETE' THEN
         INSERT INTO {COLUMNS} VALUES ({_key(conn, "NEW")}, is_aided, 1) {UPSERT_TAIL};
@@ -120,8 +144,7 @@ BEGIN
     IF was = now_aided THEN
         RETURN NULL;
     END IF;
-    INSERT INTO {COLUMNS} SELECT {_key(conn, "c")}, was, -1 FROM cases_case c
-        WHERE c.id = file_id {UPSERT_TAIL};
+    {_subtract_case(conn, "file_id", "was")};
     INSERT INTO {COLUMNS} SELECT {_key(conn, "c")}, now_aided, 1 FROM cases_case c
         WHERE c.id = file_id {UPSERT_TAIL};
     RETURN NULL;
@@ -149,26 +172,25 @@ def _sqlite_sql(conn) -> list[str]:
         f"OLD.{a} IS NOT NEW.{a}" for a in ("unit_id", "status", "last_reviewed_on", "verified_on")
     )
 
-    def add(row: str, aided: str, delta: int) -> str:
-        return f"INSERT INTO {COLUMNS} VALUES ({_key(conn, row)}, {aided}, {delta}) {UPSERT_TAIL};"
+    def add(row: str, aided: str) -> str:
+        return f"INSERT INTO {COLUMNS} VALUES ({_key(conn, row)}, {aided}, 1) {UPSERT_TAIL};"
 
     def move(case_id: str, was: str, now: str) -> str:
         # ``WHERE`` is required: without it SQLite would read ON CONFLICT as a join's ON.
         return (
-            f"INSERT INTO {COLUMNS} SELECT {_key(conn, 'c')}, {was}, -1 FROM cases_case c "
-            f"WHERE c.id = {case_id} {UPSERT_TAIL}; "
+            f"{_subtract_case(conn, case_id, was)}; "
             f"INSERT INTO {COLUMNS} SELECT {_key(conn, 'c')}, {now}, 1 FROM cases_case c "
             f"WHERE c.id = {case_id} {UPSERT_TAIL};"
         )
 
     return [
         "CREATE TRIGGER IF NOT EXISTS funds_census_case_insert AFTER INSERT ON cases_case "
-        f"BEGIN {add('NEW', _aided('NEW.id'), 1)} END",
+        f"BEGIN {add('NEW', _aided('NEW.id'))} END",
         "CREATE TRIGGER IF NOT EXISTS funds_census_case_update AFTER UPDATE ON cases_case "
-        f"WHEN {moved} BEGIN {add('OLD', _aided('NEW.id'), -1)} "
-        f"{add('NEW', _aided('NEW.id'), 1)} END",
+        f"WHEN {moved} BEGIN {_subtract(conn, 'OLD', _aided('NEW.id'))}; "
+        f"{add('NEW', _aided('NEW.id'))} END",
         "CREATE TRIGGER IF NOT EXISTS funds_census_case_delete AFTER DELETE ON cases_case "
-        f"BEGIN {add('OLD', _aided('OLD.id'), -1)} END",
+        f"BEGIN {_subtract(conn, 'OLD', _aided('OLD.id'))}; END",
         f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_insert AFTER INSERT ON {AID_TABLE} "
         f"WHEN NEW.count > 0 BEGIN {move('NEW.case_id', '0', '1')} END",
         f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_update AFTER UPDATE ON {AID_TABLE} "

@@ -17,7 +17,7 @@ from cases.models import Case, CaseStatus
 from cases.resources import CaseResource
 from cases.transfers import case_move
 from funds import aggregates, census
-from funds.models import CaseCensus
+from funds.models import CaseAid, CaseCensus
 from funds.selectors import cases_never_aided, census_counts, not_reviewed_per_group
 from funds.services import entry_reverse
 from reports import audit
@@ -175,6 +175,20 @@ def test_a_city_move_takes_the_file_to_the_other_district(
     assert census_counts(kunshan_clerk, TODAY).review_due == 1
     assert census_counts(wuzhong_clerk, TODAY).review_due == 2
     assert census_differences() == []
+
+
+@pytest.mark.parametrize("order", ["aid first", "files first"])
+def test_emptying_the_census_before_the_files_leaves_no_negative_count(files, order):
+    # A test database's flush on SQLite deletes table by table, the census among them.
+    QuerySet(CaseAid).create(case=files["verified"], count=1)
+    CaseCensus.objects.all().delete()
+    aid = QuerySet(CaseAid).all()
+    if order == "aid first":
+        aid.delete()
+    QuerySet(Case).all().delete()
+    aid.delete()
+
+    assert list(CaseCensus.objects.filter(cases__lt=0).values_list("status", "cases")) == []
 
 
 def test_a_planted_difference_is_reported_and_rebuilt(files):
