@@ -5,7 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cases.models import AnnualReview, Case, CaseStatus, Category, ReviewOutcome
+from cases.models import Case, CaseStatus, Category, ReviewOutcome
+from cases.services import review_record
 from tests.cases.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +22,14 @@ def listed(client, **params):
 
 
 @pytest.fixture
-def reviewed_cases(units, kunshan_clerk):
-    def review(case, year):
-        AnnualReview.objects.create(
+def reviewed_cases(units, kunshan_clerk, wuzhong_clerk):
+    def review(case, year, clerk=kunshan_clerk):
+        # Through the service, which also stores the file's last review date the filter reads.
+        review_record(
             case=case,
-            year=year,
             reviewed_on=datetime.date(year, 1, 2),
-            reviewer=kunshan_clerk,
             outcome=ReviewOutcome.CONTINUE,
+            acting_user=clerk,
         )
 
     unit = units["张浦镇工会"]
@@ -36,7 +37,7 @@ def reviewed_cases(units, kunshan_clerk):
     review(CaseFactory(unit=unit, name="去年复核", verified=True), THIS_YEAR - 1)
     CaseFactory(unit=unit, name="从未复核")
     CaseFactory(unit=unit, name="已脱困", exited=True)
-    review(CaseFactory(unit=units["木渎镇工会"], name="吴中今年已复核"), THIS_YEAR)
+    review(CaseFactory(unit=units["木渎镇工会"], name="吴中今年已复核"), THIS_YEAR, wuzhong_clerk)
 
 
 def test_reviewed_this_year_filter(kunshan_clerk, client_for, reviewed_cases):
