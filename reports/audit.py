@@ -103,7 +103,9 @@ def _duplicate_rows(user):
     )
     return (
         HouseholdMember.objects.for_user_listed(user)
-        .filter(id_number__in=SharedIdNumber.objects.values("id_number"))
+        # Listed first, so the members are found by the ID index from the candidates: as a
+        # subquery the planner checked every member against both rules (8.3 s).
+        .filter(id_number__in=list(SharedIdNumber.objects.values_list("id_number", flat=True)))
         .filter(Exists(others_on_file) | Exists(other_households))
         .exclude(case__id_number=F("id_number"))
         .annotate(district_path=_district_path("case__unit__tree_path"))
