@@ -95,7 +95,7 @@ def scenarios(users: dict, clients: dict) -> list[tuple[str, str, Callable[[], s
     from cases.filters import YearlyQueryFilter
     from cases.models import Case
     from funds.filters import NeverAidedFilter
-    from funds.selectors import cases_never_aided
+    from funds.selectors import cases_never_aided, census_counts
     from reports.dashboard import flagged_file_cards
 
     today = timezone.localdate()
@@ -114,6 +114,9 @@ def scenarios(users: dict, clients: dict) -> list[tuple[str, str, Callable[[], s
             "年度复核到期": lambda cases=cases: cases.due_for_review(today).count(),
             "一年未更新": lambda cases=cases: cases.not_updated_in_a_year(today).count(),
             "从未帮扶": lambda cases=cases: cases_never_aided(cases).count(),
+            # What the dashboard reads for these two: the case census (funds.census).
+            "年度复核到期 (census)": lambda user=user: census_counts(user, today).review_due,
+            "从未帮扶 (census)": lambda user=user: census_counts(user, today).never_aided,
         }
         for label, count in counts.items():
             found.append((name, f"count {label}", count_action(count)))
