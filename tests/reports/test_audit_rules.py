@@ -46,7 +46,11 @@ def test_duplicates_finds_a_household_member_on_file_as_a_case(units, city_audit
     assert audit.counts(audit.RULES_BY_CODE["duplicates"], city_auditor)
 
 
-def test_duplicates_finds_the_same_member_in_two_households(units, city_auditor):
+@pytest.mark.parametrize("listed", [5_000, 0], ids=["candidates listed", "as a subquery"])
+def test_duplicates_finds_the_same_member_in_two_households(
+    units, city_auditor, listed, monkeypatch
+):
+    monkeypatch.setattr(audit, "LISTED_CANDIDATES", listed)
     import random
 
     from cases.idnumbers import random_id_number
