@@ -94,6 +94,7 @@ from cases.selectors import (
     line_in_force,
     requirement_for,
     verification_blockers,
+    years_registered,
 )
 from cases.transfer_admin import CaseTransferAdmin, CaseTransferInline, TransferActionsMixin
 from cases.transfers import pending_transfer_of
@@ -392,6 +393,10 @@ class CaseAdmin(
     def get_queryset(self, request):
         # ``str(case)`` names the unit: autocomplete and messages need it without N+1.
         return super().get_queryset(request).select_related("unit")
+
+    def date_hierarchy_years(self, request) -> list[int]:
+        # Only the years with files in the user's scope, from stored counts (adminkit.dates).
+        return years_registered(request.user)
 
     def get_list_display(self, request):
         display = list(super().get_list_display(request))

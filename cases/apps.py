@@ -8,12 +8,17 @@ class CasesConfig(AppConfig):
     verbose_name = _("Hardship register")
 
     def ready(self) -> None:
-        from cases import shared_ids
+        from cases import registration_years, shared_ids
 
-        # The duplicate-ID candidates' triggers (core.triggers: after migrate).
-        pre_migrate.connect(
-            shared_ids.TRIGGERS.drop_before_migrating, sender=self, dispatch_uid="cases.ids_off"
-        )
-        post_migrate.connect(
-            shared_ids.TRIGGERS.ensure_installed, sender=self, dispatch_uid="cases.ids_on"
-        )
+        # The triggers of the duplicate-ID candidates and of the files per year
+        # (core.triggers: after migrate).
+        for name, triggers in (
+            ("ids", shared_ids.TRIGGERS),
+            ("years", registration_years.TRIGGERS),
+        ):
+            pre_migrate.connect(
+                triggers.drop_before_migrating, sender=self, dispatch_uid=f"cases.{name}_off"
+            )
+            post_migrate.connect(
+                triggers.ensure_installed, sender=self, dispatch_uid=f"cases.{name}_on"
+            )

@@ -19,6 +19,7 @@ from cases.models import (
     NoticeObjection,
     ObjectionOutcome,
     PublicNotice,
+    RegistrationYear,
     SubsistenceLine,
 )
 from unions.models import UnionUnit
@@ -65,6 +66,18 @@ def cases_by_short_name(queryset: QuerySet[Case], search_term: str) -> QuerySet[
     if not term or len(term) > SHORT_NAME_SEARCH or any(ch.isspace() for ch in term):
         return None
     return queryset.filter(name__istartswith=term)
+
+
+def years_registered(user) -> list[int]:
+    """The years in which files in ``user``'s scope were registered (the case list's year
+    strip): a few stored rows per unit (``RegistrationYear``), whatever the register holds."""
+    return list(
+        RegistrationYear.objects.for_user(user)
+        .filter(cases__gt=0)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("year")
+    )
 
 
 def line_in_force(unit: UnionUnit, on: datetime.date) -> SubsistenceLine | None:

@@ -439,9 +439,9 @@ def _differing(conn, table: str, keys, measures, select: str) -> Iterator[Differ
 
 def iter_differences() -> Iterator[Difference]:
     """Every aggregate row that differs from the raw computation (zero rows ignored),
-    the case census (``funds.census``) and the duplicate-ID candidates included, one at
-    a time."""
-    from cases import shared_ids
+    the case census (``funds.census``), the duplicate-ID candidates and the files per
+    registration year included, one at a time."""
+    from cases import registration_years, shared_ids
     from funds import census
 
     # The duplicate-ID candidates only grow (cases.shared_ids): a number shared now and
@@ -454,6 +454,11 @@ def iter_differences() -> Iterator[Difference]:
             census.CENSUS_KEYS,
             census.CENSUS_MEASURES,
             census.computed_select(connection),
+        ),
+        registration_years.TABLE: (
+            registration_years.KEYS,
+            registration_years.MEASURES,
+            registration_years.computed_select(connection),
         ),
     }
     for table, (keys, measures, select) in tables.items():
@@ -468,8 +473,9 @@ def differences() -> list[Difference]:
 def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
     """Replace the aggregates (or only ``tables``) with the raw computation (the
     migrations and the command); with every table, the case census last (it reads
-    ``funds_caseaid``), and the duplicate-ID candidates (``cases.shared_ids``)."""
-    from cases import shared_ids
+    ``funds_caseaid``), the duplicate-ID candidates (``cases.shared_ids``) and the files
+    per registration year (``cases.registration_years``)."""
+    from cases import registration_years, shared_ids
     from funds import census
 
     conn = conn or connection
@@ -487,5 +493,7 @@ def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
                 )
         if wanted is None or census.CENSUS_TABLE in wanted:
             census.rebuild(conn)
+        if wanted is None or registration_years.TABLE in wanted:
+            registration_years.rebuild(conn)
         if wanted is None:
             shared_ids.rebuild(conn)

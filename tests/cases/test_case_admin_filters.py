@@ -175,25 +175,63 @@ def test_date_drill_down_does_not_scan_the_list(kunshan_clerk, client_for, units
         client.get(CASES)
 
     sql = [query["sql"].upper() for query in captured]
-    assert not [q for q in sql if "DISTINCT" in q]
-    # The span of years is the scope's first and last date, each read by the date's
-    # index (ORDER BY … LIMIT 1 in the clerk's scope), never MIN/MAX over the scope.
-    ends = [q for q in sql if q.startswith('SELECT "CASES_CASE"."REGISTERED_ON"')
-            and "UNIT_ID" in q]  # fmt: skip
-    assert [q[q.index("ORDER BY") :] for q in ends] == [
-        "ORDER BY 1 ASC LIMIT 1",
-        "ORDER BY 1 DESC LIMIT 1",
-    ]
-    assert not [q for q in sql if "MIN(" in q or "MAX(" in q]
+    # The years come from the stored counts per unit and year (cases.registration_years),
+    # never from the files: no DISTINCT, MIN/MAX or date scan over cases_case.
+    on_files = [q for q in sql if 'FROM "CASES_CASE"' in q]
+    assert not [q for q in on_files if "DISTINCT" in q or "MIN(" in q or "MAX(" in q]
+    assert not [q for q in on_files if q.startswith('SELECT "CASES_CASE"."REGISTERED_ON"')]
+    assert len([q for q in sql if 'FROM "CASES_REGISTRATIONYEAR"' in q]) == 1
 
 
 def test_date_drill_down_offers_only_years_in_the_users_scope(kunshan_clerk, client_for, units):
-    CaseFactory(unit=units["张浦镇工会"], registered_on=datetime.date(2006, 11, 3))
+    for year in (2003, 2006, 2006):
+        CaseFactory(unit=units["张浦镇工会"], registered_on=datetime.date(year, 11, 3))
     CaseFactory(unit=units["吴中区总工会"], registered_on=datetime.date(1971, 5, 1))
+    CaseFactory(unit=units["木渎镇工会"], registered_on=datetime.date(2004, 5, 1))
 
     years = client_for(kunshan_clerk).get(CASES).context["registered_hierarchy"]["choices"]
 
-    assert [choice["title"] for choice in years] == ["2006"]
+    # 2004 and 2005 hold no file of Kunshan's: not offered (the Wuzhong files neither).
+    assert [choice["title"] for choice in years] == ["2003", "2006"]
+
+
+def test_the_year_strip_follows_every_write_of_a_file(kunshan_clerk, client_for, units):
+    from django.db.models import QuerySet
+
+    from cases import registration_years
+    from funds import aggregates
+
+    def strip() -> list[str]:
+        page = client_for(kunshan_clerk).get(CASES)
+        return [choice["title"] for choice in page.context["registered_hierarchy"]["choices"]]
+
+    first = CaseFactory(unit=units["张浦镇工会"], registered_on=datetime.date(2003, 1, 1))
+    second = CaseFactory(unit=units["陆家镇工会"], registered_on=datetime.date(2005, 1, 1))
+    assert strip() == ["2003", "2005"]
+
+    # Set-based writes that bypass save(): a corrected date, a move out of the district.
+    QuerySet(Case).filter(pk=first.pk).update(registered_on=datetime.date(2004, 6, 1))
+    assert strip() == ["2004", "2005"]
+    QuerySet(Case).filter(pk=second.pk).update(unit=units["木渎镇工会"])
+    assert strip() == ["2004"]
+    QuerySet(Case).filter(pk=first.pk).delete()
+    assert strip() == []
+
+    table = registration_years.TABLE
+    assert [d for d in aggregates.differences() if d.table == table] == []
+    # A planted difference is found and rebuilt.
+    QuerySet(Case).filter(pk=second.pk).update(registered_on=datetime.date(2009, 1, 1))
+    connection_cursor_update(f"UPDATE {table} SET cases = 5")
+    assert [d for d in aggregates.differences() if d.table == table] != []
+    aggregates.rebuild()
+    assert [d for d in aggregates.differences() if d.table == table] == []
+
+
+def connection_cursor_update(sql: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
 
 
 def test_annual_review_list_is_read_only_scoped_and_filtered_by_year(
