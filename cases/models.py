@@ -1073,6 +1073,15 @@ class CaseTransferQuerySet(ScopedQuerySet):
     def pending(self) -> CaseTransferQuerySet:
         return self.filter(state=TransferState.PENDING)
 
+    def awaiting_decision_by(self, user) -> CaseTransferQuerySet:
+        """Pending transfers addressed to ``user``'s units (every one, for the city):
+        what the transfers list's 转入本单位 shows among the pending."""
+        units = unit_scope_for(user)
+        pending = self.for_user(user).pending()
+        if units is None:
+            return pending
+        return pending.filter(to_unit__in=units.values("pk"))
+
 
 class CaseTransfer(models.Model):
     """A file moving from the unit that holds it to a receiving unit (档案转接).

@@ -25,6 +25,7 @@ from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from cases.selectors import requirement_for, verification_blockers
 from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
 from cases.signals import cases_reclassified
+from cases.transfers import pending_transfer_of
 from sheets import (
     NEW,
     UPDATE,
@@ -237,6 +238,19 @@ class CaseResource(SheetResource):
         unit = self.fields["unit"].widget.rows.get(case.unit_id)
         if unit and not unit["is_active"] and (is_new or "unit" in row.old):
             row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
+        if not is_new and "unit" in row.old:
+            # While a transfer is pending only its decision moves the file (as the case
+            # page's unit is read-only then). One query, and only for a row moving a file.
+            pending = pending_transfer_of(case)
+            if pending is not None:
+                row.add_error(
+                    self.column_of("unit"),
+                    _(
+                        "This file has a transfer awaiting %(unit)s: its unit changes only "
+                        "when that is decided or withdrawn."
+                    )
+                    % {"unit": pending.to_unit.name},
+                )
         self._check_status(row, is_new, context)
         self._check_verifiable(row, is_new, context)
 

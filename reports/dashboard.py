@@ -8,9 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.filters import TemporaryFileFilter, TypeReviewFilter, YearlyQueryFilter, lapsing_horizon
-from cases.models import Case, HardshipType, Referral
-from cases.permissions import VIEW_CASE, VIEW_REFERRAL
+from cases.filters import (
+    TemporaryFileFilter,
+    TransferSideFilter,
+    TypeReviewFilter,
+    YearlyQueryFilter,
+    lapsing_horizon,
+)
+from cases.models import Case, CaseTransfer, HardshipType, Referral, TransferState
+from cases.permissions import VIEW_CASE, VIEW_REFERRAL, VIEW_TRANSFER
 from funds.filters import NeverAidedFilter
 from funds.selectors import CensusCounts, census_counts
 from pairings.filters import EXPIRING_DAYS, ExpiringFilter
@@ -53,6 +59,17 @@ def dashboard_for(user) -> list[dict]:
                 "title": _("Referrals awaiting decision"),
                 "count": Referral.objects.for_user(user).awaiting_decision().count(),
                 "url": reverse("admin:cases_referral_changelist") + "?status__exact=submitted",
+            }
+        )
+    if user.has_perm(VIEW_TRANSFER):
+        # 档案转接 addressed to the user's units and not yet decided (the receiving unit's
+        # index); the transfers list's own filters as link, so it shows what is counted.
+        cards.append(
+            {
+                "title": _("Incoming file transfers awaiting decision"),
+                "count": CaseTransfer.objects.awaiting_decision_by(user).count(),
+                "url": reverse("admin:cases_casetransfer_changelist")
+                + f"?{TransferSideFilter.parameter_name}=in&state__exact={TransferState.PENDING}",
             }
         )
     if user.has_perm(VIEW_AGREEMENT):

@@ -23,6 +23,7 @@ from cases.transfers import (
 from sheets import read_sheet
 from tests.cases.factories import CaseFactory
 from tests.scope_helpers import assert_looks_missing
+from tests.sheets.helpers import errors_of, import_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -411,6 +412,35 @@ def test_the_new_holders_history_page_shows_the_move_without_the_old_units_name(
     assert "其他单位的记录" in html and "木渎镇工会" in html
     auditor_view = client_for(kunshan_head)
     assert auditor_view.get(f"{CASES}{started.case_id}/history/").status_code == 302
+
+
+def test_the_case_sheet_moves_no_file_with_a_pending_transfer(started, kunshan_head):
+    def row(unit: str, phone: str) -> dict:
+        return {
+            "姓名": started.case.name,
+            "身份证号": started.case.id_number,
+            "所属工会": unit,
+            "困难类别": "困难职工",
+            "联系电话": phone,
+        }
+
+    headers = ["姓名", "身份证号", "所属工会", "困难类别", "联系电话"]
+    moved = import_sheet(CaseResource, kunshan_head, [row("陆家镇工会", "13800000001")], headers)
+
+    assert errors_of(moved) == [
+        (
+            2,
+            "所属工会",
+            "这份档案有一项转接在等待木渎镇工会决定：决定或撤回之前，档案的单位不能改。",
+        )
+    ]
+    started.case.refresh_from_db()
+    assert started.case.unit.name == "张浦镇工会"
+    # The file stays the sender's to keep: a row that leaves its unit alone is taken.
+    kept = import_sheet(CaseResource, kunshan_head, [row("张浦镇工会", "13800000002")], headers)
+    assert errors_of(kept) == []
+    started.case.refresh_from_db()
+    assert started.case.phone == "13800000002"
 
 
 def test_the_demo_has_one_transfer_pending_from_kunshan_to_wuzhong(db):
