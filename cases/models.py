@@ -59,6 +59,9 @@ class CaseStatus(models.TextChoices):
 
 # Statuses in which a person counts as "on the register" for aid.
 ACTIVE_STATUSES = (CaseStatus.VERIFIED, CaseStatus.LONG_TERM)
+# Files closed: no longer asked whether they were updated (an exit is followed up
+# instead; a lapsed temporary file is over).
+CLOSED_STATUSES = (CaseStatus.EXITED, CaseStatus.LAPSED)
 # A temporary file (or one that lapsed) may leave out what a full file needs.
 TEMPORARY_STATUSES = (CaseStatus.TEMPORARY, CaseStatus.LAPSED)
 
@@ -219,8 +222,9 @@ class CaseQuerySet(ScopedQuerySet):
     # index of Case.Meta, whose condition it repeats word for word.
 
     def not_updated_in_a_year(self, on: datetime.date) -> CaseQuerySet:
-        """一年未更新: files still open (not exited: those are followed up instead) that
-        no person has written since the start of the same day a year before ``on``.
+        """一年未更新: files still open (neither exited — those are followed up instead —
+        nor a lapsed temporary file) that no person has written since the start of the
+        same day a year before ``on``.
 
         "Written" is ``updated_at``: any save() (the services, the admin page, a sheet
         row that changes the file, an annual review recorded), never the set-based
@@ -229,7 +233,7 @@ class CaseQuerySet(ScopedQuerySet):
         cutoff = datetime.datetime.combine(a_year_before(on), datetime.time.min)
         if settings.USE_TZ:
             cutoff = timezone.make_aware(cutoff)
-        return self.exclude(status=CaseStatus.EXITED).filter(updated_at__lt=cutoff)
+        return self.exclude(status__in=CLOSED_STATUSES).filter(updated_at__lt=cutoff)
 
     def due_for_review(self, on: datetime.date) -> CaseQuerySet:
         """年度复核到期: files on file (在档, 长期救助) since before ``on``'s year (or with no
@@ -433,7 +437,7 @@ class Case(IdNumberCleaningMixin, models.Model):
             ),
             models.Index(
                 fields=["updated_at", "unit"],
-                condition=~Q(status=CaseStatus.EXITED),
+                condition=~Q(status__in=CLOSED_STATUSES),
                 name="case_not_updated_idx",
             ),
             models.Index(
