@@ -595,6 +595,17 @@ class SharedIdNumber(models.Model):
         return self.id_number
 
 
+class IdNumberLock(models.Model):
+    """One row per ID number written on PostgreSQL: what two writers of the same number
+    lock in turn, so that the duplicate-ID triggers (``cases.shared_ids``) of the second
+    see the first's row. Kept by those triggers; rows are never read otherwise."""
+
+    id_number = models.CharField(max_length=18, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.id_number
+
+
 class RegistrationYearQuerySet(ScopedQuerySet):
     scope_field = "unit"
 

@@ -4,10 +4,16 @@ installed after ``migrate``).
 
 A member's ID number becomes a candidate when, as it is written, it is already on
 another file or in another household; a file's, when a member of another household holds
-it. On PostgreSQL two clerks writing the same number at once are put in turn by an
-advisory lock on the number, taken before looking: the second then sees the first's row,
-so no pair is missed. Candidates are never removed by the triggers (the rule checks each
-exactly); ``rebuild`` recomputes them.
+it. On PostgreSQL two clerks writing the same number at once are put in turn before
+looking: each writer first upserts the number's row in ``cases_idnumberlock``
+(``IdNumberLock``), which holds the row (or makes the second writer wait for the first's
+uncommitted one) until commit; the second then looks with a fresh snapshot and sees the
+first's row, so no pair is missed. A row, not an advisory lock: a transaction writing
+many numbers (a 100,000-row sheet, a bulk load) would need one entry of the server's
+lock table per number (``max_locks_per_transaction``: a bulk load of members ran out of
+shared memory), while row locks live in the rows. On SQLite one writer at a time needs
+no lock and the table stays empty. Candidates are never removed by the triggers (the
+rule checks each exactly); ``rebuild`` recomputes them.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from core.triggers import TriggerSet
 
 TABLE = "cases_sharedidnumber"
 MEMBERS = "cases_householdmember"
+LOCKS = "cases_idnumberlock"
 
 
 def _member_collides(row: str) -> str:
@@ -51,7 +58,8 @@ BEGIN
     IF NEW.id_number = '' THEN
         RETURN NULL;
     END IF;
-    PERFORM pg_advisory_xact_lock(hashtext('relief.id_number:' || NEW.id_number));
+    INSERT INTO {LOCKS} (id_number) VALUES (NEW.id_number)
+        ON CONFLICT (id_number) DO UPDATE SET id_number = EXCLUDED.id_number;
     IF {collides} THEN
         INSERT INTO {TABLE} (id_number) VALUES (NEW.id_number) ON CONFLICT DO NOTHING;
     END IF;

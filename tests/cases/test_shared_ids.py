@@ -115,3 +115,30 @@ def test_two_clerks_writing_the_same_number_at_once_are_not_missed(units):
     assert crashed == []
     assert HouseholdMember.objects.filter(id_number=CHILD).count() == 2
     assert candidates() == {CHILD}
+
+
+@pytest.mark.postgres_only
+def test_one_transaction_writes_more_numbers_than_the_lock_table_holds(units):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's lock table")
+    import random
+
+    from cases.idnumbers import random_id_number
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_locks_per_transaction")
+        per_transaction = int(cursor.fetchone()[0])
+        cursor.execute("SHOW max_connections")
+        slots = per_transaction * int(cursor.fetchone()[0])
+    case = CaseFactory(unit=units["张浦镇工会"], name="大户")
+    rng = random.Random(7)
+    numbers = {random_id_number(rng) for _ in range(slots * 3)}
+
+    # One lock per number (an advisory lock) needs more than the lock table holds, with
+    # its spare shared memory: "out of shared memory".
+    HouseholdMember.objects.bulk_create(
+        [HouseholdMember(case=case, relation="other", name="成员", id_number=n) for n in numbers],
+        batch_size=2000,
+    )
+
+    assert HouseholdMember.objects.filter(case=case).count() == len(numbers)
