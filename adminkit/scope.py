@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import NestedObjects, get_fields_from_path, quote, unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +23,7 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -101,6 +103,9 @@ class ScopedRelatedFieldListFilter(NotFilledInMixin, admin.RelatedFieldListFilte
     def field_choices(self, field, request, model_admin):
         ordering = self.field_admin_ordering(field, request, model_admin)
         queryset = scoped_queryset(field.related_model, request.user)
+        # A model whose str() names a related row says so (a fund names its unit), so
+        # that the choices are one query, not one per choice.
+        queryset = queryset.select_related(*getattr(field.related_model, "label_related", ()))
         if ordering:
             queryset = queryset.order_by(*ordering)
         return [(obj.pk, str(obj)) for obj in queryset]
@@ -195,6 +200,17 @@ class ScopedAdmin(ScopedFormfieldMixin, SimpleHistoryAdmin):
     # False where a past version must not be restored: it would write status, money or
     # terms behind the services' back (the button is hidden and the POST refused).
     revertible = True
+
+    def action_checkbox(self, obj):
+        # Django renders each row's checkbox through the form renderer's templates: about
+        # 0.6 ms a row, a sixth of a 50-row list's time. The same markup, written once.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
 
     # --- what exists -------------------------------------------------------------
 

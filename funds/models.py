@@ -61,6 +61,9 @@ class Fund(models.Model):
             models.CheckConstraint(condition=Q(balance__gte=0), name="fund_never_below_zero"),
         ]
 
+    #: what str() reads besides the row (adminkit's scoped list filters select it)
+    label_related = ("unit",)
+
     def __str__(self) -> str:
         return f"{self.name}（{self.unit.name}）"
 
