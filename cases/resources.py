@@ -95,6 +95,9 @@ class CaseResource(SheetResource):
     sheet_title = "困难职工档案"
     import_permissions = (ADD_CASE, CHANGE_CASE)
     export_filters = {"unit": "unit", "status": "status", "category": "category"}
+    # Each row is checked against the register and its own ID number (the exclusions'
+    # check reads a chunk's files at once): a million-row sheet in bounded memory.
+    chunk_rows = 20_000
     context_class = CaseImport
 
     name = SheetField("name", "姓名", TextWidget(max_length=50), required=True)

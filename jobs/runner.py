@@ -36,6 +36,7 @@ from sheets import (
     SheetFileError,
     SheetResource,
     SheetResult,
+    background_limits,
     escape_formula,
     read_sheet,
     sheet_resource,
@@ -108,7 +109,9 @@ def _end(job: Job, beat: Heartbeat, status: str, **fields: Any) -> None:
 
 def _read(job: Job) -> SheetData:
     data = (job_dir(job.pk) / job.input_file).read_bytes()
-    return read_sheet(data, job.file_name)
+    # A job may hold more rows than a request (RELIEF_JOB_MAX_*): the chunked sheets are
+    # checked and written a chunk at a time.
+    return read_sheet(data, job.file_name, background_limits())
 
 
 def without_error_column(sheet: SheetData) -> SheetData:
@@ -148,8 +151,13 @@ def _run_import(job: Job, beat: Heartbeat) -> None:
 
 
 def _import(resource: SheetResource, sheet: SheetData, job: Job, beat: Heartbeat) -> SheetResult:
+    # No row result per row: the job shows counts and refusals (and the error file).
     return resource.import_sheet(
-        sheet, dry_run=job.dry_run, file_name=job.file_name, progress=beat.progress
+        sheet,
+        dry_run=job.dry_run,
+        file_name=job.file_name,
+        progress=beat.progress,
+        keep_rows=False,
     )
 
 

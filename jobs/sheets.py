@@ -15,7 +15,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from jobs import services
-from sheets import SheetFileError, read_sheet
+from sheets import SheetFileError, background_limits, read_sheet
+from sheets.limits import sheet_limits
 
 
 def rows_above(queryset: QuerySet[Any], limit: int) -> bool:
@@ -47,10 +48,12 @@ class SheetJobs:
         data = upload.read()
         upload.seek(0)
         try:
-            rows = read_sheet(data, upload.name).total
+            rows = read_sheet(data, upload.name, background_limits()).total
         except SheetFileError:
             return None  # the preview says what is wrong with the file
-        if rows <= services.background_rows():
+        # A file over a request's upload limit is a job's whatever its rows (the form let
+        # it through up to a job's limit, sheets.limits.upload_limits).
+        if rows <= services.background_rows() and upload.size <= sheet_limits().upload_bytes:
             return None
         job = services.create_import_job(
             request.user,  # type: ignore[arg-type]

@@ -317,6 +317,16 @@ RELIEF_SHEET_MAX_CELL_CHARS = int(os.environ.get("RELIEF_SHEET_MAX_CELL_CHARS", 
 RELIEF_SHEET_MAX_UNPACKED_BYTES = int(
     os.environ.get("RELIEF_SHEET_MAX_UNPACKED_BYTES", str(512 * 1024 * 1024))
 )
+# A sheet imported by a background job (above RELIEF_BACKGROUND_ROWS rows, or
+# `importsheet --background`): a province-level migration of a million files. The worker
+# checks and writes the case sheet 20,000 rows at a time in one transaction, so memory is
+# bounded by the file itself (held as read) plus a chunk (see README "Background jobs");
+# a 1,000,000-row .csv is about 200 MB. An .xlsx stays under the unpacked limit above
+# (its reader holds the whole sheet): a million rows go as .csv.
+RELIEF_JOB_MAX_ROWS = int(os.environ.get("RELIEF_JOB_MAX_ROWS", "1000000"))
+RELIEF_JOB_MAX_UPLOAD_BYTES = int(
+    os.environ.get("RELIEF_JOB_MAX_UPLOAD_BYTES", str(256 * 1024 * 1024))
+)
 # Uploaded sheets waiting for their confirm (sheets.uploads, PRIVACY.md "Files"): in a
 # folder of the project's own (mode 0700, files 0600; never the shared system temp dir),
 # readable by every web and worker process of this site, removed on confirm, refusal

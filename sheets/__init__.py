@@ -15,6 +15,7 @@ from sheets.errors import RowsRefused, SheetError, SheetFileError, SheetTooLarge
 from sheets.export import escape_formula, write_csv
 from sheets.fields import SheetField, name_key
 from sheets.formats import SheetCSV, SheetDataset, SheetXLS, SheetXLSX
+from sheets.limits import background_limits
 from sheets.loaders import KeyLoader
 from sheets.readers import SheetData, read_sheet
 from sheets.registry import UnknownSheet, import_file, sheet_kinds, sheet_resource
@@ -41,6 +42,7 @@ __all__ = [
     "ChoiceWidget",
     "DateWidget",
     "ImportContext",
+    "background_limits",
     "IntegerWidget",
     "KeyLoader",
     "MoneyWidget",

@@ -63,7 +63,7 @@ from sheets import (
     uploads,
     write_template,
 )
-from sheets.limits import file_too_large, sheet_limits
+from sheets.limits import file_too_large, upload_limits
 
 # The session key of the export format a user chose last (the export page offers it).
 EXPORT_FORMAT_KEY = "sheets_export_format"
@@ -90,7 +90,9 @@ class _PendingFile:
 
 
 def _check_upload_size(upload: Any) -> None:
-    limits = sheet_limits()
+    # A job's limit when large sheets go to jobs: the preview's reader refuses a file
+    # over a request's limit that stays in the request (sheets.limits.upload_limit).
+    limits = upload_limits()
     if upload is not None and upload.size > limits.upload_bytes:
         raise ValidationError(str(file_too_large(upload.size, limits)))
 

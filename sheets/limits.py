@@ -53,6 +53,30 @@ def sheet_limits() -> SheetLimits:
     )
 
 
+def upload_limits() -> SheetLimits:
+    """The limits an admin upload is received under: a job's when large sheets go to
+    background jobs (``RELIEF_SHEET_JOBS``), else a request's. A file over a request's
+    upload limit that is not a job's is refused by the preview's reader, naming it."""
+    if getattr(settings, "RELIEF_SHEET_JOBS", None):
+        return background_limits()
+    return sheet_limits()
+
+
+def background_limits() -> SheetLimits:
+    """The limits of a sheet imported by a background job (``RELIEF_JOB_MAX_*``): more
+    rows and a larger file than a request may hold, since the worker checks and writes a
+    chunked sheet (``SheetResource.chunk_rows``) a chunk at a time; never less than the
+    interactive limits. Columns, cells and what an .xlsx unpacks to stay as they are."""
+    interactive = sheet_limits()
+    return SheetLimits(
+        upload_bytes=max(settings.RELIEF_JOB_MAX_UPLOAD_BYTES, interactive.upload_bytes),
+        rows=max(settings.RELIEF_JOB_MAX_ROWS, interactive.rows),
+        columns=interactive.columns,
+        cell_chars=interactive.cell_chars,
+        unpacked_bytes=interactive.unpacked_bytes,
+    )
+
+
 # Rows above the header an .xlsx may have (a title, notes) before its extent counts as
 # over the row limit; the exact limit is on the rows below the header, while reading.
 TITLE_ROWS = 10

@@ -2,7 +2,8 @@
 
 A resource names its loader as ``SheetResource.loader_class`` (the way django-import-export
 names an ``instance_loader_class``); the pipeline makes one per import and calls
-:meth:`KeyLoader.load` once, with every row, after the keys are known. The default
+:meth:`KeyLoader.load` with every row after the keys are known (once per chunk of a
+sheet checked in chunks, ``SheetResource.chunk_rows``). The default
 refuses a key the file repeats and attaches the record on file for each key; a sheet that
 matches rows otherwise (postings one to one, beneficiaries of an agreement) names its own.
 """
@@ -29,6 +30,9 @@ class KeyLoader:
     def __init__(self, resource: SheetResource, context: ImportContext) -> None:
         self.resource = resource
         self.context = context
+        # key -> the row it was first seen on, for the whole file: a chunked import
+        # (SheetResource.chunk_rows) calls ``load`` once per chunk.
+        self.first_seen: dict[Any, int] = {}
 
     def load(self, rows: list[SheetRow]) -> None:
         """Refuse repeated keys, then attach the record on file to each row that has one."""
@@ -37,7 +41,7 @@ class KeyLoader:
 
     def refuse_duplicates(self, rows: list[SheetRow]) -> None:
         """A key the file repeats: the later rows are refused, naming the first."""
-        first_seen: dict[Any, int] = {}
+        first_seen = self.first_seen
         column = self.resource.key_field.column_name
         for row in rows:
             if not row.plannable:

@@ -34,9 +34,10 @@ from __future__ import annotations
 import contextlib
 import datetime
 import gc
+import itertools
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -70,6 +71,15 @@ if TYPE_CHECKING:
     from unions.querysets import ScopedQuerySet
 
 logger = logging.getLogger("relief.sheets")
+
+
+def _offset(progress: Progress, before: int, total: int) -> Progress:
+    """A chunk's progress as the whole file's: its rows counted after those before it."""
+
+    def report(stage: str, done: int, of: int) -> None:
+        progress(stage, before + done, max(total, before + of))
+
+    return report
 
 
 @contextlib.contextmanager
@@ -150,6 +160,11 @@ class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResou
     export_ordering: ClassVar[tuple[str, ...]] = ("pk",)
     #: Which record on file each row is (``sheets.loaders``).
     loader_class: ClassVar[type[KeyLoader]] = KeyLoader
+    #: Rows checked and written this many at a time, all in one transaction, so that
+    #: an import's memory is bounded by a chunk (and the keys seen), not by the file;
+    #: None: the whole sheet at once. Only for a sheet whose rows are checked against
+    #: the register and their own key alone: a rule across rows sees one chunk.
+    chunk_rows: ClassVar[int | None] = None
     #: What one import knows besides its rows: a subclass adds the sheet's own tables.
     context_class: ClassVar[type[ImportContext]] = ImportContext
 
@@ -285,15 +300,19 @@ class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResou
         progress: Progress | None = None,
         with_diff: bool = False,
         retain_instances: bool = False,
+        keep_rows: bool = True,
     ) -> SheetResult:
         """Check every cell of every row; write all rows in one transaction, or none.
 
-        Raises ``PermissionDenied`` for a user who may not import this sheet.
+        ``keep_rows=False``: the result counts the rows without a row result for each
+        (a background job shows counts and refusals; a million row results would not
+        fit the bound ``chunk_rows`` gives). Raises ``PermissionDenied`` for a user who
+        may not import this sheet.
         """
         self.check_import_permission()
         context = self.new_context(dry_run=dry_run, file_name=file_name, progress=progress)
         with _cyclic_gc_paused(), _sqlite_page_cache(self._meta.model):
-            return self._import_sheet(sheet, context, with_diff, retain_instances)
+            return self._import_sheet(sheet, context, with_diff, retain_instances, keep_rows)
 
     def new_context(self, **kwargs: Any) -> ImportContext:
         """A fresh :class:`ImportContext` (of ``context_class``) for one import."""
@@ -351,8 +370,13 @@ class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResou
         context: ImportContext,
         with_diff: bool,
         retain_instances: bool,
+        keep_rows: bool = True,
     ) -> SheetResult:
-        """The pipeline: each step a hook of its own (the order is in the class's docstring)."""
+        """The pipeline: each step a hook of its own (the order is in the class's docstring),
+        a chunk of rows at a time (``chunk_rows``). The first write opens the one
+        transaction every chunk writes in; a refusal found in a later chunk rolls the
+        earlier chunks back, and the rest of the file is still checked, so that the clerk
+        sees every error at once."""
         started = time.perf_counter()
         result = SheetResult()
         result.dry_run, result.file_name = context.dry_run, context.file_name
@@ -363,11 +387,63 @@ class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResou
             return self._finish(result, [], started)
         self.prepare()
         self.start_import(context)
-        rows = self._clean_rows(sheet, columns, context.progress)
-        result.total_rows = len(rows)
+        size = None if retain_instances else self.chunk_rows
+        loader = self.loader_class(self, context)
+        progress, grand_total = context.progress, sheet.total
+        seen = 0
+        all_rows: list[SheetRow] = []
+        with contextlib.ExitStack() as writing:
+            in_transaction = False
+            for block, total in self._blocks(sheet, size):
+                if progress:
+                    context.progress = _offset(progress, seen, grand_total)
+                rows = self._clean_rows(
+                    SheetData(sheet.headers, sheet.header_row, block, total=total),
+                    columns,
+                    context.progress,
+                )
+                self._check_chunk(rows, context, loader)
+                seen += len(rows)
+                self._build_result(result, rows, with_diff, context, keep_rows=keep_rows)
+                if size is None:
+                    all_rows = rows
+                if result.errors or context.dry_run:
+                    continue
+                if not in_transaction:
+                    writing.enter_context(transaction.atomic())
+                    in_transaction = True
+                self._write_chunk(rows, context, result)
+            if in_transaction and result.errors:
+                transaction.set_rollback(True)  # a chunk was refused: none is kept
+            elif in_transaction:
+                self.log_import(result)
+        context.progress = progress
+        result.total_rows = seen
+        if retain_instances and not context.dry_run and not result.errors:
+            for row_result, row in zip(result.rows, all_rows, strict=True):
+                row_result.instance = row.instance
+                row_result.object_id = row.record.pk
+        return self._finish(result, all_rows, started, count=seen)
+
+    @staticmethod
+    def _blocks(
+        sheet: SheetData, size: int | None
+    ) -> Iterator[tuple[Iterable[tuple[int, Sequence[Any]]], int]]:
+        """The sheet's numbered rows ``size`` at a time (all at once for None), each
+        block with its size (for progress): read from the file as they are needed."""
+        if size is None:
+            yield sheet.rows, sheet.total
+            return
+        rows_of = iter(sheet.rows)
+        while block := list(itertools.islice(rows_of, size)):
+            yield block, len(block)
+
+    def _check_chunk(
+        self, rows: list[SheetRow], context: ImportContext, loader: KeyLoader
+    ) -> None:
         self.resolve_rows(rows, context)
         self.compute_keys(rows, context)
-        self.loader_class(self, context).load(rows)
+        loader.load(rows)
         for row in rows:
             # Rows with a bad cell are still planned and checked, so that the clerk sees
             # every error at once; a failed cell simply counts as "not given".
@@ -377,35 +453,36 @@ class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResou
                 self.clean_instance(row, context)
         self.plan_groups(rows, context)
         self.validate_rows(rows, context)
-        self._build_result(result, rows, with_diff, context)
-        if result.errors:
-            return self._finish(result, rows, started)
-        if not context.dry_run:
-            try:
-                with transaction.atomic():
-                    self.write(rows, context)
-                    self.log_import(result)
-            except IntegrityError as error:
-                # Someone wrote a conflicting row between our check and our write.
-                logger.warning("import of %s failed on write: %s", context.file_name, error)
-                result.errors.append(
-                    SheetError(None, "", _("The register changed while importing: try again."))
-                )
-                result.append_base_error(self.get_error_result_class()(error))
-            except RowsRefused as refused:
-                result.errors.extend(refused.errors)
-                for sheet_error in refused.errors:
-                    result.append_base_error(self.get_error_result_class()(sheet_error))
-                self._discard_counts(result)
-            else:
-                if retain_instances:
-                    for row_result, row in zip(result.rows, rows, strict=True):
-                        row_result.instance = row.instance
-                        row_result.object_id = row.record.pk
-        return self._finish(result, rows, started)
 
-    def _finish(self, result: SheetResult, rows: list[SheetRow], started: float) -> SheetResult:
+    def _write_chunk(
+        self, rows: list[SheetRow], context: ImportContext, result: SheetResult
+    ) -> bool:
+        """Write one checked chunk (in the import's transaction); False, with the reason
+        in ``result``, when the database refuses it."""
+        try:
+            with transaction.atomic():
+                self.write(rows, context)
+        except IntegrityError as error:
+            # Someone wrote a conflicting row between our check and our write.
+            logger.warning("import of %s failed on write: %s", context.file_name, error)
+            result.errors.append(
+                SheetError(None, "", _("The register changed while importing: try again."))
+            )
+            result.append_base_error(self.get_error_result_class()(error))
+            return False
+        except RowsRefused as refused:
+            result.errors.extend(refused.errors)
+            for sheet_error in refused.errors:
+                result.append_base_error(self.get_error_result_class()(sheet_error))
+            self._discard_counts(result)
+            return False
+        return True
+
+    def _finish(
+        self, result: SheetResult, rows: list[SheetRow], started: float, count: int | None = None
+    ) -> SheetResult:
         result.seconds = time.perf_counter() - started
+        count = len(rows) if count is None else count
         username = getattr(self.user, "username", None)
         if result.errors:
             logger.info(
@@ -413,7 +490,7 @@ class SheetResource(WriterMixin, ResultsMixin, ExportMixin, resources.ModelResou
                 username,
                 self.sheet_title,
                 result.file_name,
-                len(rows),
+                count,
                 len(result.errors),
             )
         else:

@@ -59,7 +59,13 @@ class ResultsMixin(SheetHost):
     # --- the result the admin and the CLI show ---
 
     def _build_result(
-        self, result: SheetResult, rows: list[SheetRow], with_diff: bool, context: ImportContext
+        self,
+        result: SheetResult,
+        rows: list[SheetRow],
+        with_diff: bool,
+        context: ImportContext,
+        *,
+        keep_rows: bool = True,
     ) -> None:
         headers = result.diff_headers
         order = {header: i for i, header in enumerate(headers)}
@@ -80,13 +86,15 @@ class ResultsMixin(SheetHost):
                 )
                 result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
                 continue
+            result.totals[row.import_type] += 1
+            if not keep_rows:
+                continue
             row_result = row_class()
             row_result.import_type = row.import_type
             row_result.object_id = row.record.pk
             row_result.object_repr = self.object_repr(row, context)
             if with_diff:
                 row_result.diff = self._diff(row, context)
-            result.totals[row.import_type] += 1
             result.rows.append(row_result)
         if result.errors:
             self._discard_counts(result)

@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sheets.errors import SheetFileError
-from sheets.limits import file_too_large, sheet_limits
+from sheets.limits import file_too_large, sheet_limits, upload_limits
 
 logger = logging.getLogger("relief.sheets")
 
@@ -234,7 +234,7 @@ class PrivateTemporaryFileUploadHandler(TemporaryFileUploadHandler):
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         FileUploadHandler.new_file(self, *args, **kwargs)
-        self._limit = sheet_limits().upload_bytes
+        self._limit = upload_limits().upload_bytes
         self.file = _SpooledUpload(
             self.file_name or "", self.content_type or "", 0, self.charset, self.content_type_extra
         )

@@ -222,6 +222,38 @@ def test_a_job_enqueued_twice_runs_once(kunshan_clerk, run_worker):
     assert Case.objects.count() == 5
 
 
+def test_a_job_takes_more_rows_than_a_request_a_chunk_at_a_time(
+    kunshan_clerk, run_worker, settings, monkeypatch
+):
+    from cases.resources import CaseResource
+
+    settings.RELIEF_SHEET_MAX_ROWS = 10  # a request's
+    settings.RELIEF_JOB_MAX_ROWS = 40
+    monkeypatch.setattr(CaseResource, "chunk_rows", 7)
+    job = services.create_import_job(kunshan_clerk, "cases", "档案.csv", kunshan_sheet(30))
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    assert job.result["summary"] == "新增 30，更新 0，未变 0"
+    assert (job.rows_checked, job.rows_written) == (30, 30)
+    assert Case.objects.count() == 30
+
+
+def test_a_job_refuses_more_rows_than_its_own_limit_naming_it(kunshan_clerk, run_worker, settings):
+    settings.RELIEF_SHEET_MAX_ROWS = 10
+    settings.RELIEF_JOB_MAX_ROWS = 20
+    job = services.create_import_job(kunshan_clerk, "cases", "档案.csv", kunshan_sheet(30))
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.REFUSED
+    assert job.error == "表格在表头以下超过 20 行的上限：请分成几个较小的文件导入。"
+    assert Case.objects.count() == 0
+
+
 def test_an_unreadable_file_is_refused_in_words(kunshan_clerk, run_worker):
     job = services.create_import_job(kunshan_clerk, "cases", "档案.xlsx", b"not a workbook")
     run_worker()

@@ -136,7 +136,9 @@ def site(tmp_path_factory) -> Iterator[dict]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "REQUEST_LOG": "0",
         "RELIEF_SHEET_MAX_UPLOAD_BYTES": str(1024**2),
+        "RELIEF_JOB_MAX_UPLOAD_BYTES": str(1024**2),  # not taken by a job either
         "RELIEF_SHEET_MAX_ROWS": "1000",
+        "RELIEF_JOB_MAX_ROWS": "1000",
         "RELIEF_SHEET_MAX_UNPACKED_BYTES": str(2 * 1024**2),
         "RELIEF_PENDING_UPLOAD_DIR": str(folder / "pending"),
         "PYTHONUNBUFFERED": "1",

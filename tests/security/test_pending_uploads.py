@@ -113,6 +113,7 @@ def test_an_unreadable_file_is_deleted_at_once(client_for, kunshan_clerk, settin
 
 def test_a_file_over_the_upload_limit_is_refused_by_the_form(client_for, kunshan_clerk, settings):
     settings.RELIEF_SHEET_MAX_UPLOAD_BYTES = 2048
+    settings.RELIEF_JOB_MAX_UPLOAD_BYTES = 2048  # a job may not take it either
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # spooled: the handler stops at the limit
 
     refused = upload(client_for(kunshan_clerk), csv_bytes([case_row(备注="x" * 4000)]))
@@ -120,6 +121,24 @@ def test_a_file_over_the_upload_limit_is_refused_by_the_form(client_for, kunshan
     assert refused.status_code == 200
     assert "超过 2 KB 的上限：请分成几个较小的文件导入。" in refused.content.decode()
     assert pending_files(settings) == []
+
+
+def test_a_file_over_a_requests_limit_within_a_jobs_goes_to_a_job(
+    client_for, kunshan_clerk, settings
+):
+    from jobs.models import Job
+
+    settings.RELIEF_SHEET_MAX_UPLOAD_BYTES = 2048
+    settings.RELIEF_JOB_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+
+    sent = upload(client_for(kunshan_clerk), csv_bytes([case_row(备注="x" * 4000)]))
+
+    job = Job.objects.get()
+    assert sent.status_code == 302
+    assert sent["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    assert job.dry_run and job.owner == kunshan_clerk
+    assert pending_files(settings) == []  # the job keeps its own copy, privately
 
 
 def test_the_cancel_button_deletes_the_file(client_for, kunshan_clerk, settings):
