@@ -16,11 +16,18 @@ triggers went uncounted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+def pause_check(setting: str) -> str:
+    """The first statement of a PostgreSQL trigger function that ``TriggerSet.paused``
+    can turn off."""
+    return f"IF current_setting('{setting}', true) = 'on' THEN RETURN NULL; END IF;"
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class TriggerSet:
     kept_table: str
     #: PostgreSQL functions the triggers call
     functions: tuple[str, ...] = ()
+    #: a transaction-local setting the PostgreSQL functions obey (``pause_check``), so
+    #: that ``paused`` can turn them off without ALTER TABLE
+    pause_setting: str = ""
 
     def installed(self, conn: BaseDatabaseWrapper) -> set[str]:
         """The set's triggers present in the database."""
@@ -78,6 +88,36 @@ class TriggerSet:
             if conn.vendor == "postgresql":
                 for function in self.functions:
                     cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
+
+    @contextlib.contextmanager
+    def paused(self, conn: BaseDatabaseWrapper) -> Iterator[None]:
+        """The triggers off for the writes of this block, for a rebuild that recomputes
+        what they keep afterwards anyway (a million trigger runs while refilling a table
+        they watch took longer than the refill). PostgreSQL: the transaction-local
+        ``pause_setting`` the functions obey (ALTER TABLE … DISABLE TRIGGER would lock
+        the tables and is refused while deferred foreign-key checks are pending);
+        SQLite: dropped and created again. Call inside ``transaction.atomic``."""
+        if not conn.in_atomic_block:
+            raise RuntimeError("TriggerSet.paused() needs a transaction")
+        if self.installed(conn) != set(self.triggers):
+            yield
+            return
+        if conn.vendor == "postgresql" and not self.pause_setting:
+            raise NotImplementedError("these triggers have no pause_setting")
+        with conn.cursor() as cursor:
+            if conn.vendor == "postgresql":
+                cursor.execute("SELECT set_config(%s, 'on', true)", [self.pause_setting])
+            else:
+                self.uninstall(conn)
+        try:
+            yield
+        finally:
+            with conn.cursor() as cursor:
+                if conn.vendor == "postgresql":
+                    cursor.execute("SELECT set_config(%s, 'off', true)", [self.pause_setting])
+                else:
+                    for sql in self.create(conn):
+                        cursor.execute(sql)
 
     # --- the app's pre_migrate / post_migrate receivers ------------------------------
 

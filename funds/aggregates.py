@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -481,17 +481,21 @@ def rebuild(conn=None, tables: Iterable[str] | None = None) -> None:
     conn = conn or connection
     qn = conn.ops.quote_name
     wanted = set(tables) if tables is not None else None
+    census_too = wanted is None or census.CENSUS_TABLE in wanted
     with transaction.atomic(using=conn.alias):
-        for table, (keys, measures, select) in _selects(conn).items():
-            if wanted is not None and table not in wanted:
-                continue
-            with conn.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table}")
-                columns = ", ".join(qn(c) for c in [*keys, *measures])
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) {select.format(sign=1, where='')}"
-                )
-        if wanted is None or census.CENSUS_TABLE in wanted:
+        # The census's triggers on funds_caseaid would move each file as its row is put
+        # back; the census is rebuilt from scratch next, so they are off meanwhile.
+        with census.TRIGGERS.paused(conn) if census_too else nullcontext():
+            for table, (keys, measures, select) in _selects(conn).items():
+                if wanted is not None and table not in wanted:
+                    continue
+                with conn.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {table}")
+                    columns = ", ".join(qn(c) for c in [*keys, *measures])
+                    cursor.execute(
+                        f"INSERT INTO {table} ({columns}) {select.format(sign=1, where='')}"
+                    )
+        if census_too:
             census.rebuild(conn)
         if wanted is None or registration_years.TABLE in wanted:
             registration_years.rebuild(conn)

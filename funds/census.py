@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from core.triggers import TriggerSet
+from core.triggers import TriggerSet, pause_check
 
 CENSUS_TABLE = "funds_casecensus"
 AID_TABLE = "funds_caseaid"
 CENSUS_KEYS = ["unit_id", "status", "checked_year", "reviewed_year", "aided"]
 CENSUS_MEASURES = ["cases"]
+PAUSED = "relief.census_paused"
 
 
 def _year_of(conn, column: str) -> str:
@@ -123,6 +124,7 @@ CREATE OR REPLACE FUNCTION funds_census_case() RETURNS trigger AS $$
 DECLARE
     is_aided boolean;
 BEGIN
+    {pause_check(PAUSED)}
     IF TG_OP = 'DELETE' THEN
         is_aided := {_aided("OLD.id")};
     ELSE
@@ -143,6 +145,7 @@ DECLARE
     now_aided boolean;
     file_id integer;
 BEGIN
+    {pause_check(PAUSED)}
     IF TG_OP = 'INSERT' THEN was := FALSE; ELSE was := OLD.count > 0; END IF;
     IF TG_OP = 'DELETE' THEN
         now_aided := FALSE;
@@ -236,4 +239,5 @@ TRIGGERS = TriggerSet(
     rebuild=rebuild,
     kept_table=CENSUS_TABLE,
     functions=("funds_census_case", "funds_census_aid"),
+    pause_setting=PAUSED,
 )

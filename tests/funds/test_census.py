@@ -215,3 +215,15 @@ def test_missing_triggers_are_put_back_and_the_census_rebuilt(files, units):
     assert census.TRIGGERS.installed(connection) == set(census.TRIGGERS.triggers)
     assert census_differences() == []
     assert census.TRIGGERS.install(connection) is False  # nothing missing: nothing to do
+
+
+def test_paused_triggers_count_nothing_and_count_again_after(files):
+    from django.db import transaction
+
+    with transaction.atomic():
+        with census.TRIGGERS.paused(connection):
+            QuerySet(Case).filter(pk=files["pending"].pk).update(status=CaseStatus.VERIFIED)
+        assert census_differences() != []  # the write went uncounted (a rebuild follows)
+        census.rebuild(connection)
+        QuerySet(Case).filter(pk=files["pending"].pk).update(status=CaseStatus.PENDING)
+        assert census_differences() == []  # counted again
