@@ -108,13 +108,16 @@ def generate_rows(count: int) -> list[list]:
     return rows
 
 
-def write_files(rows: int, preview_rows: int) -> dict[str, Path]:
+def write_files(rows: int, preview_rows: int, *, xlsx: bool = True) -> dict[str, Path]:
+    """The sheet as .csv (and .xlsx unless ``xlsx`` is False: a million rows go as .csv)."""
     DATA.mkdir(parents=True, exist_ok=True)
     paths = {
         "csv": DATA / f"cases_{rows}.csv",
         "xlsx": DATA / f"cases_{rows}.xlsx",
         "preview": DATA / f"cases_{rows}_preview_{preview_rows}.csv",
     }
+    if not xlsx:
+        del paths["xlsx"]
     if all(path.exists() for path in paths.values()):
         return paths
     started = time.perf_counter()
@@ -128,6 +131,8 @@ def write_files(rows: int, preview_rows: int) -> dict[str, Path]:
         writer.writerow(HEADERS)
         for i, row in enumerate(data[:preview_rows]):
             writer.writerow(row[:10] + ["13800000000"] + row[11:] if i % 2 else row)
+    if not xlsx:
+        return paths
     import openpyxl
 
     book = openpyxl.Workbook(write_only=True)
