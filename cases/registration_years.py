@@ -50,37 +50,66 @@ def computed_select(conn) -> str:
 
 
 def _postgresql_sql(conn) -> list[str]:
+    """Statement-level, with transition tables: one grouped change per statement (a
+    row-level trigger updating the same row once per file, within one transaction, makes
+    each update step over the versions the earlier ones left, as ``funds.census`` says)."""
+
+    def counted(rows: str, sign: int, where: str = "TRUE") -> str:
+        return (
+            f"SELECT r.unit_id AS unit_id, {_year(conn, 'r')} AS year, {sign} * COUNT(*) AS n "
+            f"FROM {rows} WHERE r.registered_on IS NOT NULL AND {where} GROUP BY 1, 2"
+        )
+
+    def apply(deltas: str) -> str:
+        return f"""
+    UPDATE {TABLE} t SET cases = GREATEST(t.cases + d.n, 0)
+        FROM ({deltas}) d WHERE d.n < 0 AND t.unit_id = d.unit_id AND t.year = d.year;
+    INSERT INTO {TABLE} (unit_id, year, cases) SELECT unit_id, year, n FROM ({deltas}) d
+        WHERE n > 0 ORDER BY unit_id, year
+        ON CONFLICT (unit_id, year) DO UPDATE SET cases = {TABLE}.cases + excluded.cases;"""
+
+    moved = (
+        "o.unit_id IS DISTINCT FROM r.unit_id OR o.registered_on IS DISTINCT FROM r.registered_on"
+    )
+    changed = f"""
+        SELECT unit_id, year, SUM(n) AS n FROM (
+            {counted("old_rows r JOIN new_rows o ON o.id = r.id", -1, moved)}
+            UNION ALL
+            {counted("new_rows r JOIN old_rows o ON o.id = r.id", 1, moved)}
+        ) both_sides GROUP BY 1, 2"""
     return [
         f"""
-CREATE OR REPLACE FUNCTION cases_registration_year() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION cases_registration_years() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        {_subtract(conn, "OLD")};
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        {_add(conn, "NEW")};
+    IF TG_OP = 'INSERT' THEN
+        {apply(counted("new_rows r", 1))}
+    ELSIF TG_OP = 'DELETE' THEN
+        {apply(counted("old_rows r", -1))}
+    ELSE
+        {apply(changed)}
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql""",
-        "CREATE TRIGGER cases_registration_year_insert AFTER INSERT ON cases_case "
-        "FOR EACH ROW EXECUTE FUNCTION cases_registration_year()",
-        "CREATE TRIGGER cases_registration_year_update AFTER UPDATE ON cases_case "
-        "FOR EACH ROW WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id OR "
-        "OLD.registered_on IS DISTINCT FROM NEW.registered_on) "
-        "EXECUTE FUNCTION cases_registration_year()",
-        "CREATE TRIGGER cases_registration_year_delete AFTER DELETE ON cases_case "
-        "FOR EACH ROW EXECUTE FUNCTION cases_registration_year()",
+        "CREATE TRIGGER cases_registration_years_inserted AFTER INSERT ON cases_case "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION cases_registration_years()",
+        "CREATE TRIGGER cases_registration_years_updated AFTER UPDATE ON cases_case "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION cases_registration_years()",
+        "CREATE TRIGGER cases_registration_years_deleted AFTER DELETE ON cases_case "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION cases_registration_years()",
     ]
 
 
 def _sqlite_sql(conn) -> list[str]:
     return [
-        "CREATE TRIGGER cases_registration_year_insert AFTER INSERT ON cases_case "
+        "CREATE TRIGGER cases_registration_years_inserted AFTER INSERT ON cases_case "
         f"BEGIN {_add(conn, 'NEW')}; END",
-        "CREATE TRIGGER cases_registration_year_update AFTER UPDATE ON cases_case "
+        "CREATE TRIGGER cases_registration_years_updated AFTER UPDATE ON cases_case "
         "WHEN OLD.unit_id IS NOT NEW.unit_id OR OLD.registered_on IS NOT NEW.registered_on "
         f"BEGIN {_subtract(conn, 'OLD')}; {_add(conn, 'NEW')}; END",
-        "CREATE TRIGGER cases_registration_year_delete AFTER DELETE ON cases_case "
+        "CREATE TRIGGER cases_registration_years_deleted AFTER DELETE ON cases_case "
         f"BEGIN {_subtract(conn, 'OLD')}; END",
     ]
 
@@ -99,12 +128,19 @@ def _create(conn) -> list[str]:
 
 TRIGGERS = TriggerSet(
     triggers={
-        "cases_registration_year_insert": "cases_case",
-        "cases_registration_year_update": "cases_case",
-        "cases_registration_year_delete": "cases_case",
+        "cases_registration_years_inserted": "cases_case",
+        "cases_registration_years_updated": "cases_case",
+        "cases_registration_years_deleted": "cases_case",
     },
     create=_create,
     rebuild=rebuild,
     kept_table=TABLE,
-    functions=("cases_registration_year",),
+    functions=("cases_registration_years",),
+    # The row-level triggers of before, dropped on install.
+    retired={
+        "cases_registration_year_insert": "cases_case",
+        "cases_registration_year_update": "cases_case",
+        "cases_registration_year_delete": "cases_case",
+    },
+    retired_functions=("cases_registration_year",),
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -46,6 +46,10 @@ class TriggerSet:
     #: a transaction-local setting the PostgreSQL functions obey (``pause_check``), so
     #: that ``paused`` can turn them off without ALTER TABLE
     pause_setting: str = ""
+    #: triggers (name -> table) and functions of an earlier version, dropped whenever
+    #: the set is installed or dropped: a database made before keeps none of them
+    retired: dict[str, str] = field(default_factory=dict)
+    retired_functions: tuple[str, ...] = ()
 
     def installed(self, conn: BaseDatabaseWrapper) -> set[str]:
         """The set's triggers present in the database."""
@@ -59,13 +63,30 @@ class TriggerSet:
                 cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
             return {name for (name,) in cursor.fetchall()} & set(self.triggers)
 
+    def _retired_present(self, conn: BaseDatabaseWrapper) -> bool:
+        if not self.retired:
+            return False
+        with conn.cursor() as cursor:
+            if conn.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY(%s)",
+                    [list(self.retired)],
+                )
+            else:
+                cursor.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                    f"({', '.join(['%s'] * len(self.retired))})",
+                    list(self.retired),
+                )
+            return cursor.fetchone() is not None
+
     def install(self, conn: BaseDatabaseWrapper) -> bool:
         """Create the triggers when any is missing, and then rebuild (see above). True
         when it did."""
         if conn.vendor not in ("postgresql", "sqlite"):
             raise NotImplementedError(f"no triggers written for {conn.vendor}")
         with transaction.atomic(using=conn.alias):
-            if self.installed(conn) == set(self.triggers):
+            if self.installed(conn) == set(self.triggers) and not self._retired_present(conn):
                 # The functions' bodies are replaced in place, so a corrected body reaches a
                 # database whose triggers were already there (their WHEN clauses do not).
                 with conn.cursor() as cursor:
@@ -81,12 +102,15 @@ class TriggerSet:
         return True
 
     def uninstall(self, conn: BaseDatabaseWrapper) -> None:
+        tables = conn.introspection.table_names()
         with conn.cursor() as cursor:
-            for name, table in self.triggers.items():
+            for name, table in {**self.retired, **self.triggers}.items():
+                if conn.vendor == "postgresql" and table not in tables:
+                    continue  # DROP TRIGGER … ON a missing table is an error there
                 on = f" ON {table}" if conn.vendor == "postgresql" else ""
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
             if conn.vendor == "postgresql":
-                for function in self.functions:
+                for function in (*self.retired_functions, *self.functions):
                     cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
 
     @contextlib.contextmanager

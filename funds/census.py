@@ -33,6 +33,22 @@ AID_TABLE = "funds_caseaid"
 CENSUS_KEYS = ["unit_id", "status", "checked_year", "reviewed_year", "aided"]
 CENSUS_MEASURES = ["cases"]
 PAUSED = "relief.census_paused"
+# trigger -> (table, event), the same names on both databases
+TRIGGER_EVENTS = {
+    "funds_census_files_inserted": ("cases_case", "INSERT"),
+    "funds_census_files_updated": ("cases_case", "UPDATE"),
+    "funds_census_files_deleted": ("cases_case", "DELETE"),
+    "funds_census_aid_inserted": ("funds_caseaid", "INSERT"),
+    "funds_census_aid_updated": ("funds_caseaid", "UPDATE"),
+    "funds_census_aid_deleted": ("funds_caseaid", "DELETE"),
+}
+TRANSITION_TABLES = {
+    "INSERT": "NEW TABLE AS new_rows",
+    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "DELETE": "OLD TABLE AS old_rows",
+}
+# PostgreSQL: the function each table's triggers call
+FUNCTIONS = {"cases_case": "funds_census_files", "funds_caseaid": "funds_census_aid_moves"}
 
 
 def _year_of(conn, column: str) -> str:
@@ -113,74 +129,110 @@ def computed_select(conn) -> str:
     )
 
 
+def _apply_deltas(conn, deltas: str) -> str:
+    """Apply ``deltas`` (a query of the census keys and a signed count, one row per key)
+    in two statements, in key order (two writers lock census rows in the same order):
+    rows losing files are updated, never below zero and never inserted (as ``_subtract``);
+    rows gaining files are upserted."""
+    keys = ", ".join(f"k{i}" for i in range(len(CENSUS_KEYS)))
+    match = " AND ".join(f"c.{column} = d.k{i}" for i, column in enumerate(CENSUS_KEYS))
+    return f"""
+    UPDATE {CENSUS_TABLE} c SET cases = GREATEST(c.cases + d.n, 0)
+        FROM ({deltas}) d WHERE d.n < 0 AND {match};
+    INSERT INTO {COLUMNS} SELECT {keys}, n FROM ({deltas}) d WHERE n > 0
+        ORDER BY {keys} {UPSERT_TAIL};"""
+
+
 def _postgresql_sql(conn) -> list[str]:
+    """Statement-level triggers with transition tables: one grouped change of the census
+    per statement. Row-level ones updated the same census row once per file, and in one
+    transaction (a sheet's or a job's) every update adds a row version that later ones
+    must step over until commit: a 100,000-row import slowed to a crawl."""
+    keys = ", ".join(f"k{i}" for i in range(len(CENSUS_KEYS)))
+    named = ", ".join(f"{value} AS k{i}" for i, value in enumerate(_key_values(conn, "r")))
+
+    def grouped(rows: str, aided: str, sign: int, where: str = "TRUE") -> str:
+        # ``rows`` holds files as ``r``; the key of each, whether aided, counted by key.
+        return (
+            f"SELECT {named}, {aided} AS k4, {sign} * COUNT(*) AS n FROM {rows} "
+            f"WHERE {where} GROUP BY {keys}"
+        )
+
     moved = " OR ".join(
-        f"OLD.{a} IS DISTINCT FROM NEW.{a}"
+        f"o.{a} IS DISTINCT FROM r.{a}"
         for a in ("unit_id", "status", "last_reviewed_on", "verified_on")
+    )
+    aided_r = _aided("r.id")
+    old_of = named.replace("r.", "o.")
+    changed_files = f"""
+        SELECT {keys}, SUM(n) AS n FROM (
+            SELECT {old_of}, {_aided("o.id")} AS k4, -COUNT(*) AS n
+                FROM old_rows o JOIN new_rows r ON r.id = o.id WHERE {moved}
+                GROUP BY {keys}
+            UNION ALL
+            SELECT {named}, {aided_r} AS k4, COUNT(*) AS n
+                FROM new_rows r JOIN old_rows o ON o.id = r.id WHERE {moved}
+                GROUP BY {keys}
+        ) both_sides GROUP BY {keys}"""
+
+    def aid_moves(moves: str) -> str:
+        # A file's aid crossing zero moves it between aided and never aided; ``moves``
+        # gives (case_id, was, now) per file that crossed.
+        return f"""
+        SELECT {keys}, SUM(n) AS n FROM (
+            SELECT {named}, m.was AS k4, -COUNT(*) AS n
+                FROM ({moves}) m JOIN cases_case r ON r.id = m.case_id GROUP BY {keys}
+            UNION ALL
+            SELECT {named}, m.now AS k4, COUNT(*) AS n
+                FROM ({moves}) m JOIN cases_case r ON r.id = m.case_id GROUP BY {keys}
+        ) both_sides GROUP BY {keys}"""
+
+    inserted = "SELECT case_id, FALSE AS was, TRUE AS now FROM new_rows WHERE count > 0"
+    deleted = "SELECT case_id, TRUE AS was, FALSE AS now FROM old_rows WHERE count > 0"
+    updated = (
+        "SELECT r.case_id, o.count > 0 AS was, r.count > 0 AS now FROM new_rows r "
+        "JOIN old_rows o ON o.case_id = r.case_id WHERE (o.count > 0) <> (r.count > 0)"
     )
     return [
         f"""
-CREATE OR REPLACE FUNCTION funds_census_case() RETURNS trigger AS $$
-DECLARE
-    is_aided boolean;
+CREATE OR REPLACE FUNCTION funds_census_files() RETURNS trigger AS $$
 BEGIN
     {pause_check(PAUSED)}
-    IF TG_OP = 'DELETE' THEN
-        is_aided := {_aided("OLD.id")};
+    IF TG_OP = 'INSERT' THEN
+        {_apply_deltas(conn, grouped("new_rows r", aided_r, 1))}
+    ELSIF TG_OP = 'DELETE' THEN
+        {_apply_deltas(conn, grouped("old_rows r", aided_r, -1))}
     ELSE
-        is_aided := {_aided("NEW.id")};
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        {_subtract(conn, "OLD", "is_aided")};
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        INSERT INTO {COLUMNS} VALUES ({_key(conn, "NEW")}, is_aided, 1) {UPSERT_TAIL};
+        {_apply_deltas(conn, changed_files)}
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql""",
         f"""
-CREATE OR REPLACE FUNCTION funds_census_aid() RETURNS trigger AS $$
-DECLARE
-    was boolean;
-    now_aided boolean;
-    file_id integer;
+CREATE OR REPLACE FUNCTION funds_census_aid_moves() RETURNS trigger AS $$
 BEGIN
     {pause_check(PAUSED)}
-    IF TG_OP = 'INSERT' THEN was := FALSE; ELSE was := OLD.count > 0; END IF;
-    IF TG_OP = 'DELETE' THEN
-        now_aided := FALSE;
-        file_id := OLD.case_id;
+    IF TG_OP = 'INSERT' THEN
+        {_apply_deltas(conn, aid_moves(inserted))}
+    ELSIF TG_OP = 'DELETE' THEN
+        {_apply_deltas(conn, aid_moves(deleted))}
     ELSE
-        now_aided := NEW.count > 0;
-        file_id := NEW.case_id;
+        {_apply_deltas(conn, aid_moves(updated))}
     END IF;
-    IF was = now_aided THEN
-        RETURN NULL;
-    END IF;
-    {_subtract_case(conn, "file_id", "was")};
-    INSERT INTO {COLUMNS} SELECT {_key(conn, "c")}, now_aided, 1 FROM cases_case c
-        WHERE c.id = file_id {UPSERT_TAIL};
     RETURN NULL;
 END $$ LANGUAGE plpgsql""",
-        "CREATE TRIGGER funds_census_case_insert AFTER INSERT ON cases_case "
-        "FOR EACH ROW EXECUTE FUNCTION funds_census_case()",
-        "CREATE TRIGGER funds_census_case_update AFTER UPDATE ON cases_case "
-        f"FOR EACH ROW WHEN ({moved}) EXECUTE FUNCTION funds_census_case()",
-        "CREATE TRIGGER funds_census_case_delete AFTER DELETE ON cases_case "
-        "FOR EACH ROW EXECUTE FUNCTION funds_census_case()",
-        f"CREATE TRIGGER funds_census_aid_insert AFTER INSERT ON {AID_TABLE} "
-        "FOR EACH ROW WHEN (NEW.count > 0) EXECUTE FUNCTION funds_census_aid()",
-        f"CREATE TRIGGER funds_census_aid_update AFTER UPDATE ON {AID_TABLE} "
-        "FOR EACH ROW WHEN ((OLD.count > 0) IS DISTINCT FROM (NEW.count > 0)) "
-        "EXECUTE FUNCTION funds_census_aid()",
-        f"CREATE TRIGGER funds_census_aid_delete AFTER DELETE ON {AID_TABLE} "
-        "FOR EACH ROW WHEN (OLD.count > 0) EXECUTE FUNCTION funds_census_aid()",
+        *[
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING "
+            f"{TRANSITION_TABLES[event]} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            for name, (table, event) in TRIGGER_EVENTS.items()
+            for function in [FUNCTIONS[table]]
+        ],
     ]
 
 
 def _sqlite_sql(conn) -> list[str]:
-    # A file's census row moves only when one of these changes (SQLite: IS NOT is the
-    # null-safe comparison).
+    # Row-level (SQLite has no other kind; it updates a row in place, so many updates of
+    # one census row cost no more each). A file's census row moves only when one of
+    # these changes (IS NOT is SQLite's null-safe comparison).
     moved = " OR ".join(
         f"OLD.{a} IS NOT NEW.{a}" for a in ("unit_id", "status", "last_reviewed_on", "verified_on")
     )
@@ -197,19 +249,19 @@ def _sqlite_sql(conn) -> list[str]:
         )
 
     return [
-        "CREATE TRIGGER IF NOT EXISTS funds_census_case_insert AFTER INSERT ON cases_case "
+        "CREATE TRIGGER IF NOT EXISTS funds_census_files_inserted AFTER INSERT ON cases_case "
         f"BEGIN {add('NEW', _aided('NEW.id'))} END",
-        "CREATE TRIGGER IF NOT EXISTS funds_census_case_update AFTER UPDATE ON cases_case "
+        "CREATE TRIGGER IF NOT EXISTS funds_census_files_updated AFTER UPDATE ON cases_case "
         f"WHEN {moved} BEGIN {_subtract(conn, 'OLD', _aided('NEW.id'))}; "
         f"{add('NEW', _aided('NEW.id'))} END",
-        "CREATE TRIGGER IF NOT EXISTS funds_census_case_delete AFTER DELETE ON cases_case "
+        "CREATE TRIGGER IF NOT EXISTS funds_census_files_deleted AFTER DELETE ON cases_case "
         f"BEGIN {_subtract(conn, 'OLD', _aided('OLD.id'))}; END",
-        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_insert AFTER INSERT ON {AID_TABLE} "
+        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_inserted AFTER INSERT ON {AID_TABLE} "
         f"WHEN NEW.count > 0 BEGIN {move('NEW.case_id', '0', '1')} END",
-        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_update AFTER UPDATE ON {AID_TABLE} "
+        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_updated AFTER UPDATE ON {AID_TABLE} "
         "WHEN (OLD.count > 0) IS NOT (NEW.count > 0) BEGIN "
         f"{move('NEW.case_id', '(OLD.count > 0)', '(NEW.count > 0)')} END",
-        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_delete AFTER DELETE ON {AID_TABLE} "
+        f"CREATE TRIGGER IF NOT EXISTS funds_census_aid_deleted AFTER DELETE ON {AID_TABLE} "
         f"WHEN OLD.count > 0 BEGIN {move('OLD.case_id', '1', '0')} END",
     ]
 
@@ -227,7 +279,14 @@ def _create(conn) -> list[str]:
 
 
 TRIGGERS = TriggerSet(
-    triggers={
+    triggers={name: table for name, (table, _event) in TRIGGER_EVENTS.items()},
+    create=_create,
+    rebuild=rebuild,
+    kept_table=CENSUS_TABLE,
+    functions=tuple(FUNCTIONS.values()),
+    pause_setting=PAUSED,
+    # The row-level triggers of before (one census update per file), dropped on install.
+    retired={
         "funds_census_case_insert": "cases_case",
         "funds_census_case_update": "cases_case",
         "funds_census_case_delete": "cases_case",
@@ -235,9 +294,5 @@ TRIGGERS = TriggerSet(
         "funds_census_aid_update": AID_TABLE,
         "funds_census_aid_delete": AID_TABLE,
     },
-    create=_create,
-    rebuild=rebuild,
-    kept_table=CENSUS_TABLE,
-    functions=("funds_census_case", "funds_census_aid"),
-    pause_setting=PAUSED,
+    retired_functions=("funds_census_case", "funds_census_aid"),
 )
