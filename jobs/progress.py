@@ -66,6 +66,7 @@ class Heartbeat:
         self.cancelled = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._file_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"job-{job_id}", daemon=True)
 
     def __enter__(self) -> Heartbeat:
@@ -105,9 +106,13 @@ class Heartbeat:
         with self._lock:
             data = {**self.counters, "beat": time.time(), "pid": os.getpid()}
         folder = job_dir(self.job_id, create=True)
-        temporary = folder / f".{PROGRESS_FILE}.{os.getpid()}"
-        temporary.write_text(json.dumps(data))
-        os.replace(temporary, folder / PROGRESS_FILE)
+        # The work's thread (at each new stage) and the beat's write the file: one at a
+        # time, or one renames the other's temporary file away (a chunked import changes
+        # stage at every chunk, and its job failed on that).
+        with self._file_lock:
+            temporary = folder / f".{PROGRESS_FILE}.{os.getpid()}"
+            temporary.write_text(json.dumps(data))
+            os.replace(temporary, folder / PROGRESS_FILE)
 
     def _run(self) -> None:
         while not self._stop.wait(BEAT_SECONDS):

@@ -316,3 +316,29 @@ def test_exportsheet_background_writes_the_file_in_the_job(kunshan_clerk, run_wo
     text = file_path(job.pk, job.export_file).read_text("utf-8-sig")
     assert len(text.strip().splitlines()) == 5
     assert json.loads(json.dumps(job_state(job)))["percent"] == 100
+
+
+def test_the_work_and_the_beat_write_the_progress_file_in_turn(kunshan_clerk, tmp_path):
+    import threading
+
+    from jobs.progress import Heartbeat
+
+    job = services.create_import_job(kunshan_clerk, "cases", "档案.csv", kunshan_sheet(1))
+    beat = Heartbeat(job.pk, total=10)
+    failed: list[BaseException] = []
+
+    def write_often() -> None:
+        try:
+            for _ in range(300):
+                beat.write()
+        except BaseException as error:  # reported below
+            failed.append(error)
+
+    writers = [threading.Thread(target=write_often) for _ in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    assert failed == []
+    assert read_progress(job.pk)["total"] == 10
