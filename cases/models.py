@@ -596,14 +596,16 @@ class SharedIdNumber(models.Model):
 
 
 class IdNumberLock(models.Model):
-    """One row per ID number written on PostgreSQL: what two writers of the same number
-    lock in turn, so that the duplicate-ID triggers (``cases.shared_ids``) of the second
-    see the first's row. Kept by those triggers; rows are never read otherwise."""
+    """The rows two writers of the same ID number lock in turn on PostgreSQL, so that the
+    duplicate-ID triggers (``cases.shared_ids``) of the second see the first's row: one
+    per bucket of a hash of the number (2**20 buckets), never the number itself — an ID
+    number kept here would outlive the person's anonymisation (PRIVACY.md), and a bucket
+    names about a thousand possible numbers. Kept by those triggers; never read."""
 
-    id_number = models.CharField(max_length=18, primary_key=True)
+    bucket = models.IntegerField(primary_key=True)
 
     def __str__(self) -> str:
-        return self.id_number
+        return str(self.bucket)
 
 
 class RegistrationYearQuerySet(ScopedQuerySet):

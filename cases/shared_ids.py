@@ -5,9 +5,10 @@ installed after ``migrate``).
 A member's ID number becomes a candidate when, as it is written, it is already on
 another file or in another household; a file's, when a member of another household holds
 it. On PostgreSQL two clerks writing the same number at once are put in turn before
-looking: each writer first upserts the number's row in ``cases_idnumberlock``
-(``IdNumberLock``), which holds the row (or makes the second writer wait for the first's
-uncommitted one) until commit; the second then looks with a fresh snapshot and sees the
+looking: each writer first upserts the row of the number's bucket in
+``cases_idnumberlock`` (``IdNumberLock``: a hash of the number, never the number), which
+holds the row (or makes the second writer wait for the first's uncommitted one) until
+commit; the second then looks with a fresh snapshot and sees the
 first's row, so no pair is missed. A row, not an advisory lock: a transaction writing
 many numbers (a 100,000-row sheet, a bulk load) would need one entry of the server's
 lock table per number (``max_locks_per_transaction``: a bulk load of members ran out of
@@ -25,6 +26,11 @@ from core.triggers import TriggerSet
 TABLE = "cases_sharedidnumber"
 MEMBERS = "cases_householdmember"
 LOCKS = "cases_idnumberlock"
+# Lock rows are buckets of a hash of the number (models.IdNumberLock says why): two
+# writers of different numbers in one bucket wait for each other too, rarely.
+LOCK_BUCKETS = 2**20
+# Numbers per statement of ``forget`` (a query's parameters are finite, SQLite's most).
+FORGET_CHUNK = 500
 
 
 def _member_collides(row: str) -> str:
@@ -58,8 +64,8 @@ BEGIN
     IF NEW.id_number = '' THEN
         RETURN NULL;
     END IF;
-    INSERT INTO {LOCKS} (id_number) VALUES (NEW.id_number)
-        ON CONFLICT (id_number) DO UPDATE SET id_number = EXCLUDED.id_number;
+    INSERT INTO {LOCKS} (bucket) VALUES (hashtext(NEW.id_number) & {LOCK_BUCKETS - 1})
+        ON CONFLICT (bucket) DO UPDATE SET bucket = EXCLUDED.bucket;
     IF {collides} THEN
         INSERT INTO {TABLE} (id_number) VALUES (NEW.id_number) ON CONFLICT DO NOTHING;
     END IF;
@@ -109,6 +115,23 @@ def rebuild(conn=None) -> None:
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE}")
         cursor.execute(f"INSERT INTO {TABLE} (id_number) {computed_select()}")
+
+
+def forget(numbers: list[str], conn=None) -> None:
+    """Drop ``numbers`` from the candidates, then put back those still shared by the
+    records as they are now (retention: an anonymised person's number must not stay
+    here, but a number two other records still share must)."""
+    conn = conn or connection
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        for start in range(0, len(numbers), FORGET_CHUNK):
+            chunk = numbers[start : start + FORGET_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {TABLE} WHERE id_number IN ({marks})", chunk)
+            cursor.execute(
+                f"INSERT INTO {TABLE} (id_number) SELECT s.id_number FROM "
+                f"({computed_select()}) s WHERE s.id_number IN ({marks})",
+                chunk,
+            )
 
 
 def missing(conn=None) -> list[str]:

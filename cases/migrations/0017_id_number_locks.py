@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='IdNumberLock',
             fields=[
-                ('id_number', models.CharField(max_length=18, primary_key=True, serialize=False)),
+                ('bucket', models.IntegerField(primary_key=True, serialize=False)),
             ],
         ),
     ]

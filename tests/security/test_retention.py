@@ -128,6 +128,26 @@ def test_anonymising_keeps_every_report_total_and_leaves_no_personal_field(regis
     assert all(c.name != ANONYMISED for c in Case.objects.filter(pk__in=[k.pk for k in kept]))
 
 
+def test_duplicate_id_candidates_forget_the_anonymised_and_keep_the_others(register):
+    from cases.models import SharedIdNumber
+
+    due, kept, _recent = register
+    # The member of a file anonymised now, also on file in a household kept: the number
+    # is theirs, so it goes. Another number shared by two households kept stays a candidate.
+    gone = HouseholdMember.objects.filter(case=due[0]).first().id_number
+    HouseholdMemberFactory(case=kept[0], name="同号者", id_number=gone)
+    both = random_id_number(random.Random(99))
+    HouseholdMemberFactory(case=kept[0], name="两户同号甲", id_number=both)
+    HouseholdMemberFactory(case=kept[1], name="两户同号乙", id_number=both)
+    assert {gone, both} <= set(SharedIdNumber.objects.values_list("id_number", flat=True))
+
+    cases_anonymise(years=10)
+
+    candidates = set(SharedIdNumber.objects.values_list("id_number", flat=True))
+    assert gone not in candidates
+    assert both in candidates
+
+
 def test_a_dry_run_lists_what_it_would_touch_and_changes_nothing(register, city_admin):
     due, _kept, _recent = register
     before = every_text_cell()
