@@ -9,9 +9,9 @@ leaves no negative count (as ``funds.census``).
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
-from core.triggers import TriggerSet
+from core.triggers import TriggerSet, apply_deltas, refill
 
 TABLE = "cases_registrationyear"
 KEYS = ["unit_id", "year"]
@@ -56,23 +56,18 @@ def _postgresql_sql(conn) -> list[str]:
 
     def counted(rows: str, sign: int, where: str = "TRUE") -> str:
         return (
-            f"SELECT r.unit_id AS unit_id, {_year(conn, 'r')} AS year, {sign} * COUNT(*) AS n "
+            f"SELECT r.unit_id AS k0, {_year(conn, 'r')} AS k1, {sign} * COUNT(*) AS n "
             f"FROM {rows} WHERE r.registered_on IS NOT NULL AND {where} GROUP BY 1, 2"
         )
 
     def apply(deltas: str) -> str:
-        return f"""
-    UPDATE {TABLE} t SET cases = GREATEST(t.cases + d.n, 0)
-        FROM ({deltas}) d WHERE d.n < 0 AND t.unit_id = d.unit_id AND t.year = d.year;
-    INSERT INTO {TABLE} (unit_id, year, cases) SELECT unit_id, year, n FROM ({deltas}) d
-        WHERE n > 0 ORDER BY unit_id, year
-        ON CONFLICT (unit_id, year) DO UPDATE SET cases = {TABLE}.cases + excluded.cases;"""
+        return apply_deltas(TABLE, KEYS, "cases", deltas)
 
     moved = (
         "o.unit_id IS DISTINCT FROM r.unit_id OR o.registered_on IS DISTINCT FROM r.registered_on"
     )
     changed = f"""
-        SELECT unit_id, year, SUM(n) AS n FROM (
+        SELECT k0, k1, SUM(n) AS n FROM (
             {counted("old_rows r JOIN new_rows o ON o.id = r.id", -1, moved)}
             UNION ALL
             {counted("new_rows r JOIN old_rows o ON o.id = r.id", 1, moved)}
@@ -117,9 +112,7 @@ def _sqlite_sql(conn) -> list[str]:
 def rebuild(conn=None) -> None:
     """Replace the counts with the raw computation."""
     conn = conn or connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(f"INSERT INTO {TABLE} (unit_id, year, cases) {computed_select(conn)}")
+    refill(conn, TABLE, [*KEYS, *MEASURES], computed_select(conn))
 
 
 def _create(conn) -> list[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from core.triggers import TriggerSet
+from core.triggers import TriggerSet, refill
 
 TABLE = "cases_sharedidnumber"
 MEMBERS = "cases_householdmember"
@@ -111,10 +111,7 @@ def _sqlite_sql(conn) -> list[str]:
 
 def rebuild(conn=None) -> None:
     """The candidates recomputed: exactly the numbers shared now."""
-    conn = conn or connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(f"INSERT INTO {TABLE} (id_number) {computed_select()}")
+    refill(conn or connection, TABLE, ["id_number"], computed_select())
 
 
 def forget(numbers: list[str], conn=None) -> None:

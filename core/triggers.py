@@ -17,11 +17,36 @@ triggers went uncounted.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+def refill(conn: BaseDatabaseWrapper, table: str, columns: Sequence[str], select: str) -> None:
+    """Replace the rows of a kept table with ``select``'s (a set's ``rebuild``)."""
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}")
+
+
+def apply_deltas(table: str, keys: Sequence[str], measure: str, deltas: str) -> str:
+    """PL/pgSQL statements of a statement-level trigger: add ``deltas`` (a query of the
+    keys, named k0, k1, …, and a signed count ``n``, one row per key) to ``table``'s
+    ``measure``, in key order so that two writers lock rows in the same order. Rows
+    losing are updated, never below zero and never inserted (a missing row has nothing
+    to take off: a table emptied while its rows' sources remain); rows gaining are
+    upserted."""
+    aliases = ", ".join(f"k{i}" for i in range(len(keys)))
+    match = " AND ".join(f"t.{column} = d.k{i}" for i, column in enumerate(keys))
+    columns = ", ".join(keys)
+    added = f"{measure} = {table}.{measure} + excluded.{measure}"
+    return f"""
+    UPDATE {table} t SET {measure} = GREATEST(t.{measure} + d.n, 0)
+        FROM ({deltas}) d WHERE d.n < 0 AND {match};
+    INSERT INTO {table} ({columns}, {measure}) SELECT {aliases}, n FROM ({deltas}) d
+        WHERE n > 0 ORDER BY {aliases} ON CONFLICT ({columns}) DO UPDATE SET {added};"""
 
 
 def pause_check(setting: str) -> str:

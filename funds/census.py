@@ -9,9 +9,11 @@ leave the dashboard wrong for good. A trigger on ``cases_case`` sees every one o
 ``funds_caseaid`` (kept by ``funds.aggregates``) has its own trigger, moving a file
 between "aided" and "never aided" when its count crosses zero.
 
-Each trigger takes 1 off the row a file leaves (an UPDATE) and adds 1 to the row it
-enters (an ``INSERT … ON CONFLICT DO UPDATE``); both are safe when two clerks write at
-once on PostgreSQL: the second waits for the first's row lock, then adds to its result.
+Each trigger takes off the rows files leave (an UPDATE) and adds to the rows they enter
+(an ``INSERT … ON CONFLICT DO UPDATE``): per statement, grouped, on PostgreSQL
+(``core.triggers.apply_deltas``); per file on SQLite. Both are safe when two clerks write
+at once on PostgreSQL: the second waits for the first's row lock, then adds to its
+result.
 Postings hold their cases ``FOR SHARE`` before touching ``funds_caseaid``
 (``aggregates._lock_cases``), so a concurrent status change waits and then reads the new
 count.
@@ -24,9 +26,9 @@ missing (``core.triggers``, which says why not in a migration).
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import connection
 
-from core.triggers import TriggerSet, pause_check
+from core.triggers import TriggerSet, apply_deltas, pause_check, refill
 
 CENSUS_TABLE = "funds_casecensus"
 AID_TABLE = "funds_caseaid"
@@ -78,15 +80,15 @@ def _key(conn, row: str) -> str:
     return ", ".join(_key_values(conn, row))
 
 
-def _one_less(conn) -> str:
-    """Take 1 off a census row, never below zero. A counted file's row is at least 1, so
-    in use this is a plain ``cases - 1``; the floor is for a census emptied while files
-    remain (a test database's flush deletes table by table, in an order that varies):
-    an aid row deleted then moves a file into the never-aided row, and deleting the files
-    next would take more off that row than was put in. ``rebuild_aggregates --check``
-    still finds any count that differs from the files."""
-    greatest = "GREATEST" if conn.vendor == "postgresql" else "MAX"
-    return f"cases = {greatest}(cases - 1, 0)"
+def _one_less() -> str:
+    """SQLite's row triggers: take 1 off a census row, never below zero. A counted file's
+    row is at least 1, so in use this is a plain ``cases - 1``; the floor is for a census
+    emptied while files remain (a test database's flush deletes table by table, in an
+    order that varies): an aid row deleted then moves a file into the never-aided row,
+    and deleting the files next would take more off that row than was put in (PostgreSQL
+    flushes by TRUNCATE, and its statement triggers floor as well: ``apply_deltas``).
+    ``rebuild_aggregates --check`` still finds any count that differs from the files."""
+    return "cases = MAX(cases - 1, 0)"
 
 
 def _subtract(conn, row: str, aided: str) -> str:
@@ -96,13 +98,13 @@ def _subtract(conn, row: str, aided: str) -> str:
         f"{column} = {value}"
         for column, value in zip(CENSUS_KEYS, [*_key_values(conn, row), aided], strict=True)
     )
-    return f"UPDATE {CENSUS_TABLE} SET {_one_less(conn)} WHERE {keys}"
+    return f"UPDATE {CENSUS_TABLE} SET {_one_less()} WHERE {keys}"
 
 
 def _subtract_case(conn, case_id: str, aided: str) -> str:
     """``_subtract`` for the file with id ``case_id``, read from ``cases_case``."""
     return (
-        f"UPDATE {CENSUS_TABLE} SET {_one_less(conn)} WHERE ({', '.join(CENSUS_KEYS[:-1])}) = "
+        f"UPDATE {CENSUS_TABLE} SET {_one_less()} WHERE ({', '.join(CENSUS_KEYS[:-1])}) = "
         f"(SELECT {_key(conn, 'c')} FROM cases_case c WHERE c.id = {case_id}) AND aided = {aided}"
     )
 
@@ -129,20 +131,6 @@ def computed_select(conn) -> str:
     )
 
 
-def _apply_deltas(conn, deltas: str) -> str:
-    """Apply ``deltas`` (a query of the census keys and a signed count, one row per key)
-    in two statements, in key order (two writers lock census rows in the same order):
-    rows losing files are updated, never below zero and never inserted (as ``_subtract``);
-    rows gaining files are upserted."""
-    keys = ", ".join(f"k{i}" for i in range(len(CENSUS_KEYS)))
-    match = " AND ".join(f"c.{column} = d.k{i}" for i, column in enumerate(CENSUS_KEYS))
-    return f"""
-    UPDATE {CENSUS_TABLE} c SET cases = GREATEST(c.cases + d.n, 0)
-        FROM ({deltas}) d WHERE d.n < 0 AND {match};
-    INSERT INTO {COLUMNS} SELECT {keys}, n FROM ({deltas}) d WHERE n > 0
-        ORDER BY {keys} {UPSERT_TAIL};"""
-
-
 def _postgresql_sql(conn) -> list[str]:
     """Statement-level triggers with transition tables: one grouped change of the census
     per statement. Row-level ones updated the same census row once per file, and in one
@@ -151,12 +139,12 @@ def _postgresql_sql(conn) -> list[str]:
     keys = ", ".join(f"k{i}" for i in range(len(CENSUS_KEYS)))
     named = ", ".join(f"{value} AS k{i}" for i, value in enumerate(_key_values(conn, "r")))
 
-    def grouped(rows: str, aided: str, sign: int, where: str = "TRUE") -> str:
+    def apply(deltas: str) -> str:
+        return apply_deltas(CENSUS_TABLE, CENSUS_KEYS, "cases", deltas)
+
+    def grouped(rows: str, aided: str, sign: int) -> str:
         # ``rows`` holds files as ``r``; the key of each, whether aided, counted by key.
-        return (
-            f"SELECT {named}, {aided} AS k4, {sign} * COUNT(*) AS n FROM {rows} "
-            f"WHERE {where} GROUP BY {keys}"
-        )
+        return f"SELECT {named}, {aided} AS k4, {sign} * COUNT(*) AS n FROM {rows} GROUP BY {keys}"
 
     moved = " OR ".join(
         f"o.{a} IS DISTINCT FROM r.{a}"
@@ -199,11 +187,11 @@ CREATE OR REPLACE FUNCTION funds_census_files() RETURNS trigger AS $$
 BEGIN
     {pause_check(PAUSED)}
     IF TG_OP = 'INSERT' THEN
-        {_apply_deltas(conn, grouped("new_rows r", aided_r, 1))}
+        {apply(grouped("new_rows r", aided_r, 1))}
     ELSIF TG_OP = 'DELETE' THEN
-        {_apply_deltas(conn, grouped("old_rows r", aided_r, -1))}
+        {apply(grouped("old_rows r", aided_r, -1))}
     ELSE
-        {_apply_deltas(conn, changed_files)}
+        {apply(changed_files)}
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql""",
@@ -212,11 +200,11 @@ CREATE OR REPLACE FUNCTION funds_census_aid_moves() RETURNS trigger AS $$
 BEGIN
     {pause_check(PAUSED)}
     IF TG_OP = 'INSERT' THEN
-        {_apply_deltas(conn, aid_moves(inserted))}
+        {apply(aid_moves(inserted))}
     ELSIF TG_OP = 'DELETE' THEN
-        {_apply_deltas(conn, aid_moves(deleted))}
+        {apply(aid_moves(deleted))}
     ELSE
-        {_apply_deltas(conn, aid_moves(updated))}
+        {apply(aid_moves(updated))}
     END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql""",
@@ -269,9 +257,7 @@ def _sqlite_sql(conn) -> list[str]:
 def rebuild(conn=None) -> None:
     """Replace the census with the raw computation."""
     conn = conn or connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {CENSUS_TABLE}")
-        cursor.execute(f"INSERT INTO {COLUMNS} {computed_select(conn)}")
+    refill(conn, CENSUS_TABLE, [*CENSUS_KEYS, *CENSUS_MEASURES], computed_select(conn))
 
 
 def _create(conn) -> list[str]:
