@@ -182,8 +182,9 @@ class TransferSideFilter(admin.SimpleListFilter):
         units = unit_scope_for(request.user)
         if self.value() not in ("in", "out") or units is None:
             return queryset
-        field = "to_unit__in" if self.value() == "in" else "from_unit__in"
-        return queryset.filter(**{field: units.values("pk")})
+        if self.value() == "in":
+            return queryset.addressed_to(request.user)
+        return queryset.filter(from_unit__in=units.values("pk"))
 
 
 class TemporaryFileFilter(admin.SimpleListFilter):

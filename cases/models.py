@@ -1090,14 +1090,16 @@ class CaseTransferQuerySet(ScopedQuerySet):
     def pending(self) -> CaseTransferQuerySet:
         return self.filter(state=TransferState.PENDING)
 
-    def awaiting_decision_by(self, user) -> CaseTransferQuerySet:
-        """Pending transfers addressed to ``user``'s units (every one, for the city):
-        what the transfers list's 转入本单位 shows among the pending."""
+    def addressed_to(self, user) -> CaseTransferQuerySet:
+        """Transfers to ``user``'s units (every one, for the city): the transfers list's
+        转入本单位."""
         units = unit_scope_for(user)
-        pending = self.for_user(user).pending()
-        if units is None:
-            return pending
-        return pending.filter(to_unit__in=units.values("pk"))
+        return self if units is None else self.filter(to_unit__in=units.values("pk"))
+
+    def awaiting_decision_by(self, user) -> CaseTransferQuerySet:
+        """Pending transfers addressed to ``user``'s units: what the dashboard counts and
+        the list shows filtered 转入本单位 and pending."""
+        return self.for_user(user).pending().addressed_to(user)
 
 
 class CaseTransfer(models.Model):
