@@ -14,6 +14,7 @@ from cases.models import (
     ACTIVE_STATUSES,
     Case,
     CaseStatus,
+    CaseTransfer,
     Category,
     Cause,
     Gender,
@@ -25,8 +26,8 @@ from cases.permissions import VIEW_FULL_ID_NUMBER as FULL_ID_PERMISSION
 from cases.selectors import requirement_for, verification_blockers
 from cases.services import case_apply_exit, case_apply_reopen, case_apply_verify
 from cases.signals import cases_reclassified
-from cases.transfers import pending_transfer_of
 from sheets import (
+    LOOKUP_CHUNK,
     NEW,
     UPDATE,
     ChoiceWidget,
@@ -241,19 +242,6 @@ class CaseResource(SheetResource):
         unit = self.fields["unit"].widget.rows.get(case.unit_id)
         if unit and not unit["is_active"] and (is_new or "unit" in row.old):
             row.add_error(self.column_of("unit"), _("This union unit is no longer active."))
-        if not is_new and "unit" in row.old:
-            # While a transfer is pending only its decision moves the file (as the case
-            # page's unit is read-only then). One query, and only for a row moving a file.
-            pending = pending_transfer_of(case)
-            if pending is not None:
-                row.add_error(
-                    self.column_of("unit"),
-                    _(
-                        "This file has a transfer awaiting %(unit)s: its unit changes only "
-                        "when that is decided or withdrawn."
-                    )
-                    % {"unit": pending.to_unit.name},
-                )
         self._check_status(row, is_new, context)
         self._check_verifiable(row, is_new, context)
 
@@ -313,6 +301,39 @@ class CaseResource(SheetResource):
             )
 
     def validate_rows(self, rows: list[SheetRow], context: CaseImport) -> None:
+        self._refuse_moves_under_transfer(rows)
+        self._refuse_ticked_exclusions(rows)
+
+    def _refuse_moves_under_transfer(self, rows: list[SheetRow]) -> None:
+        """While a transfer is pending only its decision moves the file (as the case
+        page's unit is read-only then): a row changing its unit is refused. The pending
+        transfers of the moving rows' files are read at once, ``LOOKUP_CHUNK`` at a time
+        (a reorganisation's sheet may move thousands)."""
+        moving = {
+            row.instance.pk: row
+            for row in rows
+            if row.plannable
+            and row.instance is not None
+            and row.import_type != NEW
+            and "unit" in row.old
+        }
+        ids = list(moving)
+        column = self.column_of("unit")
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            pending = CaseTransfer.objects.pending().filter(
+                case_id__in=ids[start : start + LOOKUP_CHUNK]
+            )
+            for case_id, unit in pending.values_list("case_id", "to_unit__name"):
+                moving[case_id].add_error(
+                    column,
+                    _(
+                        "This file has a transfer awaiting %(unit)s: its unit changes only "
+                        "when that is decided or withdrawn."
+                    )
+                    % {"unit": unit},
+                )
+
+    def _refuse_ticked_exclusions(self, rows: list[SheetRow]) -> None:
         """A row that puts a file on file (在档 or 长期救助 from another status) is refused
         while exclusions are ticked on it, as ``case_verify`` refuses it: one query for
         the whole sheet. A new file has none ticked (the sheet has no such column)."""
