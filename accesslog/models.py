@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from unions.models import UnionUnit
-from unions.querysets import ScopedQuerySet, unit_scope_for
+from unions.querysets import ScopedQuerySet, unit_keys_for
 
 REFUSE_CHANGE = "Access records are never changed or deleted."
 
@@ -68,10 +68,10 @@ class AccessRecordQuerySet(AppendOnlyQuerySet):
     def for_user(self, user) -> AccessRecordQuerySet:
         """City roles: everything. A unit's head: accesses that touched a record of one of
         their units (or below). Everyone else: nothing (the admin asks the permission)."""
-        units = unit_scope_for(user)
-        if units is None or sees_whole_log(user):
+        keys = unit_keys_for(user)
+        if keys is None or sees_whole_log(user):
             return self
-        touched = AccessTarget.objects.filter(record=OuterRef("pk"), unit__in=units.values("pk"))
+        touched = AccessTarget.objects.filter(record=OuterRef("pk"), unit__in=keys)
         return self.filter(Exists(touched))
 
     def about(self, targets: Q) -> AccessRecordQuerySet:

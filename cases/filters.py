@@ -177,14 +177,14 @@ class TransferSideFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        from unions.querysets import unit_scope_for
+        from unions.querysets import unit_keys_for
 
-        units = unit_scope_for(request.user)
-        if self.value() not in ("in", "out") or units is None:
+        keys = unit_keys_for(request.user)
+        if self.value() not in ("in", "out") or keys is None:
             return queryset
         if self.value() == "in":
             return queryset.addressed_to(request.user)
-        return queryset.filter(from_unit__in=units.values("pk"))
+        return queryset.filter(from_unit__in=keys)
 
 
 class TemporaryFileFilter(admin.SimpleListFilter):

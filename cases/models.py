@@ -26,7 +26,7 @@ from cases.idnumbers import (
 from core.dates import a_year_before
 from core.money import MoneyField
 from unions.models import UnionUnit, UnitLevel
-from unions.querysets import ScopedQuerySet, unit_scope_for
+from unions.querysets import ScopedQuerySet, unit_keys_for, unit_scope_for
 
 
 class Category(models.TextChoices):
@@ -149,12 +149,12 @@ class ExclusionConditionQuerySet(ScopedQuerySet):
 
     def for_user(self, user) -> ExclusionConditionQuerySet:
         # The city-wide defaults (no unit) are every unit's checklist until it sets its own.
-        units = unit_scope_for(user)
-        if units is None:
+        keys = unit_keys_for(user)
+        if keys is None:
             return self
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        return self.filter(Q(unit__isnull=True) | Q(unit__in=units.values("pk")))
+        return self.filter(Q(unit__isnull=True) | Q(unit__in=keys))
 
     def applying_to(self, unit: UnionUnit) -> ExclusionConditionQuerySet:
         """The checklist of ``unit``: the conditions of the nearest unit at or above it
@@ -1079,10 +1079,9 @@ class CaseTransferQuerySet(ScopedQuerySet):
         # Both sides see the transfer (never the file itself: that follows the case's
         # unit): the sending unit the ones it started, the receiving unit the ones
         # addressed to it, in every state; and whoever holds the file now, its moves.
-        units = unit_scope_for(user)
-        if units is None:
+        in_scope = unit_keys_for(user)
+        if in_scope is None:
             return self
-        in_scope = units.values("pk")
         return self.filter(
             Q(from_unit__in=in_scope) | Q(to_unit__in=in_scope) | Q(case__unit__in=in_scope)
         )
@@ -1093,8 +1092,8 @@ class CaseTransferQuerySet(ScopedQuerySet):
     def addressed_to(self, user) -> CaseTransferQuerySet:
         """Transfers to ``user``'s units (every one, for the city): the transfers list's
         转入本单位."""
-        units = unit_scope_for(user)
-        return self if units is None else self.filter(to_unit__in=units.values("pk"))
+        keys = unit_keys_for(user)
+        return self if keys is None else self.filter(to_unit__in=keys)
 
     def awaiting_decision_by(self, user) -> CaseTransferQuerySet:
         """Pending transfers addressed to ``user``'s units: what the dashboard counts and
@@ -1218,7 +1217,7 @@ class FilingRequirementQuerySet(ScopedQuerySet):
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
         own = Exists(units.filter(StartsWith(F("tree_path"), OuterRef("unit__tree_path"))))
-        return self.filter(Q(unit__in=units.values("pk")) | own)
+        return self.filter(Q(unit__in=unit_keys_for(user)) | own)
 
     def editable_by(self, user) -> FilingRequirementQuerySet:
         return super().for_user(user)

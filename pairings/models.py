@@ -21,7 +21,7 @@ from core.dates import add_months
 from core.money import ZERO, MoneyField
 from funds.models import Disbursement
 from unions.models import UnionUnit
-from unions.querysets import ScopedQuerySet, unit_scope_for
+from unions.querysets import ScopedQuerySet, unit_keys_for
 
 
 class SponsorKind(models.TextChoices):
@@ -42,10 +42,9 @@ class SponsorQuerySet(ScopedQuerySet):
         # public directory any unit may sign with. A leader or an individual donor is
         # seen only by the unit that registered them and units that signed with them.
         # Which agreements of a sponsor a user sees is scoped apart (Agreement.for_user).
-        units = unit_scope_for(user)
-        if units is None:
+        in_scope = unit_keys_for(user)
+        if in_scope is None:
             return self
-        in_scope = units.values("pk")
         return self.filter(
             Q(kind__in=PUBLIC_SPONSOR_KINDS)
             | Q(unit__in=in_scope)

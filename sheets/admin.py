@@ -165,11 +165,19 @@ class SheetAdminMixin(_BackgroundImport, ImportMixin, ExportMixin):
         return self._allowed(request, SheetResource.check_export_permission)
 
     def _allowed(self, request: HttpRequest, check: Callable[[SheetResource], None]) -> bool:
-        try:
-            check(self.sheet_class()(user=request.user))
-        except PermissionDenied:
-            return False
-        return True
+        # Asked five times by every list page (django-import-export's view and its
+        # templates), and a resource is costly to build (its fields are deep-copied):
+        # answered once per request.
+        answers = request.__dict__.setdefault("_sheet_permissions", {})
+        key = (self.sheet_kind, check.__name__)
+        if key not in answers:
+            try:
+                check(self.sheet_class()(user=request.user))
+            except PermissionDenied:
+                answers[key] = False
+            else:
+                answers[key] = True
+        return answers[key]
 
     # --- import ---
 

@@ -9,9 +9,14 @@ class UnionsConfig(AppConfig):
 
     def ready(self) -> None:
         from unions import signals
-        from unions.models import Membership
+        from unions.models import Membership, UnionUnit
+        from unions.querysets import forget_listed_scopes
         from unions.permissions import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="unions.sync_role_groups")
         post_save.connect(signals.membership_changed, sender=Membership)
         post_delete.connect(signals.membership_changed, sender=Membership)
+        # A scope listed earlier in the request would be stale (unions.querysets).
+        for model in (Membership, UnionUnit):
+            post_save.connect(forget_listed_scopes, sender=model)
+            post_delete.connect(forget_listed_scopes, sender=model)

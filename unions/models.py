@@ -8,7 +8,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from unions.querysets import ScopedQuerySet, unit_scope_for
+from unions.querysets import ScopedQuerySet, unit_keys_for
 
 
 class UnitLevel(models.TextChoices):
@@ -161,13 +161,11 @@ class UserQuerySet(ScopedQuerySet):
     scope_field = "memberships__unit"
 
     def for_user(self, user):
-        units = unit_scope_for(user)
-        if units is None:
+        keys = unit_keys_for(user)
+        if keys is None:
             return self
         # Staff are visible to a user when one of their units is in that user's scope.
-        return self.filter(
-            Exists(Membership.objects.filter(user=OuterRef("pk"), unit__in=units.values("pk")))
-        )
+        return self.filter(Exists(Membership.objects.filter(user=OuterRef("pk"), unit__in=keys)))
 
 
 class RelieferUserManager(UserManager.from_queryset(UserQuerySet)):
