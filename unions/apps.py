@@ -10,8 +10,8 @@ class UnionsConfig(AppConfig):
     def ready(self) -> None:
         from unions import signals
         from unions.models import Membership, UnionUnit
-        from unions.querysets import forget_listed_scopes
         from unions.permissions import sync_role_groups
+        from unions.querysets import forget_listed_scopes
 
         post_migrate.connect(sync_role_groups, dispatch_uid="unions.sync_role_groups")
         post_save.connect(signals.membership_changed, sender=Membership)
