@@ -592,13 +592,17 @@ class DisbursementPersonUnit(models.Model):
         ]
         indexes = [
             # The audit's yearly cap: the people of a scope's whole tree whose aid in a
-            # year is over it, found by a range scan however many were paid.
+            # year is over it, found by a range scan however many were paid. The included
+            # columns make it an index-only scan on PostgreSQL (an expression's columns
+            # must be in the index too): counting the 15,000 people over the cap at city
+            # scale read 14,600 heap pages, 500 ms of CPU on every view of the audit.
             models.Index(
                 "unit",
                 "own",
                 "year",
                 models.F("cash_fen") + models.F("goods_fen"),
                 name="personunit_year_amount",
+                include=["case", "cash_fen", "goods_fen"],
             )
         ]
 

@@ -90,8 +90,8 @@ def unit_keys_for(user: AnyUser | None) -> list[int] | models.QuerySet | None:
         return subquery
     key = user.pk
     if key not in listed:
-        keys = list(units.values_list("pk", flat=True)[: LISTED_SCOPE_LIMIT + 1])
-        listed[key] = keys if len(keys) <= LISTED_SCOPE_LIMIT else None
+        found = list(units.values_list("pk", flat=True)[: LISTED_SCOPE_LIMIT + 1])
+        listed[key] = found if len(found) <= LISTED_SCOPE_LIMIT else None
     keys = listed[key]
     return subquery if keys is None else keys
 

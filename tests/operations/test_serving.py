@@ -68,3 +68,13 @@ def test_report_pages_get_the_longer_statement_timeout(db, settings):
         cursor.execute("SELECT pg_sleep(0.3)")  # would be cut under the web timeout
     with pytest.raises(DatabaseError, match="statement timeout"), connection.cursor() as cursor:
         cursor.execute("SELECT pg_sleep(0.3)")
+
+
+@pytest.mark.postgres_only
+def test_connections_run_without_jit(db):
+    # Its compile cost (0.5–0.9 s at city scale) lands on queries that run in milliseconds.
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT: PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
