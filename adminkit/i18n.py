@@ -16,16 +16,25 @@ from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.utils import display_for_field
 from django.templatetags.static import static
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+# Drawn per language: a list draws one in every row of a yes/no column, and the static
+# file's URL is looked up in the manifest each time (a list of 50 rows asked 100 times).
+_icons: dict[tuple[bool | None, str | None], str] = {}
 
 
 def boolean_icon(value: bool | None) -> str:
-    name, text = {
-        True: ("yes", gettext("yes")),
-        False: ("no", gettext("no")),
-        None: ("unknown", gettext("unknown")),
-    }[value]
-    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{name}.svg"), text)
+    key = (value, get_language())
+    if key not in _icons:
+        name, text = {
+            True: ("yes", gettext("yes")),
+            False: ("no", gettext("no")),
+            None: ("unknown", gettext("unknown")),
+        }[value]
+        _icons[key] = format_html(
+            '<img src="{}" alt="{}">', static(f"admin/img/icon-{name}.svg"), text
+        )
+    return _icons[key]
 
 
 def display_money_too(value, field, empty_value_display, *args, **kwargs):

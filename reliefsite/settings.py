@@ -104,6 +104,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's widget templates, the commonest drawn in Python (adminkit.renderers says why).
+FORM_RENDERER = "adminkit.renderers.FastWidgetRenderer"
+
 WSGI_APPLICATION = "reliefsite.wsgi.application"
 
 DATABASES = {
