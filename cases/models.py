@@ -595,19 +595,6 @@ class SharedIdNumber(models.Model):
         return self.id_number
 
 
-class IdNumberLock(models.Model):
-    """The rows two writers of the same ID number lock in turn on PostgreSQL, so that the
-    duplicate-ID triggers (``cases.shared_ids``) of the second see the first's row: one
-    per bucket of a hash of the number (2**20 buckets), never the number itself — an ID
-    number kept here would outlive the person's anonymisation (PRIVACY.md), and a bucket
-    names about a thousand possible numbers. Kept by those triggers; never read."""
-
-    bucket = models.IntegerField(primary_key=True)
-
-    def __str__(self) -> str:
-        return str(self.bucket)
-
-
 class RegistrationYearQuerySet(ScopedQuerySet):
     scope_field = "unit"
 

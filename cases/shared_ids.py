@@ -4,17 +4,24 @@ installed after ``migrate``).
 
 A member's ID number becomes a candidate when, as it is written, it is already on
 another file or in another household; a file's, when a member of another household holds
-it. On PostgreSQL two clerks writing the same number at once are put in turn before
-looking: each writer first upserts the row of the number's bucket in
-``cases_idnumberlock`` (``IdNumberLock``: a hash of the number, never the number), which
-holds the row (or makes the second writer wait for the first's uncommitted one) until
-commit; the second then looks with a fresh snapshot and sees the
-first's row, so no pair is missed. A row, not an advisory lock: a transaction writing
-many numbers (a 100,000-row sheet, a bulk load) would need one entry of the server's
-lock table per number (``max_locks_per_transaction``: a bulk load of members ran out of
-shared memory), while row locks live in the rows. On SQLite one writer at a time needs
-no lock and the table stays empty. Candidates are never removed by the triggers (the
-rule checks each exactly); ``rebuild`` recomputes them.
+it. Candidates are never removed by the triggers (the rule checks each exactly);
+``rebuild`` recomputes them. On SQLite one writer at a time needs no lock.
+
+On PostgreSQL two writers of the same number at once must not both miss the other's
+row. The triggers are deferred constraint triggers: the checks run at COMMIT, after all
+the transaction's other writes, and their function first takes the transaction-level
+advisory lock ``LOCK_KEY``, so transactions run their checks one at a time. A second
+writer waits for the lock until the first has committed (a transaction's locks go after
+its commit is visible), then checks with a fresh snapshot (one per statement of a
+VOLATILE function) and sees the first's row: no pair is missed. No deadlock: the lock is
+a transaction's last, and its holder then waits only for candidate rows, which only a
+holder writes (``rebuild`` and ``forget`` take the lock too), so no cycle forms however
+many numbers two transactions write, in whatever order or statements (a row locked per
+number, or per bucket of a hash as before, deadlocked two bulk loads). It is one entry
+of the server's lock table per transaction, however many numbers: taking it again adds
+none (an advisory lock per number ran out of shared memory). The costs: commits writing
+ID numbers check one at a time, and a transaction's candidates appear at its commit
+(``check_now`` runs its pending checks earlier, as the tests do).
 """
 
 from __future__ import annotations
@@ -25,10 +32,11 @@ from core.triggers import TriggerSet, refill
 
 TABLE = "cases_sharedidnumber"
 MEMBERS = "cases_householdmember"
-LOCKS = "cases_idnumberlock"
-# Lock rows are buckets of a hash of the number (models.IdNumberLock says why): two
-# writers of different numbers in one bucket wait for each other too, rarely.
-LOCK_BUCKETS = 2**20
+# The key of the advisory lock the PostgreSQL checks run under (see above): "SHAREDID"
+# in ASCII, a bigint no other lock of the project uses.
+LOCK_KEY = 0x5348_4152_4544_4944
+# The PostgreSQL trigger functions (members', files').
+FUNCTIONS = ("cases_shared_id_member_check", "cases_shared_id_case_check")
 # Numbers per statement of ``forget`` (a query's parameters are finite, SQLite's most).
 FORGET_CHUNK = 500
 
@@ -57,34 +65,64 @@ def computed_select() -> str:
 
 
 def _postgresql_sql(conn) -> list[str]:
-    def function(name: str, collides: str) -> str:
+    def function(name: str, current: str, collides: str) -> str:
+        # The check runs at commit with NEW as written then: a row changed or deleted
+        # since is skipped (a change queued a check of its own), so that a number
+        # ``forget`` dropped earlier in the transaction does not come back from a
+        # version no longer there.
         return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
 BEGIN
-    IF NEW.id_number = '' THEN
+    IF NOT EXISTS ({current}) THEN
         RETURN NULL;
     END IF;
-    INSERT INTO {LOCKS} (bucket) VALUES (hashtext(NEW.id_number) & {LOCK_BUCKETS - 1})
-        ON CONFLICT (bucket) DO UPDATE SET bucket = EXCLUDED.bucket;
+    PERFORM pg_advisory_xact_lock({LOCK_KEY});
     IF {collides} THEN
         INSERT INTO {TABLE} (id_number) VALUES (NEW.id_number) ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
-END $$ LANGUAGE plpgsql"""
+END $$ LANGUAGE plpgsql VOLATILE"""
 
+    def trigger(name: str, event: str, table: str, when: str, function: str) -> str:
+        # WHEN is evaluated as the row is written (not deferred): a blank number or an
+        # update leaving the number and household queues no check.
+        return (
+            f"CREATE CONSTRAINT TRIGGER {name} AFTER {event} ON {table} "
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.id_number <> ''{when}) "
+            f"EXECUTE FUNCTION {function}()"
+        )
+
+    member, case = "cases_shared_id_member", "cases_shared_id_case"
+    member_check, case_check = FUNCTIONS
     return [
-        function("cases_shared_id_member", _member_collides("NEW")),
-        function("cases_shared_id_case", _case_collides("NEW")),
-        f"CREATE TRIGGER cases_shared_id_member_insert AFTER INSERT ON {MEMBERS} "
-        "FOR EACH ROW EXECUTE FUNCTION cases_shared_id_member()",
-        f"CREATE TRIGGER cases_shared_id_member_update AFTER UPDATE ON {MEMBERS} "
-        "FOR EACH ROW WHEN (OLD.id_number IS DISTINCT FROM NEW.id_number OR "
-        "OLD.case_id IS DISTINCT FROM NEW.case_id) EXECUTE FUNCTION cases_shared_id_member()",
-        "CREATE TRIGGER cases_shared_id_case_insert AFTER INSERT ON cases_case "
-        "FOR EACH ROW EXECUTE FUNCTION cases_shared_id_case()",
-        "CREATE TRIGGER cases_shared_id_case_update AFTER UPDATE ON cases_case "
-        "FOR EACH ROW WHEN (OLD.id_number IS DISTINCT FROM NEW.id_number) "
-        "EXECUTE FUNCTION cases_shared_id_case()",
+        function(
+            member_check,
+            f"SELECT 1 FROM {MEMBERS} r WHERE r.id = NEW.id AND "
+            "r.id_number = NEW.id_number AND r.case_id = NEW.case_id",
+            _member_collides("NEW"),
+        ),
+        function(
+            case_check,
+            "SELECT 1 FROM cases_case r WHERE r.id = NEW.id AND r.id_number = NEW.id_number",
+            _case_collides("NEW"),
+        ),
+        trigger(f"{member}_inserted", "INSERT", MEMBERS, "", member_check),
+        trigger(
+            f"{member}_updated",
+            "UPDATE",
+            MEMBERS,
+            " AND (OLD.id_number IS DISTINCT FROM NEW.id_number OR "
+            "OLD.case_id IS DISTINCT FROM NEW.case_id)",
+            member_check,
+        ),
+        trigger(f"{case}_inserted", "INSERT", "cases_case", "", case_check),
+        trigger(
+            f"{case}_updated",
+            "UPDATE",
+            "cases_case",
+            " AND OLD.id_number IS DISTINCT FROM NEW.id_number",
+            case_check,
+        ),
     ]
 
 
@@ -97,21 +135,43 @@ def _sqlite_sql(conn) -> list[str]:
         )
 
     return [
-        f"CREATE TRIGGER cases_shared_id_member_insert AFTER INSERT ON {MEMBERS} "
+        f"CREATE TRIGGER cases_shared_id_member_inserted AFTER INSERT ON {MEMBERS} "
         f"{add(_member_collides('NEW'))}",
-        f"CREATE TRIGGER cases_shared_id_member_update AFTER UPDATE ON {MEMBERS} "
+        f"CREATE TRIGGER cases_shared_id_member_updated AFTER UPDATE ON {MEMBERS} "
         "WHEN OLD.id_number IS NOT NEW.id_number OR OLD.case_id IS NOT NEW.case_id "
         f"{add(_member_collides('NEW'))}",
-        "CREATE TRIGGER cases_shared_id_case_insert AFTER INSERT ON cases_case "
+        "CREATE TRIGGER cases_shared_id_case_inserted AFTER INSERT ON cases_case "
         f"{add(_case_collides('NEW'))}",
-        "CREATE TRIGGER cases_shared_id_case_update AFTER UPDATE ON cases_case "
+        "CREATE TRIGGER cases_shared_id_case_updated AFTER UPDATE ON cases_case "
         f"WHEN OLD.id_number IS NOT NEW.id_number {add(_case_collides('NEW'))}",
     ]
 
 
+def check_now(conn=None) -> None:
+    """Run now the PostgreSQL checks this transaction's writes queued, as its commit
+    would (for reading its own candidates before committing: the tests)."""
+    conn = conn or connection
+    if conn.vendor == "postgresql":
+        names = ", ".join(TRIGGERS.triggers)
+        with conn.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+            cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")
+
+
+def _lock(conn) -> None:
+    """Take the lock the PostgreSQL checks run under, for writing the candidates outside
+    them (held until commit: call it for the transaction's last writes)."""
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
 def rebuild(conn=None) -> None:
     """The candidates recomputed: exactly the numbers shared now."""
-    refill(conn or connection, TABLE, ["id_number"], computed_select())
+    conn = conn or connection
+    with transaction.atomic(using=conn.alias):
+        _lock(conn)
+        refill(conn, TABLE, ["id_number"], computed_select())
 
 
 def forget(numbers: list[str], conn=None) -> None:
@@ -120,6 +180,7 @@ def forget(numbers: list[str], conn=None) -> None:
     here, but a number two other records still share must)."""
     conn = conn or connection
     with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        _lock(conn)
         for start in range(0, len(numbers), FORGET_CHUNK):
             chunk = numbers[start : start + FORGET_CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
@@ -148,13 +209,23 @@ def _create(conn) -> list[str]:
 
 TRIGGERS = TriggerSet(
     triggers={
+        "cases_shared_id_member_inserted": MEMBERS,
+        "cases_shared_id_member_updated": MEMBERS,
+        "cases_shared_id_case_inserted": "cases_case",
+        "cases_shared_id_case_updated": "cases_case",
+    },
+    create=_create,
+    rebuild=rebuild,
+    kept_table=TABLE,
+    functions=FUNCTIONS,
+    # The immediate row triggers of before and their functions (they locked rows of
+    # cases_idnumberlock), dropped on install: renamed, so that a database that has them
+    # gets the deferred ones.
+    retired={
         "cases_shared_id_member_insert": MEMBERS,
         "cases_shared_id_member_update": MEMBERS,
         "cases_shared_id_case_insert": "cases_case",
         "cases_shared_id_case_update": "cases_case",
     },
-    create=_create,
-    rebuild=rebuild,
-    kept_table=TABLE,
-    functions=("cases_shared_id_member", "cases_shared_id_case"),
+    retired_functions=("cases_shared_id_member", "cases_shared_id_case"),
 )
