@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from cases import shared_ids
 from cases.models import HouseholdMember
 from cases.services import review_record
 from funds.models import Fund
@@ -18,6 +19,7 @@ TODAY = timezone.localdate()
 
 
 def found(code, user):
+    shared_ids.check_now()  # the duplicate-ID candidates are checked at commit (PostgreSQL)
     return audit.findings(audit.RULES_BY_CODE[code], user)
 
 

@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import shared_ids
 from cases.idnumbers import random_id_number
 from cases.models import (
     Activity,
@@ -118,6 +119,7 @@ def grow(units, kunshan_head, settings):
             )  # fmt: skip
             BeneficiaryFactory(agreement=agreement, case=case)
         Disbursement.objects.bulk_create(disbursements)
+        shared_ids.check_now()  # the duplicate-ID candidates are checked at commit (PostgreSQL)
 
     return add
 
