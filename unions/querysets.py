@@ -81,11 +81,13 @@ def unit_keys_for(user: AnyUser | None) -> list[int] | models.QuerySet | None:
     statistics). Elsewhere, and for a scope of more than ``LISTED_SCOPE_LIMIT`` units,
     the subquery.
     """
+    listed = _listed_scopes.get()
+    if listed is not None and user is not None and listed.get(user.pk) is not None:
+        return listed[user.pk]  # the listing of this request (building the subquery costs)
     units = unit_scope_for(user)
     if units is None:
         return None
     subquery = units.values("pk")
-    listed = _listed_scopes.get()
     if listed is None or user is None or not user.is_authenticated:
         return subquery
     key = user.pk
