@@ -166,13 +166,12 @@ class SheetAdminMixin(_BackgroundImport, ImportMixin, ExportMixin):
 
     def _allowed(self, request: HttpRequest, check: Callable[[SheetResource], None]) -> bool:
         # Asked five times by every list page (django-import-export's view and its
-        # templates), and a resource is costly to build (its fields are deep-copied):
-        # answered once per request.
+        # templates): answered once per request.
         answers = request.__dict__.setdefault("_sheet_permissions", {})
         key = (self.sheet_kind, check.__name__)
         if key not in answers:
             try:
-                check(self.sheet_class()(user=request.user))
+                check(self.sheet_class().permission_probe(request.user))
             except PermissionDenied:
                 answers[key] = False
             else:
