@@ -10,8 +10,15 @@ UI, no master): district clerks and heads open the dashboard, the case list, a l
 filtered by status and category, a name search (a name in their scope), a case page (a
 case in their scope) and the disbursement list; one user in four is city_auditor, who also
 opens the summary and the audit page. Each step (``--users``, e.g. 1, 10, 25, 50
-concurrent users, no think time) runs for ``--seconds`` or ``--max-requests`` requests,
-whichever comes first.
+concurrent users) runs for ``--seconds`` or ``--max-requests`` requests, whichever comes
+first.
+
+With no think time (the default) every user asks for the next page the moment the last
+one arrives: that measures what the site can serve (requests/s at saturation), and by
+Little's law the mean time a request takes is then users / requests-per-second whatever
+the server does (50 users at 26 requests/s wait 1.9 s). ``--think S`` makes each user
+pause S seconds after each page, as a clerk reading it does: 50 users with 1.5 s offer
+about 25 requests/s, and the times are then the site's own.
 
 Per step it prints requests/s, p50, p95, p99 and errors per page and in all, and the CPU
 split: CPU seconds used by the gunicorn processes and by the database (the PostgreSQL
@@ -194,6 +201,7 @@ def run_steps(args: argparse.Namespace, base_url: str, pages: dict, meter: CpuMe
     from locust.env import Environment
 
     password = args.password
+    think = args.think
     assignments: list[str] = []
     logged_in: list[str] = []
 
@@ -229,9 +237,14 @@ def run_steps(args: argparse.Namespace, base_url: str, pages: dict, meter: CpuMe
                 with self.client.get(url, name=name, catch_response=True) as response:
                     if response.status_code != 200 or "/admin/login/" in response.url:
                         response.failure(f"HTTP {response.status_code} at {response.url}")
+                if think:
+                    gevent.sleep(think)
 
-    rows = []
-    for users in args.users:
+    rows: list[list] = []
+    # A fresh gunicorn's first minute costs more per request (templates compiled, pages
+    # of the tables read into memory): an unreported warm-up step goes first.
+    warm_up = [(min(10, max(args.users)), args.warmup, False)] if args.warmup else []
+    for users, seconds, reported in [*warm_up, *((n, args.seconds, True) for n in args.users)]:
         assignments.clear()
         logged_in.clear()
         environment = Environment(user_classes=[ReliefUser], events=events)
@@ -250,7 +263,7 @@ def run_steps(args: argparse.Namespace, base_url: str, pages: dict, meter: CpuMe
         before = meter.totals()
         load_before = harness.load_average()
         started = time.monotonic()
-        while time.monotonic() - started < args.seconds:
+        while time.monotonic() - started < seconds:
             gevent.sleep(1)
             meter.sample()
             if environment.stats.total.num_requests >= args.max_requests:
@@ -260,6 +273,9 @@ def run_steps(args: argparse.Namespace, base_url: str, pages: dict, meter: CpuMe
         runner.quit()
         after = meter.totals()
         cpu = {side: after[side] - before[side] for side in after}
+        if not reported:
+            print(f"\nwarm-up: {users} users for {seconds:g} s (not reported)")
+            continue
         rows += report_step(users, elapsed, environment.stats, cpu, load_before, meter.database)
     print("\n" + harness.markdown_table(
         ["users:", "page", "requests:", "req/s:", "p50 ms:", "p95 ms:", "p99 ms:", "errors:"],
@@ -317,6 +333,12 @@ def main(argv: list[str] | None = None) -> None:
         "--max-requests", type=int, default=100_000, help="end a step after this many requests"
     )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    parser.add_argument(
+        "--think", type=float, default=0, help="seconds each user waits after each page"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=20, help="seconds of an unreported first step (0: none)"
+    )
     parser.add_argument("--password", default=harness.DEMO_PASSWORD, help="the demo users'")
     parser.add_argument("--step", choices=["targets"], help=argparse.SUPPRESS)
     parser.add_argument("--login-users", help=argparse.SUPPRESS)
@@ -341,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{'PostgreSQL ' + database if database else 'SQLite'}, gunicorn {args.workers} sync "
         f"workers on {HOST}:{port}, {harness.machine()}, load average "
         f"{harness.load_average()}; steps of {args.seconds:g} s or {args.max_requests:,} "
-        "requests"
+        f"requests; think time {args.think:g} s"
     )
     server = start_gunicorn(args.workers, port)
     try:
