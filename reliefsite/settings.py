@@ -178,6 +178,8 @@ AUTHENTICATION_BACKENDS = [
 # WEB_STATEMENT_TIMEOUT for the web processes only, so a runaway page is cut while
 # workers and management commands (imports of a million rows) are not.
 WEB_STATEMENT_TIMEOUT = os.environ.get("WEB_STATEMENT_TIMEOUT", "").strip()
+# PostgreSQL's parallel helpers per query for the web processes (gunicorn.conf.py: 0).
+WEB_PARALLEL_WORKERS = os.environ.get("WEB_PARALLEL_WORKERS", "").strip()
 REPORT_STATEMENT_TIMEOUT = os.environ.get("REPORT_STATEMENT_TIMEOUT", "60s").strip()
 # PostgreSQL's JIT compiles any query the planner costs high before running it: 0.5–0.9 s
 # of CPU, measured at city scale on a count that runs in milliseconds once statistics are
@@ -188,6 +190,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     server_options = [] if env_bool("DATABASE_JIT", False) else ["-c jit=off"]
     if WEB_STATEMENT_TIMEOUT:
         server_options.append(f"-c statement_timeout={WEB_STATEMENT_TIMEOUT}")
+    if WEB_PARALLEL_WORKERS.isdigit():
+        server_options.append(f"-c max_parallel_workers_per_gather={WEB_PARALLEL_WORKERS}")
     if server_options:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(server_options)
     if DATABASE_REPLICA_URL and not env_bool("DATABASE_JIT", False):

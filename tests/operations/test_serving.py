@@ -78,3 +78,25 @@ def test_connections_run_without_jit(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+def test_web_processes_run_statements_with_a_timeout_and_without_parallel_query():
+    import os
+    import subprocess
+    import sys
+
+    # What gunicorn.conf.py hands its workers, read by the settings as a worker reads them.
+    code = (
+        "import runpy, os; env = dict(e.split('=', 1) for e in "
+        "runpy.run_path('gunicorn.conf.py')['raw_env']); os.environ.update(env); "
+        "os.environ['DATABASE_URL'] = 'postgres://u@127.0.0.1:5432/x'; "
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'reliefsite.settings'); "
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['options'])"
+    )
+    options = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "DEBUG": "1"},
+    ).stdout.strip()  # fmt: skip
+
+    assert options == ("-c jit=off -c statement_timeout=30s -c max_parallel_workers_per_gather=0")
