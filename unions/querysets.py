@@ -82,8 +82,11 @@ def unit_keys_for(user: AnyUser | None) -> list[int] | models.QuerySet | None:
     the subquery.
     """
     listed = _listed_scopes.get()
-    if listed is not None and user is not None and listed.get(user.pk) is not None:
-        return listed[user.pk]  # the listing of this request (building the subquery costs)
+    pk = user.pk if user is not None else None
+    if listed is not None and isinstance(pk, int):
+        known = listed.get(pk)
+        if known is not None:
+            return known  # the listing of this request (building the subquery costs)
     units = unit_scope_for(user)
     if units is None:
         return None
