@@ -187,14 +187,15 @@ REPORT_STATEMENT_TIMEOUT = os.environ.get("REPORT_STATEMENT_TIMEOUT", "60s").str
 # indexed rows and maintained aggregates, never long scans, so it is off for every
 # connection unless DATABASE_JIT=1.
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    server_options = [] if env_bool("DATABASE_JIT", False) else ["-c jit=off"]
+    jit = env_bool("DATABASE_JIT", False)
+    server_options = [] if jit else ["-c jit=off"]
     if WEB_STATEMENT_TIMEOUT:
         server_options.append(f"-c statement_timeout={WEB_STATEMENT_TIMEOUT}")
     if WEB_PARALLEL_WORKERS.isdigit():
         server_options.append(f"-c max_parallel_workers_per_gather={WEB_PARALLEL_WORKERS}")
     if server_options:
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(server_options)
-    if DATABASE_REPLICA_URL and not env_bool("DATABASE_JIT", False):
+    if DATABASE_REPLICA_URL and not jit:
         DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

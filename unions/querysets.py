@@ -83,22 +83,17 @@ def unit_keys_for(user: AnyUser | None) -> list[int] | models.QuerySet | None:
     """
     listed = _listed_scopes.get()
     pk = user.pk if user is not None else None
-    if listed is not None and isinstance(pk, int):
-        known = listed.get(pk)
-        if known is not None:
-            return known  # the listing of this request (building the subquery costs)
+    if listed is not None and isinstance(pk, int) and listed.get(pk) is not None:
+        return listed[pk]  # listed earlier in this request
     units = unit_scope_for(user)
     if units is None:
         return None
-    subquery = units.values("pk")
-    if listed is None or user is None or not user.is_authenticated:
-        return subquery
-    key = user.pk
-    if key not in listed:
-        found = list(units.values_list("pk", flat=True)[: LISTED_SCOPE_LIMIT + 1])
-        listed[key] = found if len(found) <= LISTED_SCOPE_LIMIT else None
-    keys = listed[key]
-    return subquery if keys is None else keys
+    # Not in a request, anonymous, or listed already and found too long: the subquery.
+    if listed is None or not isinstance(pk, int) or pk in listed:
+        return units.values("pk")
+    found = list(units.values_list("pk", flat=True)[: LISTED_SCOPE_LIMIT + 1])
+    listed[pk] = found if len(found) <= LISTED_SCOPE_LIMIT else None
+    return units.values("pk") if listed[pk] is None else found
 
 
 class ScopedQuerySet(models.QuerySet):
